@@ -1,6 +1,6 @@
 """What SCons compiles for one kernel selection, and who owns each object.
 
-The core engineer's selbuild.codegen generates the kernel table/params header
+selbuild.codegen generates the kernel table/params header
 and says which C sources a selection compiles and which size-report row each
 belongs to (`source_owners`). This module only runs it and turns the rows into
 manifest entries: owner `<op>.<dtype>` (kind "op"), "[core]" (kind "core"),

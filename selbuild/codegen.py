@@ -15,7 +15,7 @@ folder:
 `sources()` lists the C files a selection compiles (core + kernels + the
 shared helpers they name); `include_dirs()` the folders to put on -I; and
 `source_owners()` which size-report row each file's bytes belong to. The
-build (SConscript) and tests/cbuild.py both use these, so there is one
+build (SConscript) and tests/harness.py both use these, so there is one
 definition of "what a build contains".
 
 Output is deterministic: sorted, no timestamps.

@@ -2,7 +2,7 @@
 
 There is no central list: a new file toolchains/<family>.py exposing NAME,
 TARGETS, available(), configure() and run_prefix() is picked up as is (see
-toolchains/README.md). Used by build.py, doctor, the run engineer's verify.py
+toolchains/README.md). Used by build.py, doctor, verify.py
 and, inside SCons, by the SConstruct.
 """
 

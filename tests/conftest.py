@@ -1,4 +1,4 @@
-"""Shared pytest fixtures. Several engineers add fixtures here: keep each small
+"""Shared pytest fixtures. Many test modules add fixtures here: keep each small
 and documented.
 
 tests/ is on sys.path (pytest's rootdir-relative import of this conftest), so

@@ -1,22 +1,42 @@
-"""Test-only C build helper: compiles the runtime core + selected kernels +
-the generated table straight with gcc/clang into a temporary folder.
+"""The C test harness: compiles the runtime core + selected kernels + the
+generated table straight with gcc/clang, runs programs on it, and compares
+kernels with LiteRT.
 
-The product build is SCons (SConstruct/SConscript, another module); this
-exists so that the core tests do not depend on it and can add sanitizer and
-fuzzer flags freely. It uses selbuild.codegen for the file list, so "what a
-build contains" has one definition.
+The product build is SCons (SConstruct/SConscript); the tests compile here so
+that they do not depend on it and can add sanitizer and fuzzer flags freely.
+It uses selbuild.codegen for the file list, so "what a build contains" has
+one definition. Sections:
+
+- build(): objects compiled in parallel, cached by content hash.
+- Tools / the `ctools` fixture: selrt_run, selrt_check and api_test built once
+  (tests/test_core*.py, tests/test_fuzz*.py).
+- Kernel runners: one host runner per kernel group (FLOAT_LAYER_KERNELS,
+  FLOAT_ELEMENTWISE_KERNELS, INT8_KERNELS; ASan+UBSan on, so an out-of-bounds
+  access in a kernel fails the run) wrapped in a build manifest, so programs
+  run through the public convert -> selbuild.verify path and are compared
+  with LiteRT's reference kernels (tests/test_kernels_*.py, tests/test_int8_*.py).
+
+Program bytes are written by tests/program_writer.py, .tflite models by
+tests/tflite_builder.py.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import hashlib
+import json
 import os
 import shutil
-import threading
 import subprocess
+import threading
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import pytest
+
+import tflite_builder as TB
 from selbuild import RUNTIME_SRC, codegen
 
 TOOLS = RUNTIME_SRC / "tools"
@@ -132,184 +152,8 @@ def build(out_dir: Path | None, kernels: list[str] | tuple[str, ...] = ("add.f32
 
 
 # ---------------------------------------------------------------------------
-# Program builder for tests: writes .selrt bytes with the generated Python
-# flatbuffers code, with full control over every field (also invalid ones).
-
-import math  # noqa: E402
-
-import flatbuffers  # noqa: E402
-import numpy as np  # noqa: E402
-
-from selbuild._generated.selrt.fb import (Buffer, KeyValue, Node, Partition,  # noqa: E402
-                                          Program, Tensor)
-
-DTYPES = {"f32": 0, "f16": 1, "i8": 2, "u8": 3, "i16": 4, "i32": 5, "i64": 6, "bool": 7}
-NP_DTYPES = {"f32": np.float32, "i8": np.int8, "u8": np.uint8, "i16": np.int16,
-             "i32": np.int32, "i64": np.int64}
-
-
-def _ints(b: flatbuffers.Builder, values, elem: int = 4, fmt=flatbuffers.number_types.Int32Flags):
-    b.StartVector(elem, len(values), elem)
-    for v in reversed(list(values)):
-        b.Prepend(fmt, v)
-    return b.EndVector()
-
-
-def _offsets(b: flatbuffers.Builder, offs):
-    b.StartVector(4, len(offs), 4)
-    for o in reversed(offs):
-        b.PrependUOffsetTRelative(o)
-    return b.EndVector()
-
-
-def _bytes16(b: flatbuffers.Builder, data: bytes):
-    # The generated code ignores force_align: 16; start the vector aligned ourselves.
-    b.StartVector(1, len(data), 16)
-    b.head -= len(data)
-    b.Bytes[b.head:b.head + len(data)] = data
-    return b.EndVector()
-
-
-def make_program(*, tensors: list[dict], nodes: list[dict], inputs: list[int],
-                 outputs: list[int], kernels: list[str], buffers: list[bytes] = (),
-                 arena_size: int = 0, version: int = 1, partitions: list[dict] = (),
-                 metadata: dict[str, str] | None = None, identifier: bytes = b"SLRT") -> bytes:
-    """tensors: dicts with name, dtype ("f32"...), shape, buffer, arena_offset,
-    scale, zero_point (omitted keys are not written, so defaults apply).
-    nodes: dicts with kernel, inputs, outputs, iparams, fparams, partition."""
-    b = flatbuffers.Builder(1024)
-    buf_offs = []
-    for data in buffers:
-        vec = _bytes16(b, bytes(data))
-        Buffer.Start(b)
-        Buffer.AddData(b, vec)
-        buf_offs.append(Buffer.End(b))
-    t_offs = []
-    for t in tensors:
-        name = b.CreateString(t["name"]) if "name" in t else None
-        shape = _ints(b, t["shape"]) if "shape" in t else None
-        Tensor.Start(b)
-        if name is not None:
-            Tensor.AddName(b, name)
-        if "dtype" in t:
-            Tensor.AddDtype(b, DTYPES.get(t["dtype"], t["dtype"]))
-        if shape is not None:
-            Tensor.AddShape(b, shape)
-        for key, add in (("buffer", Tensor.AddBuffer), ("arena_offset", Tensor.AddArenaOffset),
-                         ("scale", Tensor.AddScale), ("zero_point", Tensor.AddZeroPoint)):
-            if key in t:
-                add(b, t[key])
-        t_offs.append(Tensor.End(b))
-    n_offs = []
-    for n in nodes:
-        vecs = {}
-        for key in ("inputs", "outputs", "iparams"):
-            if key in n:
-                vecs[key] = _ints(b, n[key])
-        if "fparams" in n:
-            vecs["fparams"] = _ints(b, n["fparams"], fmt=flatbuffers.number_types.Float32Flags)
-        Node.Start(b)
-        Node.AddKernel(b, n.get("kernel", 0))
-        for key, add in (("inputs", Node.AddInputs), ("outputs", Node.AddOutputs),
-                         ("iparams", Node.AddIparams), ("fparams", Node.AddFparams)):
-            if key in vecs:
-                add(b, vecs[key])
-        if "partition" in n:
-            Node.AddPartition(b, n["partition"])
-        n_offs.append(Node.End(b))
-    p_offs = []
-    for part in partitions:
-        backend = b.CreateString(part.get("backend", "none"))
-        payload = _bytes16(b, part.get("payload", b""))
-        pnodes = _ints(b, part.get("nodes", []), fmt=flatbuffers.number_types.Uint32Flags)
-        Partition.Start(b)
-        Partition.AddBackend(b, backend)
-        Partition.AddPayload(b, payload)
-        Partition.AddNodes(b, pnodes)
-        p_offs.append(Partition.End(b))
-    kv_offs = []
-    for k, v in (metadata or {}).items():
-        ko, vo = b.CreateString(k), b.CreateString(v)
-        KeyValue.Start(b)
-        KeyValue.AddKey(b, ko)
-        KeyValue.AddValue(b, vo)
-        kv_offs.append(KeyValue.End(b))
-    k_offs = [b.CreateString(k) for k in kernels]
-    vk, vt, vn = _offsets(b, k_offs), _offsets(b, t_offs), _offsets(b, n_offs)
-    vi, vo = _ints(b, inputs), _ints(b, outputs)
-    vb, vm, vp = _offsets(b, buf_offs), _offsets(b, kv_offs), _offsets(b, p_offs)
-    Program.Start(b)
-    Program.AddVersion(b, version)
-    Program.AddKernels(b, vk)
-    Program.AddTensors(b, vt)
-    Program.AddNodes(b, vn)
-    Program.AddInputs(b, vi)
-    Program.AddOutputs(b, vo)
-    Program.AddBuffers(b, vb)
-    Program.AddArenaSize(b, arena_size)
-    Program.AddMetadata(b, vm)
-    Program.AddPartitions(b, vp)
-    root = Program.End(b)
-    b.minalign = max(b.minalign, 16)  # pad the finished buffer to 16 bytes
-    b.Finish(root, file_identifier=identifier)
-    return bytes(b.Output())
-
-
-def bcast_strides(shape, out_shape) -> list[int]:
-    """Element strides of an input of `shape` along each dim of `out_shape`
-    (numpy broadcasting: right-aligned, 0 where broadcast), padded to 6."""
-    shape = [1] * (len(out_shape) - len(shape)) + list(shape)
-    contiguous = [int(np.prod(shape[i + 1:], dtype=np.int64)) for i in range(len(shape))]
-    strides = [0 if shape[i] == 1 and out_shape[i] != 1 else contiguous[i] for i in range(len(shape))]
-    return strides + [0] * (6 - len(strides))
-
-
-def _up16(x: int) -> int:
-    return (x + 15) // 16 * 16
-
-
-def add_program(a_shape, b_shape, *, b_const: np.ndarray | None = None,
-                act=(-math.inf, math.inf), chain: int = 1, partition: int = -1,
-                **overrides) -> bytes:
-    """A valid program: out = a + b with broadcasting, optionally b constant,
-    optionally `chain` add nodes (out_k = out_{k-1} + b). Keyword overrides
-    replace make_program arguments (to break one thing at a time)."""
-    out_shape = list(np.broadcast_shapes(tuple(a_shape), tuple(b_shape)))
-    nbytes = lambda s: 4 * int(np.prod(s, dtype=np.int64))  # noqa: E731
-    off = 0
-    tensors = [{"name": "a", "dtype": "f32", "shape": list(a_shape), "arena_offset": 0}]
-    off = _up16(nbytes(a_shape))
-    buffers = []
-    if b_const is not None:
-        buffers.append(np.ascontiguousarray(b_const, np.float32).tobytes())
-        tensors.append({"name": "b", "dtype": "f32", "shape": list(b_shape), "buffer": 0})
-    else:
-        tensors.append({"name": "b", "dtype": "f32", "shape": list(b_shape), "arena_offset": off})
-        off += _up16(nbytes(b_shape))
-    iparams = [len(out_shape)] + bcast_strides(a_shape, out_shape) + bcast_strides(b_shape, out_shape)
-    nodes = []
-    prev = 0
-    for k in range(chain):
-        tensors.append({"name": f"out{k}", "dtype": "f32", "shape": out_shape, "arena_offset": off})
-        off += _up16(nbytes(out_shape))
-        nodes.append({"kernel": 0, "inputs": [prev, 1], "outputs": [len(tensors) - 1],
-                      "iparams": iparams if k == 0 else
-                      [len(out_shape)] + bcast_strides(out_shape, out_shape) + bcast_strides(b_shape, out_shape),
-                      "fparams": list(act)})
-        prev = len(tensors) - 1
-    if partition >= 0:
-        nodes[0]["partition"] = partition
-    args = dict(tensors=tensors, nodes=nodes, inputs=[0] if b_const is not None else [0, 1],
-                outputs=[prev], kernels=["add.f32"], buffers=buffers, arena_size=off)
-    args.update(overrides)
-    return make_program(**args)
-
-
-# ---------------------------------------------------------------------------
 # Fixtures shared by tests/test_core*.py and tests/test_fuzz*.py (imported by
 # name into those modules, so pytest finds them without touching conftest).
-
-import pytest  # noqa: E402
 
 ASAN_CC = "clang-19"
 
@@ -365,3 +209,193 @@ def ctools(tmp_path_factory) -> Tools:
     if find_cc() is None:
         pytest.skip("no C compiler")
     return Tools(tmp_path_factory.mktemp("selrt_c"))
+
+
+# ---------------------------------------------------------------------------
+# Kernel runners: one host runner per kernel group, compared with LiteRT.
+
+# Float kernels with windows, reductions and layouts: conv, pool, reduce, resize, pad.
+FLOAT_LAYER_KERNELS = (
+    "conv2d.f32 depthwise_conv2d.f32 transpose_conv.f32 fully_connected.f32 batch_matmul.f32 "
+    "average_pool2d.f32 max_pool2d.f32 mean.f32 sum.f32 reduce_max.f32 softmax.f32 "
+    "log_softmax.f32 l2_normalization.f32 resize_bilinear.f32 resize_nearest_neighbor.f32 "
+    "depth_to_space.f32 space_to_depth.f32 pad.f32 pad_v2.f32").split()
+
+# Float elementwise math, activations, data movement and the float<->int8 boundary.
+FLOAT_ELEMENTWISE_KERNELS = (
+    "add.f32 sub.f32 mul.f32 div.f32 maximum.f32 minimum.f32 squared_difference.f32 "
+    "rsqrt.f32 sqrt.f32 exp.f32 log.f32 abs.f32 neg.f32 relu.f32 relu6.f32 relu_n1_to_1.f32 "
+    "elu.f32 hard_swish.f32 logistic.f32 tanh.f32 leaky_relu.f32 gelu.f32 prelu.f32 "
+    "reshape.f32 squeeze.f32 expand_dims.f32 transpose.f32 slice.f32 strided_slice.f32 "
+    "concatenation.f32 pack.f32 unpack.f32 split.f32 split_v.f32 gather.f32 cast.f32 "
+    "quantize.i8 dequantize.i8 dequantize.f16").split()
+
+INT8_KERNELS = (
+    "conv2d.i8 depthwise_conv2d.i8 fully_connected.i8 add.i8 sub.i8 mul.i8 average_pool2d.i8 "
+    "max_pool2d.i8 mean.i8 reduce_max.i8 softmax.i8 logistic.i8 tanh.i8 reshape.i8 split.i8 "
+    "unpack.i8 strided_slice.i8 quantize.i8 dequantize.i8 concatenation.i8 pack.i8 split_v.i8 transpose.i8 "
+    "slice.i8 squeeze.i8 expand_dims.i8 pad.i8 gather.i8 resize_nearest_neighbor.i8 relu.i8 relu6.i8 "
+    "relu_n1_to_1.i8 leaky_relu.i8 hard_swish.i8 elu.i8 transpose_conv.i8 resize_bilinear.i8").split()
+
+
+def build_runtime(out_dir: Path, kernels: list[str], *, speed: bool = False) -> Path:
+    """Compile the host runner (ASan+UBSan) with `kernels`; returns a directory
+    holding manifest.json, which selbuild.verify.run_program accepts.
+
+    speed=True compiles like the speed profile (-O2, SELRT_PROFILE_SPEED), which
+    on x86-64 adds the AVX2+FMA GEMM variant chosen at run time."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    flags = dict(opt="-O2", extra_flags=["-DSELRT_PROFILE_SPEED=1"]) if speed else {}
+    exe = build(out_dir, kernels, name="selrt_run_kernels", sanitize=True, **flags)
+    manifest = {"target": "host", "kernels": list(kernels), "artifacts": {"runner": exe.name}}
+    (out_dir / "manifest.json").write_text(json.dumps(manifest))
+    return out_dir
+
+
+def runtime_fixture(kernels: list[str]):
+    """The `rt` fixture of a test module: `rt = H.runtime_fixture(H.FLOAT_ELEMENTWISE_KERNELS)`.
+    One folder per kernel list and worker session, so modules share one build."""
+    tag = hashlib.sha256(" ".join(kernels).encode()).hexdigest()[:12]
+
+    @pytest.fixture(scope="module")
+    def rt(tmp_path_factory) -> Path:
+        return build_runtime(tmp_path_factory.getbasetemp() / f"kernels_rt_{tag}", kernels)
+    return rt
+
+
+def convert_bytes(model: bytes) -> bytes:
+    from selbuild.convert.pipeline import convert
+    from selbuild.frontends import tflite
+    return convert(tflite.to_ir(tflite.parse_bytes(model, "test.tflite"))).program
+
+
+def run_ours(runtime: Path, model: bytes, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    from selbuild.verify import run_program
+    return run_program(runtime, convert_bytes(model), inputs)
+
+
+def litert(model: bytes | Path, inputs: dict[str, np.ndarray], reference: bool = True,
+           *, fallback: bool = False) -> dict[str, np.ndarray]:
+    """LiteRT's outputs: its reference kernels (BUILTIN_REF) or, reference=False,
+    its default ones. fallback=True uses the default kernels for the few ops
+    (ELU, ...) that have no reference registration, which LiteRT reports as a
+    ValueError; without it that error propagates."""
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+    src = {"model_path": str(model)} if isinstance(model, Path) else {"model_content": model}
+    kw = {"experimental_op_resolver_type": OpResolverType.BUILTIN_REF} if reference else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            it = Interpreter(**src, num_threads=1, **kw)
+        except ValueError:
+            if not (reference and fallback):
+                raise
+            it = Interpreter(**src, num_threads=1)
+    it.allocate_tensors()
+    for d in it.get_input_details():
+        it.set_tensor(d["index"], inputs[d["name"]])
+    it.invoke()
+    return {d["name"]: it.get_tensor(d["index"]).copy() for d in it.get_output_details()}
+
+
+def assert_close(ours: dict[str, np.ndarray], ref: dict[str, np.ndarray], exact: bool = False) -> None:
+    """Float: max |ours - ref| <= 1e-4 * max(1, |ref|) elementwise, NaN where
+    LiteRT has NaN, infinities equal; ints/bools exact. Same names, shapes, dtypes."""
+    assert set(ours) == set(ref), (sorted(ours), sorted(ref))
+    for name, r in ref.items():
+        o = ours[name]
+        assert o.shape == r.shape and o.dtype == r.dtype, (name, o.shape, r.shape, o.dtype, r.dtype)
+        if exact or not np.issubdtype(r.dtype, np.floating):
+            np.testing.assert_array_equal(o, r, err_msg=name)
+        else:
+            tol = 1e-4 * np.maximum(1.0, np.abs(r))
+            with np.errstate(invalid="ignore"):          # inf - inf where both are inf
+                err = np.abs(o.astype(np.float64) - r)
+            bad = ~((err <= tol) | (np.isnan(o) & np.isnan(r)) | (o == r)) | (np.isinf(r) & (o != r))
+            assert not bad.any(), f"{name}: max err {err[bad].max()} at {np.argwhere(bad)[:3].tolist()}"
+
+
+def check(runtime: Path, model: bytes, inputs: dict[str, np.ndarray], exact: bool = False) -> dict[str, np.ndarray]:
+    """Convert + run on selrt, run LiteRT (reference kernels, default ones only
+    for ops with no reference registration), compare; returns ours."""
+    ours = run_ours(runtime, model, inputs)
+    assert_close(ours, litert(model, inputs, fallback=True), exact)
+    return ours
+
+
+@dataclass
+class Diff:
+    """How far an integer output is from LiteRT's."""
+    name: str
+    differing: int      # elements that differ at all
+    total: int
+    max_steps: int      # largest difference in quantization steps (int outputs)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.differing}/{self.total} elements differ, max {self.max_steps} step(s)"
+
+
+def diffs(ours: dict[str, np.ndarray], ref: dict[str, np.ndarray]) -> list[Diff]:
+    assert set(ours) == set(ref), (sorted(ours), sorted(ref))
+    out = []
+    for name, r in ref.items():
+        o = ours[name]
+        assert o.shape == r.shape and o.dtype == r.dtype, (name, o.shape, r.shape, o.dtype, r.dtype)
+        d = np.abs(o.astype(np.int64) - r.astype(np.int64))
+        out.append(Diff(name, int(np.count_nonzero(d)), int(d.size), int(d.max(initial=0))))
+    return out
+
+
+def run_both(runtime: Path, model: bytes, inputs: dict[str, np.ndarray]) -> list[Diff]:
+    """Integer outputs of selrt vs LiteRT's reference kernels."""
+    return diffs(run_ours(runtime, model, inputs), litert(model, inputs))
+
+
+def rnd(shape, seed=0, scale=1.0) -> np.ndarray:
+    return (np.random.default_rng(seed).standard_normal(shape) * scale).astype(np.float32)
+
+
+def rand_i8(shape, seed: int = 0, lo: int = -128, hi: int = 127) -> np.ndarray:
+    return np.random.default_rng(seed).integers(lo, hi + 1, size=shape, dtype=np.int8)
+
+
+def _i32(v) -> np.ndarray:
+    return np.asarray(v, np.int32)
+
+
+def small_models() -> dict[str, bytes]:
+    """One small single-op model per FLOAT_LAYER_KERNELS kernel (name -> .tflite bytes)."""
+    r, i32, model, one_op = rnd, _i32, TB.float_model, TB.float_op
+    return {
+        "conv2d": model("CONV_2D", [1, 5, 6, 3], [("w", r([4, 3, 3, 3]), "f32"), ("b", r([4]), "f32")],
+                        dict(padding="same", stride_h=2, stride_w=1, activation="relu")),
+        "depthwise": model("DEPTHWISE_CONV_2D", [1, 5, 5, 2], [("w", r([1, 3, 3, 4]), "f32"), ("b", r([4]), "f32")],
+                           dict(padding="same", stride_h=1, stride_w=1, depth_multiplier=2), version=2),
+        "transpose_conv": one_op("TRANSPOSE_CONV", [1, 3, 3, 2], [1, 6, 6, 3],
+                                 [("os", i32([1, 6, 6, 3]), "i32"), ("w", r([3, 3, 3, 2]), "f32"),
+                                  ("b", r([3]), "f32")],
+                                 dict(padding="same", stride_h=2, stride_w=2), inputs=["os", "w", "x", "b"],
+                                 version=4),
+        "fully_connected": model("FULLY_CONNECTED", [2, 3, 4], [("w", r([5, 4]), "f32"), ("b", r([5]), "f32")],
+                                 dict(keep_num_dims=True)),
+        "batch_matmul": model("BATCH_MATMUL", [2, 3, 4], [("b", r([1, 4, 5]), "f32")]),
+        "average_pool": model("AVERAGE_POOL_2D", [1, 5, 5, 3], [],
+                              dict(padding="same", filter_height=2, filter_width=3, stride_h=2, stride_w=2)),
+        "max_pool": model("MAX_POOL_2D", [1, 5, 5, 3], [],
+                          dict(padding="valid", filter_height=2, filter_width=2, stride_h=1, stride_w=2)),
+        "mean": model("MEAN", [2, 3, 4], [("a", i32([0, 2]), "i32")], dict(keep_dims=True)),
+        "sum": model("SUM", [2, 3, 4], [("a", i32([1]), "i32")]),
+        "reduce_max": model("REDUCE_MAX", [2, 3, 4], [("a", i32([-1]), "i32")]),
+        "softmax": model("SOFTMAX", [2, 5], [], dict(beta=1.0)),
+        "log_softmax": model("LOG_SOFTMAX", [2, 5], []),
+        "l2_normalization": model("L2_NORMALIZATION", [2, 5], []),
+        "resize_bilinear": model("RESIZE_BILINEAR", [1, 3, 4, 2], [("s", i32([5, 7]), "i32")],
+                                 dict(half_pixel_centers=True), version=3),
+        "resize_nearest": model("RESIZE_NEAREST_NEIGHBOR", [1, 3, 4, 2], [("s", i32([5, 2]), "i32")],
+                                dict(align_corners=True), version=3),
+        "depth_to_space": model("DEPTH_TO_SPACE", [1, 2, 3, 8], [], dict(block_size=2)),
+        "space_to_depth": model("SPACE_TO_DEPTH", [1, 4, 6, 2], [], dict(block_size=2)),
+        "pad": model("PAD", [2, 3], [("p", i32([[1, 0], [2, 1]]), "i32")], version=2),
+        "pad_v2": model("PADV2", [2, 3], [("p", i32([[0, 1], [1, 1]]), "i32"),
+                                          ("v", np.array([1.5], np.float32), "f32")], version=2),
+    }

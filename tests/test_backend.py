@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cbuild import bcast_strides, ctools, make_program  # noqa: F401  (ctools is a fixture)
+from harness import ctools  # noqa: F401  (ctools is a fixture)
+from program_writer import bcast_strides, make_program
 from selbuild import RUNTIME_SRC, codegen
 from selbuild.build import build_target
 from selbuild.config import load_config

@@ -10,7 +10,8 @@ import re
 import numpy as np
 import pytest
 
-from cbuild import add_program, ctools  # noqa: F401  (fixture)
+from harness import ctools  # noqa: F401  (fixture)
+from program_writer import add_program
 
 RNG = np.random.default_rng(7)
 
@@ -132,7 +133,7 @@ def test_add_broadcast_under_qemu(ctools, target, tmp_path):
     import shutil
     from pathlib import Path
 
-    from cbuild import build
+    from harness import build
     flags, qemu, sysroot = QEMU_TARGETS[target]
     if not (shutil.which(qemu) and shutil.which("clang-19") and shutil.which("ld.lld-19")
             and Path(sysroot).is_dir()):

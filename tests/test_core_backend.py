@@ -10,7 +10,8 @@ import shutil
 import numpy as np
 import pytest
 
-from cbuild import TESTS_C, add_program, build, ctools  # noqa: F401
+from harness import TESTS_C, build, ctools  # noqa: F401
+from program_writer import add_program
 
 pytestmark = pytest.mark.skipif(shutil.which("clang-19") is None, reason="needs clang-19")
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cbuild import add_program, build, ctools, find_cc  # noqa: F401
+from harness import build, ctools, find_cc  # noqa: F401
+from program_writer import add_program
 from selbuild import RUNTIME_SRC, codegen
 from selbuild.catalogue import load_catalogue, parse_catalogue
 from selbuild.errors import SelbuildError

@@ -7,7 +7,8 @@ import struct
 
 import pytest
 
-from cbuild import add_program, ctools  # noqa: F401
+from harness import ctools  # noqa: F401
+from program_writer import add_program
 
 OK, BAD = 0, 2
 

@@ -11,7 +11,8 @@ import subprocess
 import numpy as np
 import pytest
 
-from cbuild import add_program, bcast_strides, ctools, make_program  # noqa: F401
+from harness import ctools  # noqa: F401
+from program_writer import add_program, bcast_strides, make_program
 
 OK, INVALID_ARG, BAD_PROGRAM, VERSION, MISSING_KERNEL = 0, 1, 2, 3, 4
 UNALIGNED, UNSUPPORTED = 7, 8

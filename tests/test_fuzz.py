@@ -3,7 +3,7 @@
 The fuzz build links every catalogue kernel that has its C file, so accepted
 programs exercise real kernels' `check` proofs as well as the core's. The
 seed corpus is made in the test from valid programs: add graphs from
-cbuild.add_program, small real models converted by selbuild's converter and
+program_writer.add_program, small real models converted by selbuild's converter and
 one-op TFLite models (tests/tflite_builder.py) converted the same way (seeds
 the converter cannot make yet are skipped: they only widen coverage).
 """
@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cbuild import TOOLS, add_program, build, make_program
+from harness import TOOLS, build
+from program_writer import add_program, make_program
 from selbuild import RUNTIME_SRC, codegen
 from selbuild.catalogue import load_catalogue
 

@@ -15,7 +15,8 @@ import subprocess
 import numpy as np
 import pytest
 
-from cbuild import bcast_strides, build, make_program
+from harness import build
+from program_writer import bcast_strides, make_program
 from selbuild.catalogue import load_catalogue
 from test_fuzz import TESTS, fuzz_kernels
 

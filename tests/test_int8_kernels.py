@@ -16,7 +16,8 @@ import math
 import numpy as np
 import pytest
 
-from test_int8_harness import build_runtime, one_op, qt, rand_i8, run_both
+from harness import INT8_KERNELS, build_runtime, rand_i8, run_both
+from tflite_builder import one_op, qt
 from tflite_builder import T
 
 
@@ -26,17 +27,16 @@ def rt(request, tmp_path_factory):
     """The host runner (ASan+UBSan) and the shipped Android libraries (size
     profile, under qemu): every case runs on each."""
     if request.param == "host":
-        return build_runtime(tmp_path_factory.mktemp("int8_kernels"))
+        return build_runtime(tmp_path_factory.mktemp("int8_kernels"), INT8_KERNELS)
     from selbuild import toolchain_loader
     from selbuild.build import build_target
     from selbuild.config import BuildConfig
-    from test_int8_harness import KERNELS
     target = request.param
     av = toolchain_loader.availability(target)
     if not av.ok:
         pytest.skip(av.reason)
     root = tmp_path_factory.mktemp(f"int8_kernels_{target}")
-    cfg = BuildConfig(path=root / "i8.yaml", name="i8", models=[], targets=[target], ops={k: [] for k in KERNELS})
+    cfg = BuildConfig(path=root / "i8.yaml", name="i8", models=[], targets=[target], ops={k: [] for k in INT8_KERNELS})
     r = build_target(cfg, target, out_root=root, profile="size")
     if toolchain_loader.run_prefix(target, r.out_dir) is None:
         pytest.skip(f"{target}: qemu not installed")
@@ -167,7 +167,7 @@ def test_binary(rt, op, a_shape, b_shape, qa, qb, qo, act):
     ([1, 5, 5, 70], 5, 1, "same", "relu", (0.1, 3)),
 ])
 def test_pools(rt, op, x_shape, f, s, padding, act, q):
-    from test_int8_harness import litert
+    from harness import litert
     probe = one_op(op, [qt("x", x_shape, *q), qt("y", [1], *q)], ["x"], ["y"],
                    dict(padding=padding, stride_h=s, stride_w=s, filter_height=f, filter_width=f, activation=act),
                    version=2)
@@ -310,7 +310,7 @@ def test_activation_tables(rt, op, options, qi, qo):
 @pytest.mark.parametrize("qi,qo", [((0.05, 0), (0.05, 0)), ((0.1, 100), (0.03, 127))])
 def test_elu_table(rt, qi, qo):
     """The reference kernel set has no ELU: compared with LiteRT's default kernels."""
-    from test_int8_harness import convert_bytes, diffs, litert
+    from harness import convert_bytes, diffs, litert
     from selbuild.verify import run_program
     x = np.arange(-128, 128, dtype=np.int8).reshape(4, 64)
     model = one_op("ELU", [qt("x", [4, 64], *qi), qt("y", [4, 64], *qo)], ["x"], ["y"])

@@ -23,7 +23,7 @@ from selbuild.config import BuildConfig
 from selbuild.convert import convert, read_program
 from selbuild.convert.pipeline import required_kernels
 from selbuild.frontends import load_model
-from test_int8_harness import diffs, litert
+from harness import diffs, litert
 
 MODELS = Path(__file__).parent / "models" / "tflite"
 # model -> LiteRT kernels to compare with (True = BUILTIN_REF)

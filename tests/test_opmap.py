@@ -1,6 +1,6 @@
 """The TFLite op map (selbuild/frontends/tflite_ops.py) against the kernel catalogue.
 
-Kernel engineers add catalogue entries while this map already claims the
+Catalogue entries are added while this map already claims the
 dtypes selbuild supports, so:
   * asserted: every catalogue kernel is reachable from the map (a TFLite
     builtin maps to its op), its dtype is a canonical one, and for ops the map

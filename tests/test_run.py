@@ -1,8 +1,7 @@
 """`selbuild convert` / `selbuild run` and selbuild.verify on a small add-only model.
 
-The model is written here with the TFLite flatbuffer schema (no TensorFlow
-needed), so LiteRT can serve as the reference for the same file our frontend
-reads: x + c (relu), then + x again, with c broadcast over the last dim.
+The model is written with tests/tflite_builder.py (no TensorFlow needed), so
+LiteRT can serve as the reference for the same file our frontend reads: x + c (relu), then + x again, with c broadcast over the last dim.
 """
 
 from __future__ import annotations
@@ -10,7 +9,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import flatbuffers
 import numpy as np
 import pytest
 
@@ -18,96 +16,19 @@ from selbuild.cli import main as cli_main
 from selbuild.convert import convert, read_program
 from selbuild.errors import RunError
 from selbuild import verify
+from tflite_builder import Op, T, build_model
 
 X_SHAPE = (1, 5, 4, 3)
 C = np.array([0.5, -0.25, 1.5], np.float32)
 
 
-def _ivec(b, start, values):
-    start(b, len(values))
-    for v in reversed(values):
-        b.PrependInt32(v)
-    return b.EndVector()
-
-
-def _ovec(b, start, offs):
-    start(b, len(offs))
-    for o in reversed(offs):
-        b.PrependUOffsetTRelative(o)
-    return b.EndVector()
-
-
 def write_add_tflite(path: Path) -> Path:
     """x:[1,5,4,3] -> h = relu(x + c) -> y = h + x; c:[3] constant."""
-    from selbuild._generated.tflite import (AddOptions, Buffer, Model, Operator, OperatorCode, SubGraph,
-                                            Tensor)
-    b = flatbuffers.Builder(1024)
-    # buffers: 0 empty (TFLite convention), 1 = c
-    cdata = C.tobytes()
-    b.StartVector(1, len(cdata), 16)
-    b.head -= len(cdata)
-    b.Bytes[b.head:b.head + len(cdata)] = cdata
-    cvec = b.EndVector()
-    bufs = []
-    for data in (None, cvec, None, None, None):
-        Buffer.BufferStart(b)
-        if data is not None:
-            Buffer.BufferAddData(b, data)
-        bufs.append(Buffer.BufferEnd(b))
-    specs = [("x", X_SHAPE, 0), ("c", (3,), 1), ("h", X_SHAPE, 0), ("y", X_SHAPE, 0)]
-    tensors = []
-    for name, shape, buf in specs:
-        n = b.CreateString(name)
-        sh = _ivec(b, Tensor.TensorStartShapeVector, list(shape))
-        Tensor.TensorStart(b)
-        Tensor.TensorAddShape(b, sh)
-        Tensor.TensorAddType(b, 0)        # FLOAT32
-        Tensor.TensorAddBuffer(b, buf)
-        Tensor.TensorAddName(b, n)
-        tensors.append(Tensor.TensorEnd(b))
-    ops = []
-    for ins, outs, act in (([0, 1], [2], 1), ([2, 0], [3], 0)):   # 1 = RELU
-        AddOptions.AddOptionsStart(b)
-        AddOptions.AddOptionsAddFusedActivationFunction(b, act)
-        opt = AddOptions.AddOptionsEnd(b)
-        iv = _ivec(b, Operator.OperatorStartInputsVector, ins)
-        ov = _ivec(b, Operator.OperatorStartOutputsVector, outs)
-        Operator.OperatorStart(b)
-        Operator.OperatorAddOpcodeIndex(b, 0)
-        Operator.OperatorAddInputs(b, iv)
-        Operator.OperatorAddOutputs(b, ov)
-        Operator.OperatorAddBuiltinOptionsType(b, 11)   # AddOptions
-        Operator.OperatorAddBuiltinOptions(b, opt)
-        ops.append(Operator.OperatorEnd(b))
-    tv = _ovec(b, SubGraph.SubGraphStartTensorsVector, tensors)
-    iv = _ivec(b, SubGraph.SubGraphStartInputsVector, [0])
-    ov = _ivec(b, SubGraph.SubGraphStartOutputsVector, [3])
-    opv = _ovec(b, SubGraph.SubGraphStartOperatorsVector, ops)
-    name = b.CreateString("main")
-    SubGraph.SubGraphStart(b)
-    SubGraph.SubGraphAddTensors(b, tv)
-    SubGraph.SubGraphAddInputs(b, iv)
-    SubGraph.SubGraphAddOutputs(b, ov)
-    SubGraph.SubGraphAddOperators(b, opv)
-    SubGraph.SubGraphAddName(b, name)
-    sg = SubGraph.SubGraphEnd(b)
-    OperatorCode.OperatorCodeStart(b)
-    OperatorCode.OperatorCodeAddDeprecatedBuiltinCode(b, 0)
-    OperatorCode.OperatorCodeAddVersion(b, 1)
-    OperatorCode.OperatorCodeAddBuiltinCode(b, 0)
-    oc = OperatorCode.OperatorCodeEnd(b)
-    ocv = _ovec(b, Model.ModelStartOperatorCodesVector, [oc])
-    sgv = _ovec(b, Model.ModelStartSubgraphsVector, [sg])
-    bv = _ovec(b, Model.ModelStartBuffersVector, bufs)
-    desc = b.CreateString("selbuild test: add only")
-    Model.ModelStart(b)
-    Model.ModelAddVersion(b, 3)
-    Model.ModelAddOperatorCodes(b, ocv)
-    Model.ModelAddSubgraphs(b, sgv)
-    Model.ModelAddDescription(b, desc)
-    Model.ModelAddBuffers(b, bv)
-    b.Finish(Model.ModelEnd(b), file_identifier=b"TFL3")
-    path.write_bytes(bytes(b.Output()))
+    model = build_model(
+        ops=[Op("ADD", ["x", "c"], ["h"], options=dict(activation="relu")), Op("ADD", ["h", "x"], ["y"])],
+        tensors=[T("x", list(X_SHAPE)), T("c", [3], data=C), T("h", list(X_SHAPE)), T("y", list(X_SHAPE))],
+        description="selbuild test: add only")
+    path.write_bytes(model)
     return path
 
 

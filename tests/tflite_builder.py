@@ -40,6 +40,11 @@ build_model(ops=None, tensors=None, inputs=None, outputs=None, *, subgraphs=None
     non-constant tensors no op produces, outputs = the tensors no op consumes.
     version is written as the model's schema version (3; others only for tests
     of rejection).
+
+Single-op helpers: one_op(builtin, tensors, inputs, outputs, options, version);
+qt(name, shape, scale, zp, ...) a quantized tensor; float_op(builtin, x_shape,
+y_shape, consts, ...) a float `x` -> `y` model with constant operands, and
+float_model(...) the same with the output shape LiteRT infers (litert_shape).
 """
 
 from __future__ import annotations
@@ -302,6 +307,48 @@ def build_model(ops: list[Op] | None = None, tensors: list[T] | None = None,
     elif ops or tensors:
         raise ValueError("give either ops/tensors or subgraphs")
     return _ModelWriter().finish(subgraphs, version, description)
+
+
+# --- single-op models --------------------------------------------------------
+
+def one_op(builtin: str, tensors: list[T], inputs: list[str | None], outputs: list[str],
+           options: dict | None = None, version: int = 1) -> bytes:
+    return build_model(ops=[Op(builtin, inputs, outputs, options=options, version=version)], tensors=tensors)
+
+
+def qt(name: str, shape, scale, zp=0, data=None, dtype: str = "i8", axis: int = 0) -> T:
+    """A quantized tensor (per-channel when scale is a list)."""
+    if isinstance(scale, (list, tuple, np.ndarray)):
+        scale = [float(s) for s in scale]
+        zp = [int(zp)] * len(scale) if np.isscalar(zp) else list(zp)
+    return T(name, list(shape), dtype, data=data, scale=scale, zero_point=zp, quantized_dimension=axis)
+
+
+def float_op(builtin: str, x_shape, y_shape, consts=(), options=None, inputs=None, version=1) -> bytes:
+    """A single-op model with float input `x`, output `y` and constant operands.
+
+    consts: [(name, array, dtype)]; inputs: operand names in TFLite order
+    (default x then the constants; "-" for an omitted optional input)."""
+    tensors = [T("x", list(x_shape))]
+    tensors += [T(name, list(np.shape(a)), dt, data=a) for name, a, dt in consts]
+    tensors.append(T("y", list(y_shape)))
+    names = inputs or ["x"] + [c[0] for c in consts]
+    names = [-1 if n == "-" else n for n in names]
+    return build_model(ops=[Op(builtin, names, ["y"], options=options, version=version)], tensors=tensors)
+
+
+def litert_shape(model: bytes) -> list[int]:
+    """Output shape LiteRT infers (to build a model whose declared shape is right)."""
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+    it = Interpreter(model_content=model, experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
+    it.allocate_tensors()
+    return list(it.get_output_details()[0]["shape"])
+
+
+def float_model(builtin: str, x_shape, consts=(), options=None, inputs=None, version=1) -> bytes:
+    """float_op with the output shape LiteRT infers for it (independent of our shape hooks)."""
+    probe = float_op(builtin, x_shape, [1], consts, options, inputs, version)
+    return float_op(builtin, x_shape, [int(d) for d in litert_shape(probe)], consts, options, inputs, version)
 
 
 # Longer names for the same classes.

@@ -149,7 +149,7 @@ def read_syms(path: Path, arm: bool) -> list[tuple[str, str, int]]:
 
 def ifs_text(soname: str, syms: list[tuple[str, str, int]], arch: str, bits: int) -> str:
     """llvm-ifs input. The target is spelled out as a map because llvm-ifs-19
-    maps the arm triple to e_machine None (notes/toolchains.md pitfall 8)."""
+    maps the arm triple to e_machine None (docs/toolchain_notes.md pitfall 8)."""
     lines = [
         "--- !ifs-v1",
         "IfsVersion: 3.0",
@@ -191,7 +191,7 @@ def add_stub_libs(env, stub_dir: Path, arch: str, bits: int) -> list:
 
 def add_shim_dir(env, shim_dir: Path, sysroot: Path) -> list:
     """The qemu shim: Android DT_NEEDED names (libc.so …) -> glibc's sonames,
-    so glibc's ld.so can load the Android .so under qemu (notes §3)."""
+    so glibc's ld.so can load the Android .so under qemu (docs/toolchain_notes.md §3)."""
     links = {"libc.so": "libc.so.6", "libm.so": "libm.so.6", "libdl.so": "libc.so.6"}
     nodes = []
     for name, real in links.items():

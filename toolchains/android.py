@@ -6,11 +6,11 @@ Two paths:
   in minisys/include (-nostdlibinc), and stub libc.so/libm.so/libdl.so made by
   llvm-ifs from minisys/stubs/*.syms. The stubs give real DT_NEEDED entries,
   and with -z defs their symbol lists are the allow-list of what the runtime
-  may import (notes/toolchains.md §2).
+  may import (docs/toolchain_notes.md §2).
 
 The runner is a glibc executable (the glibc cross sysroot) linked against the
 Android libselrt.so itself; under qemu, glibc's ld.so loads that .so through a
-shim directory mapping libc.so/libm.so/libdl.so to glibc (notes §3).
+shim directory mapping libc.so/libm.so/libdl.so to glibc (docs/toolchain_notes.md §3).
 """
 
 from __future__ import annotations

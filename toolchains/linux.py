@@ -3,7 +3,7 @@ normally against Debian's cross glibc, so tests can run it under qemu-user.
 
 armv7 is built softfp (-mfloat-abi=softfp) against the armel sysroot, exactly
 like Android armv7: lld does not warn when soft- and hard-float objects are
-mixed, it just computes wrong results (notes/toolchains.md §3).
+mixed, it just computes wrong results (docs/toolchain_notes.md §3).
 """
 
 from __future__ import annotations

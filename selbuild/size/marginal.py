@@ -3,7 +3,7 @@
 The per-op row counts the op's own bytes; the marginal cost also counts what
 disappears with it (a shared helper no other op uses, a string, table slots)
 and what moves (alignment). It needs real rebuilds: a copy of the config
-without the op, built with the build engineer's `build_target` into a scratch
+without the op, built with selbuild.build's `build_target` into a scratch
 directory, then measured with the same normalized (gated) size.
 """
 

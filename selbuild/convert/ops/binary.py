@@ -19,7 +19,7 @@ def add_lower(g: Graph, n: Node) -> Lowered:
                    iparams=params, fparams=activation_fparams(g, n))
 
 
-# --- sub, mul, div, maximum, minimum, squared_difference (kernels family B) ---
+# --- sub, mul, div, maximum, minimum, squared_difference ---
 # Same catalogue params as add.f32, so they reuse add's hooks. TFLite gives a
 # fused activation to SUB/MUL/DIV only (and with "none" still clamps to
 # +-FLT_MAX, as activation_fparams does); MAXIMUM, MINIMUM and

@@ -1,4 +1,4 @@
-"""conv2d, depthwise_conv2d and transpose_conv (float kernels, family A).
+"""conv2d, depthwise_conv2d and transpose_conv (float kernels).
 
 TFLite's SAME/VALID padding is resolved here into explicit pad_top/pad_left
 (the device never sees a padding enum), and the conv2d / transpose_conv

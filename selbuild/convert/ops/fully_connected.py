@@ -1,4 +1,4 @@
-"""fully_connected and batch_matmul (float kernels, family A).
+"""fully_connected and batch_matmul (float kernels).
 
 Both run on the shared GEMM, whose vector direction is the output column, so
 constant right-hand sides are re-laid here once: fully_connected weights from

@@ -1,4 +1,4 @@
-"""pad and pad_v2 (float kernels, family A).
+"""pad and pad_v2 (float kernels).
 
 The paddings operand ([rank, 2], constant in TFLite) becomes before0..5; the
 padding after each dim is implied by the output shape. pad_v2's constant

@@ -1,4 +1,4 @@
-"""average_pool2d and max_pool2d (float kernels, family A): SAME/VALID
+"""average_pool2d and max_pool2d (float kernels): SAME/VALID
 resolved to explicit pads here, like conv (see conv.py)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""mean, sum and reduce_max (float kernels, family A).
+"""mean, sum and reduce_max (float kernels).
 
 The axes operand (a constant tensor in TFLite) becomes a bit mask over the
 input dims; negative and repeated axes are normalized here. keep_dims only

@@ -1,4 +1,4 @@
-"""resize_bilinear and resize_nearest_neighbor (float kernels, family A).
+"""resize_bilinear and resize_nearest_neighbor (float kernels).
 
 The size operand (a constant in TFLite) gives the output shape; the
 input/output ratios are computed here in float32 exactly as TFLite does, with

@@ -1,4 +1,4 @@
-"""softmax, log_softmax and l2_normalization over the last axis (float kernels, family A)."""
+"""softmax, log_softmax and l2_normalization over the last axis (float kernels)."""
 
 from __future__ import annotations
 

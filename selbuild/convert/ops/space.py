@@ -1,4 +1,4 @@
-"""depth_to_space and space_to_depth (float kernels, family A): NHWC, block_size."""
+"""depth_to_space and space_to_depth (float kernels): NHWC, block_size."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 /* minisys: the few <string.h> declarations the runtime may use.
- * Handwritten so Android/iOS builds need no NDK/SDK sysroot (notes/toolchains.md §2.2 A).
+ * Handwritten so Android/iOS builds need no NDK/SDK sysroot (docs/toolchain_notes.md §2.2 A).
  * Hosted mode: clang still treats these as builtins (memcpy -> ldr, etc.). */
 #ifndef SELRT_MINISYS_STRING_H
 #define SELRT_MINISYS_STRING_H

@@ -1,4 +1,4 @@
-"""Family-A kernels on hostile programs: every `check` must reject whatever
+"""Float layer kernels on hostile programs: every `check` must reject whatever
 `run` cannot survive.
 
 Small valid programs (one per kernel, converted from single-op models) are
@@ -18,8 +18,8 @@ import subprocess
 import numpy as np
 import pytest
 
-import cbuild
-import kernels_a_harness as H
+import harness as H
+import program_writer as PW
 from selbuild.convert import read_program
 
 OK, BAD_PROGRAM, UNSUPPORTED = 0, 2, 8
@@ -28,7 +28,7 @@ FVALUES = [math.nan, math.inf, -math.inf, -1e30, 0.0, 1e30]
 
 
 def rebuild(data: bytes, *, iparam=None, fparam=None, shape=None) -> bytes:
-    """The program again via cbuild.make_program, with one edit to node 0:
+    """The program again via PW.make_program, with one edit to node 0:
     iparam=(index, value), fparam=(index, value), shape=(node tensor, new shape)."""
     info = read_program(data)
     tensors = []
@@ -45,7 +45,7 @@ def rebuild(data: bytes, *, iparam=None, fparam=None, shape=None) -> bytes:
     if shape:
         tensors[shape[0]]["shape"] = list(shape[1])
     index = {t.name: i for i, t in enumerate(info.tensors)}
-    return cbuild.make_program(
+    return PW.make_program(
         tensors=tensors, nodes=nodes, kernels=info.kernels, arena_size=info.arena_size,
         inputs=[index[t.name] for t in info.inputs], outputs=[index[t.name] for t in info.outputs],
         buffers=[data[o:o + n] for o, n in info.buffer_offsets])
@@ -73,11 +73,11 @@ def variants(data: bytes) -> list[bytes]:
 
 @pytest.fixture(scope="module")
 def checker(tmp_path_factory):
-    if cbuild.find_cc(("clang-19",)) is None:
+    if H.find_cc(("clang-19",)) is None:
         pytest.skip("clang-19 (ASan+UBSan) not installed")
-    d = tmp_path_factory.getbasetemp() / "kernels_a_check"
+    d = tmp_path_factory.getbasetemp() / "layer_kernels_check"
     d.mkdir(exist_ok=True)
-    return d, cbuild.build(d, H.KERNELS, cc="clang-19", sanitize=True, main=cbuild.TESTS_C / "selrt_check.c",
+    return d, H.build(d, H.FLOAT_LAYER_KERNELS, cc="clang-19", sanitize=True, main=H.TESTS_C / "selrt_check.c",
                            name="selrt_check_a")
 
 

@@ -1,4 +1,4 @@
-"""Load-time checks of the family-B kernels against hostile params.
+"""Load-time checks of the float elementwise kernels against hostile params.
 
 The lowering is swapped for one that returns tampered params, so the program
 bytes are well-formed but lie; the runtime (built with ASan/UBSan) must either
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import kernels_b_harness as H
+import harness as H
 from selbuild.convert import registry
 from selbuild.errors import RunError
 from tflite_builder import Op, T, build_model
@@ -22,11 +22,11 @@ from tflite_builder import Op, T, build_model
 REJECTED = "rejects its shapes or parameters"
 
 
-rt = H.runtime_fixture()
+rt = H.runtime_fixture(H.FLOAT_ELEMENTWISE_KERNELS)
 
 
 def tamper(monkeypatch, op, edit):
-    # Hooks are registered under (op, dtype); family-B float hooks use dtype None.
+    # Hooks are registered under (op, dtype); these float hooks use dtype None.
     orig = registry.lower_fn(op, "f32")
 
     def lowered(g, n):

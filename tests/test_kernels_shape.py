@@ -1,4 +1,4 @@
-"""Family-B data-movement kernels vs LiteRT: reshape, squeeze, expand_dims,
+"""Float data-movement kernels vs LiteRT: reshape, squeeze, expand_dims,
 transpose, concatenation, pack, unpack, split, split_v, slice, strided_slice."""
 
 from __future__ import annotations
@@ -8,12 +8,12 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-import kernels_b_harness as H
+import harness as H
 from selbuild.errors import UnsupportedError
 from tflite_builder import Op, T, build_model
 
 
-rt = H.runtime_fixture()
+rt = H.runtime_fixture(H.FLOAT_ELEMENTWISE_KERNELS)
 
 
 def rnd(shape, seed=0):

@@ -1,4 +1,4 @@
-"""Family-A window and reduction kernels vs LiteRT's reference kernels:
+"""Float window and reduction kernels vs LiteRT's reference kernels:
 average_pool2d, max_pool2d, mean, sum, reduce_max, softmax, log_softmax,
 l2_normalization.
 
@@ -13,12 +13,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import kernels_a_harness as H
+import harness as H
+import tflite_builder as TB
 
 
 @pytest.fixture(scope="module")
 def rt(tmp_path_factory):
-    return H.build_runtime(tmp_path_factory.getbasetemp() / "kernels_a_rt")
+    return H.build_runtime(tmp_path_factory.getbasetemp() / "layer_kernels_rt", H.FLOAT_LAYER_KERNELS)
 
 
 POOL_CASES = [
@@ -38,7 +39,7 @@ POOL_CASES = [
 def test_pool(rt, op, xs, f, s, pad, act):
     opts = dict(padding=pad, filter_height=f[0], filter_width=f[1], stride_h=s[0], stride_w=s[1],
                 activation=act)
-    H.check(rt, H.model(op, xs, [], opts), {"x": H.rnd(xs, scale=2.0)})
+    H.check(rt, TB.float_model(op, xs, [], opts), {"x": H.rnd(xs, scale=2.0)})
 
 
 REDUCE_CASES = [
@@ -62,34 +63,34 @@ REDUCE_CASES = [
 @pytest.mark.parametrize("op", ["MEAN", "SUM", "REDUCE_MAX"])
 @pytest.mark.parametrize("xs,axes,keep", REDUCE_CASES)
 def test_reduce(rt, op, xs, axes, keep):
-    m = H.model(op, xs, [("axes", np.array(axes, np.int32), "i32")], dict(keep_dims=keep))
+    m = TB.float_model(op, xs, [("axes", np.array(axes, np.int32), "i32")], dict(keep_dims=keep))
     H.check(rt, m, {"x": H.rnd(xs)})
 
 
 @pytest.mark.parametrize("xs,beta", [([1, 10], 1.0), ([3, 7], 0.5), ([2, 3, 1001], 1.0), ([4, 1], 2.0),
                                      ([2, 2, 2, 5], 1.5)])
 def test_softmax(rt, xs, beta):
-    H.check(rt, H.model("SOFTMAX", xs, [], dict(beta=beta)), {"x": H.rnd(xs, scale=4.0)})
+    H.check(rt, TB.float_model("SOFTMAX", xs, [], dict(beta=beta)), {"x": H.rnd(xs, scale=4.0)})
 
 
 def test_softmax_large_inputs(rt):
     """Inputs far beyond exp's range: the max shift keeps the result finite."""
     x = np.array([[1000.0, 999.0, -1000.0, 998.5]], np.float32)
-    H.check(rt, H.model("SOFTMAX", x.shape, [], dict(beta=1.0)), {"x": x})
+    H.check(rt, TB.float_model("SOFTMAX", x.shape, [], dict(beta=1.0)), {"x": x})
 
 
 @pytest.mark.parametrize("xs", [[1, 10], [3, 7], [2, 3, 129], [4, 1]])
 def test_log_softmax(rt, xs):
-    H.check(rt, H.model("LOG_SOFTMAX", xs, []), {"x": H.rnd(xs, scale=4.0)})
+    H.check(rt, TB.float_model("LOG_SOFTMAX", xs, []), {"x": H.rnd(xs, scale=4.0)})
 
 
 @pytest.mark.parametrize("xs", [[1, 10], [3, 7], [2, 3, 33], [1, 2, 2, 9]])
 def test_l2_normalization(rt, xs):
-    H.check(rt, H.model("L2_NORMALIZATION", xs, []), {"x": H.rnd(xs)})
+    H.check(rt, TB.float_model("L2_NORMALIZATION", xs, []), {"x": H.rnd(xs)})
 
 
 def test_l2_normalization_zero_row(rt):
     """An all-zero row divides by epsilon, not by zero."""
     x = np.zeros([2, 5], np.float32)
     x[1] = [1, 2, 3, 4, 5]
-    H.check(rt, H.model("L2_NORMALIZATION", x.shape, []), {"x": x})
+    H.check(rt, TB.float_model("L2_NORMALIZATION", x.shape, []), {"x": x})

@@ -1,4 +1,4 @@
-"""Family-A GEMM-based kernels vs LiteRT's reference kernels: conv2d,
+"""GEMM-based float kernels vs LiteRT's reference kernels: conv2d,
 depthwise_conv2d, transpose_conv, fully_connected, batch_matmul.
 
 Shapes are chosen to hit every code path: the pointwise (1x1) fast path and
@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import kernels_a_harness as H
+import harness as H
+import tflite_builder as TB
 
 
 @pytest.fixture(scope="module", params=["portable", "speed"])
@@ -21,7 +22,7 @@ def rt(request, tmp_path_factory):
     """Every case runs on the portable build and on a speed-profile build
     (8-row GEMM tiles, and the AVX2+FMA variant on x86-64 CPUs that have it)."""
     speed = request.param == "speed"
-    return H.build_runtime(tmp_path_factory.getbasetemp() / f"kernels_a_rt_{request.param}", speed=speed)
+    return H.build_runtime(tmp_path_factory.getbasetemp() / f"layer_kernels_rt_{request.param}", H.FLOAT_LAYER_KERNELS, speed=speed)
 
 
 CONV_CASES = [
@@ -45,7 +46,7 @@ CONV_CASES = [
 def test_conv2d(rt, xs, fs, opts):
     o, kh, kw = fs
     w, b = H.rnd([o, kh, kw, xs[3]], 1), H.rnd([o], 2)
-    m = H.model("CONV_2D", xs, [("w", w, "f32"), ("b", b, "f32")], opts)
+    m = TB.float_model("CONV_2D", xs, [("w", w, "f32"), ("b", b, "f32")], opts)
     H.check(rt, m, {"x": H.rnd(xs)})
 
 
@@ -70,7 +71,7 @@ def test_depthwise_conv2d(rt, xs, ks, mult, opts, bias):
     consts = [("w", H.rnd([1, ks[0], ks[1], oc], 1), "f32")]
     if bias:
         consts.append(("b", H.rnd([oc], 2), "f32"))
-    m = H.model("DEPTHWISE_CONV_2D", xs, consts, dict(opts, depth_multiplier=mult),
+    m = TB.float_model("DEPTHWISE_CONV_2D", xs, consts, dict(opts, depth_multiplier=mult),
                 inputs=["x", "w", "b"] if bias else ["x", "w"], version=2)
     H.check(rt, m, {"x": H.rnd(xs)})
 
@@ -94,7 +95,7 @@ def test_transpose_conv(rt, xs, fs, ys, opts, bias):
     if bias:
         consts.append(("b", H.rnd([o], 2), "f32"))
         inputs.append("b")
-    m = H.one_op("TRANSPOSE_CONV", xs, ys, consts, opts, inputs=inputs, version=4)
+    m = TB.float_op("TRANSPOSE_CONV", xs, ys, consts, opts, inputs=inputs, version=4)
     H.check(rt, m, {"x": H.rnd(xs)})
 
 
@@ -116,7 +117,7 @@ def test_fully_connected(rt, xs, ws, keep, act, bias):
     consts = [("w", H.rnd(list(ws), 1), "f32")]
     if bias:
         consts.append(("b", H.rnd([ws[0]], 2), "f32"))
-    m = H.model("FULLY_CONNECTED", xs, consts, dict(keep_num_dims=keep, activation=act),
+    m = TB.float_model("FULLY_CONNECTED", xs, consts, dict(keep_num_dims=keep, activation=act),
                 inputs=["x", "w", "b" if bias else "-"], version=1)
     H.check(rt, m, {"x": H.rnd(xs)})
 
@@ -139,7 +140,7 @@ def test_batch_matmul(rt, a_shape, b_shape, ax, ay):
     from tflite_builder import Op, T, build_model
     probe = build_model(ops=[Op("BATCH_MATMUL", ["a", "b"], ["y"], options=dict(adj_x=ax, adj_y=ay))],
                         tensors=[T("a", a_shape), T("b", b_shape), T("y", [1])])
-    ys = [int(d) for d in H.litert_shape(probe)]
+    ys = [int(d) for d in TB.litert_shape(probe)]
     m = build_model(ops=[Op("BATCH_MATMUL", ["a", "b"], ["y"], options=dict(adj_x=ax, adj_y=ay))],
                     tensors=[T("a", a_shape), T("b", b_shape), T("y", ys)])
     H.check(rt, m, {"a": H.rnd(a_shape, 1), "b": H.rnd(b_shape, 2)})
@@ -149,5 +150,5 @@ def test_batch_matmul(rt, a_shape, b_shape, ax, ay):
 def test_batch_matmul_constant_rhs(rt, ay):
     """A constant b is pre-transposed when adj_y (the GEMM path), else used as is."""
     b = H.rnd([2, 6, 5] if ay else [2, 5, 6], 3)
-    m = H.model("BATCH_MATMUL", [2, 3, 5], [("b", b, "f32")], dict(adj_y=ay))
+    m = TB.float_model("BATCH_MATMUL", [2, 3, 5], [("b", b, "f32")], dict(adj_y=ay))
     H.check(rt, m, {"x": H.rnd([2, 3, 5])})

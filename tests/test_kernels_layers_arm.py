@@ -1,8 +1,8 @@
-"""Family-A kernels as shipped: the Android armv7 (Thumb-2, softfp, NEON, -Oz)
-and arm64 libraries (size, and speed for arm64), run under qemu-user, against LiteRT.
+"""Float layer kernels (harness.FLOAT_LAYER_KERNELS) as shipped: the Android
+armv7 (Thumb-2, softfp, NEON, -Oz) and arm64 libraries (size, and speed for arm64), run under qemu-user, against LiteRT.
 
-One library per target holds every family-A kernel (size profile, the product
-flags). Each small single-op model of kernels_a_harness plus a few shapes
+One library per target holds every float layer kernel (size profile, the product
+flags). Each small single-op model of harness.small_models plus a few shapes
 that fill the GEMM's 4x8 register tiles and the depthwise 16/8-channel blocks
 runs on it, and two real models run end to end.
 """
@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import kernels_a_harness as H
+import harness as H
+import tflite_builder as TB
 from selbuild import toolchain_loader, verify
 from selbuild.build import build_target
 from selbuild.config import BuildConfig
@@ -32,10 +33,10 @@ def arm_runtime(request, tmp_path_factory) -> Path:
     av = toolchain_loader.availability(target)
     if not av.ok:
         pytest.skip(av.reason)
-    root = tmp_path_factory.getbasetemp() / f"kernels_a_arm_{profile}"
+    root = tmp_path_factory.getbasetemp() / f"layer_kernels_arm_{profile}"
     root.mkdir(exist_ok=True)
-    cfg = BuildConfig(path=root / "famA.yaml", name="famA", models=[], targets=[target],
-                      ops={k: [] for k in H.KERNELS + ["add.f32", "reshape.f32"]})
+    cfg = BuildConfig(path=root / "layers.yaml", name="layers", models=[], targets=[target],
+                      ops={k: [] for k in H.FLOAT_LAYER_KERNELS + ["add.f32", "reshape.f32"]})
     r = build_target(cfg, target, out_root=root, profile=profile)
     if toolchain_loader.run_prefix(target, r.out_dir) is None:
         pytest.skip(f"{target}: qemu not installed")
@@ -45,14 +46,14 @@ def arm_runtime(request, tmp_path_factory) -> Path:
 def _big_models() -> dict[str, bytes]:
     r = H.rnd
     return {
-        "conv3x3": H.model("CONV_2D", [1, 9, 9, 16], [("w", r([24, 3, 3, 16]), "f32"), ("b", r([24]), "f32")],
+        "conv3x3": TB.float_model("CONV_2D", [1, 9, 9, 16], [("w", r([24, 3, 3, 16]), "f32"), ("b", r([24]), "f32")],
                            dict(padding="same", stride_h=1, stride_w=1, activation="relu6")),
-        "conv1x1": H.model("CONV_2D", [1, 8, 8, 24], [("w", r([40, 1, 1, 24]), "f32"), ("b", r([40]), "f32")],
+        "conv1x1": TB.float_model("CONV_2D", [1, 8, 8, 24], [("w", r([40, 1, 1, 24]), "f32"), ("b", r([40]), "f32")],
                            dict(padding="same", stride_h=1, stride_w=1)),
-        "depthwise": H.model("DEPTHWISE_CONV_2D", [1, 9, 9, 40],
+        "depthwise": TB.float_model("DEPTHWISE_CONV_2D", [1, 9, 9, 40],
                              [("w", r([1, 3, 3, 40]), "f32"), ("b", r([40]), "f32")],
                              dict(padding="same", stride_h=2, stride_w=2, depth_multiplier=1), version=2),
-        "fully_connected": H.model("FULLY_CONNECTED", [5, 64], [("w", r([20, 64]), "f32"), ("b", r([20]), "f32")]),
+        "fully_connected": TB.float_model("FULLY_CONNECTED", [5, 64], [("w", r([20, 64]), "f32"), ("b", r([20]), "f32")]),
     }
 
 
@@ -63,7 +64,7 @@ def test_single_op_models(arm_runtime):
         program = H.convert_bytes(m)
         inputs = {"x": H.rnd(read_program(program).inputs[0].shape, 5)}
         try:
-            H.assert_close(verify.run_program(arm_runtime, program, inputs), H.run_litert(m, inputs))
+            H.assert_close(verify.run_program(arm_runtime, program, inputs), H.litert(m, inputs))
         except AssertionError as e:
             failures.append(f"{name}: {e}")
     assert not failures, "\n".join(failures)

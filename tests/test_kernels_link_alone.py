@@ -1,4 +1,4 @@
-"""Family-A kernels against the catalogue's rules: each kernel builds and
+"""Float layer kernels against the catalogue's rules: each kernel builds and
 links alone (its `shared:` helpers are complete), and every symbol its object
 defines starts with selrt_<op>_<dtype> (helpers: selrt_shared_), which the
 size report relies on."""
@@ -10,29 +10,28 @@ import subprocess
 
 import pytest
 
-import cbuild
-import kernels_a_harness as H
+import harness as H
 from selbuild import RUNTIME_SRC
 from selbuild.catalogue import load_catalogue
 
 
 @pytest.fixture(scope="module")
 def solo_dir(tmp_path_factory):
-    d = tmp_path_factory.getbasetemp() / "kernels_a_solo"
+    d = tmp_path_factory.getbasetemp() / "layer_kernels_solo"
     d.mkdir(exist_ok=True)
     return d
 
 
-@pytest.mark.parametrize("kernel", H.KERNELS)
+@pytest.mark.parametrize("kernel", H.FLOAT_LAYER_KERNELS)
 def test_kernel_links_alone(solo_dir, kernel):
-    exe = cbuild.build(solo_dir, [kernel], name=f"solo_{kernel.replace('.', '_')}")
+    exe = H.build(solo_dir, [kernel], name=f"solo_{kernel.replace('.', '_')}")
     assert exe.is_file()
 
 
-@pytest.mark.parametrize("kernel", H.KERNELS)
+@pytest.mark.parametrize("kernel", H.FLOAT_LAYER_KERNELS)
 def test_symbols_carry_the_kernel_prefix(solo_dir, kernel):
     spec = load_catalogue()[kernel]
-    cc = cbuild.find_cc(("gcc", "clang-19"))  # gcc names function-local statics without the function
+    cc = H.find_cc(("gcc", "clang-19"))  # gcc names function-local statics without the function
     if cc is None or shutil.which("nm") is None:
         pytest.skip("no compiler or nm")
     gen = solo_dir / "gen"

@@ -1,4 +1,4 @@
-"""Family-B gather, cast and the float<->int8 boundary (quantize.i8,
+"""Gather, cast and the float<->int8 boundary (quantize.i8,
 dequantize.i8, dequantize.f16) vs LiteRT, exact where the result is integer."""
 
 from __future__ import annotations
@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import kernels_b_harness as H
+import harness as H
 from selbuild.errors import RunError, UnsupportedError
 from tflite_builder import Op, T, build_model
 
 
-rt = H.runtime_fixture()
+rt = H.runtime_fixture(H.FLOAT_ELEMENTWISE_KERNELS)
 
 
 def rnd(shape, seed=0):
@@ -70,7 +70,7 @@ def test_cast(rt, dtype):
     m = build_model(ops=[Op("CAST", ["x"], ["y"], options={"in_data_type": "f32", "out_data_type": dtype})],
                     tensors=[T("x", [12]), T("y", [12], dtype)])
     try:
-        ref = H.run_litert(m, {"x": x})
+        ref = H.litert(m, {"x": x}, fallback=True)
     except (ValueError, RuntimeError):
         pytest.skip(f"not applicable: LiteRT has no f32->{dtype} cast to compare with")
     H.assert_close(H.run_ours(rt, m, {"x": x}), ref, exact=True)
@@ -124,7 +124,7 @@ def test_dequantize_f16(rt):
                   0x3555, 0x1234, 0xc8a0], np.uint16).view(np.float16)
     m = build_model(ops=[Op("DEQUANTIZE", ["h"], ["y"])], tensors=[T("h", [h.size], "f16"), T("y", [h.size])])
     try:
-        ref = H.run_litert(m, {"h": h})
+        ref = H.litert(m, {"h": h}, fallback=True)
     except (ValueError, RuntimeError):
         ref = {"y": h.astype(np.float32)}
     ours = H.run_ours(rt, m, {"h": h})

@@ -1,4 +1,4 @@
-"""Family-B float elementwise kernels vs LiteRT (reference kernels): binary ops
+"""Float elementwise kernels vs LiteRT (reference kernels): binary ops
 with broadcasting and fused activations, unary math, activations, prelu."""
 
 from __future__ import annotations
@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import kernels_b_harness as H
+import harness as H
 from tflite_builder import Op, T, build_model
 
 
-rt = H.runtime_fixture()
+rt = H.runtime_fixture(H.FLOAT_ELEMENTWISE_KERNELS)
 
 
 def rnd(shape, seed=0, lo=-3.0, hi=3.0):
@@ -98,7 +98,7 @@ def test_unsupported_fused_activation_fails_at_conversion():
         H.convert_bytes(m)
 
 
-def test_chain_of_family_b_ops(rt):
+def test_chain_of_elementwise_ops(rt):
     # Several kernels in one program: checks the arena planning between them.
     s = [1, 3, 4, 2]
     ops = [Op("MUL", ["x", "x"], ["t0"]), Op("TANH", ["t0"], ["t1"]), Op("SUB", ["t1", "x"], ["t2"]),
