@@ -230,7 +230,8 @@ def read_example_inputs(spec: Any) -> list[Any]:
 def summarize(path: Path, example_inputs: Any = None) -> ModelSummary:
     torch = require_torch()
     path = Path(path)
-    data = path.read_bytes()
+    from selbuild.frontends import read_model
+    data = read_model(path)
     zf = _archive(path)
     backends = _scan_backends(zf)
     notes: list[str] = []
