@@ -12,8 +12,10 @@ limits (README "Limits"):
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 from selbuild.errors import SelbuildError
@@ -82,3 +84,46 @@ def read_file(path: Path, limit: int, what: str, error: type[SelbuildError]) -> 
     if len(data) > limit:
         raise error(f"{path}: larger than the {_mib(limit)} limit for {what}", hint="see README \"Limits\"")
     return data
+
+
+# Memory a foreign loader (torch.jit.load, torch.export.load) may take beyond what the
+# process has mapped already: a fixed allowance plus a multiple of the file (weights are
+# stored uncompressed, so a sound archive needs about its own size).
+LOADER_BASE = 512 * 1024 ** 2
+LOADER_PER_BYTE = 8
+
+
+def _mapped_bytes() -> int | None:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@contextlib.contextmanager
+def bounded_memory(file_size: int) -> Iterator[None]:
+    """Cap the address space while a foreign loader parses an untrusted file, so a few
+    mutated bytes asking it for gigabytes fail its allocation (torch raises RuntimeError,
+    Python MemoryError) instead of exhausting the machine. Linux only (RLIMIT_AS, the
+    current mapping from /proc); elsewhere a no-op. The old limit is restored after."""
+    try:
+        import resource
+    except ImportError:
+        yield
+        return
+    mapped = _mapped_bytes()
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if mapped is None:
+        yield
+        return
+    cap = mapped + LOADER_BASE + LOADER_PER_BYTE * file_size
+    if soft != resource.RLIM_INFINITY and soft < cap:
+        cap = soft
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
