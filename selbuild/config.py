@@ -44,6 +44,8 @@ import yaml
 
 from selbuild import REPO_ROOT, RUNTIME_SRC
 from selbuild.errors import ConfigError, ModelError
+from selbuild.inputs import CONFIG_LIMIT, not_regular, read_file
+from selbuild.yaml_bounds import check_yaml_bounds
 
 SCHEMA_PATH = REPO_ROOT / "configs" / "schema.json"
 DEFAULT_TARGETS = ["android-arm64", "android-armv7", "ios-arm64"]
@@ -136,22 +138,22 @@ def read_yaml(path: Path) -> tuple[Any, dict[tuple, int], Problems]:
     path = Path(path)
     if path.is_dir():
         raise ConfigError(f"{path}: is a directory, not a config file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not path.exists() and not path.is_symlink():
         raise ConfigError(f"{path}: no such config file",
-                          hint="write one with `selbuild config init MODEL... -o FILE`") from None
+                          hint="write one with `selbuild config init MODEL... -o FILE`")
+    raw = read_file(path, CONFIG_LIMIT, "build configs", ConfigError)
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         from selbuild.frontends import identify
-        found = identify(path.read_bytes()[:8])
+        found = identify(raw[:8])
         raise ConfigError(f"{path}: not a config file (binary, not YAML text)" +
                           (f"; it is {found[0]}" if found else ""),
                           hint="a build config is YAML: write one with `selbuild config init MODEL... -o FILE`") from None
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read: {e.strerror or e}") from None
     try:
+        check_yaml_bounds(text, str(path))       # before anything recurses or expands aliases
         data = yaml.safe_load(text)
-        root = yaml.compose(text)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -314,7 +316,8 @@ def _model_problems(cfg: BuildConfig, data: dict) -> list[tuple[tuple, str]]:
     for m in cfg.models:
         i = _model_index(data, m)
         if not m.path.is_file():
-            what = "is a directory, not a model file" if m.path.is_dir() else "model file not found"
+            what = ("is a directory, not a model file" if m.path.is_dir() else
+                    f"model file is {why}" if (why := not_regular(m.path)) else "model file not found")
             out.append((("models", i, "path"), f"{what}: {m.path}"))
             continue
         try:

@@ -67,7 +67,8 @@ def command(config_path: Path, model: Path, target: str, inputs_path: Path | Non
         check_output(outputs_path, "--outputs", inputs=[config_path, model, inputs_path],
                      replaceable=is_zip, what="a .npz file")
     if model.suffix == ".selrt":
-        program = model.read_bytes()
+        from selbuild.frontends import read_model
+        program = read_model(model)
     else:
         from selbuild.backends import configured
         from selbuild.frontends import load_model

@@ -13,6 +13,7 @@ from pathlib import Path
 from types import ModuleType
 
 from selbuild.errors import ModelError
+from selbuild.inputs import MODEL_LIMIT, check_file, read_file
 
 FRONTENDS: dict[str, str] = {
     ".tflite": "selbuild.frontends.tflite",
@@ -29,6 +30,7 @@ def frontend_for(path: Path) -> ModuleType:
         raise ModelError(f"{path}: no such file")
     if path.is_dir():
         raise ModelError(f"{path}: is a directory, not a model file")
+    check_file(path, MODEL_LIMIT, "models", ModelError)   # no FIFO, device or multi-GB file
     module = FRONTENDS.get(path.suffix.lower())
     if module is None:
         known = ", ".join(sorted(FRONTENDS))
@@ -72,6 +74,11 @@ def _check_identifier(path: Path) -> None:
     if suffix not in FRONTENDS:
         hint += " (a converted program: `selbuild run` takes it as it is; the other commands need the model)"
     raise ModelError(f"{path}: not {KINDS[path.suffix.lower()]}: this is {what} ({suffix})", hint=hint)
+
+
+def read_model(path: Path) -> bytes:
+    """The bytes of a model file (regular, at most inputs.MODEL_LIMIT); ModelError otherwise."""
+    return read_file(path, MODEL_LIMIT, "models", ModelError)
 
 
 def summarize(path: Path):

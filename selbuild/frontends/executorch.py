@@ -318,10 +318,8 @@ def _constants(r: _Reader, prog: Any, header: Header, file_size: int) -> list[tu
 
 
 def _read(path: Path) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as e:
-        raise ModelError(f"{path}: cannot read: {e.strerror}") from None
+    from selbuild.frontends import read_model
+    return read_model(Path(path))
 
 
 def summarize(path: Path) -> ModelSummary:

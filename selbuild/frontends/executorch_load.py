@@ -167,7 +167,8 @@ def entry_plan(prog: PteProgram) -> Plan:
 
 
 def program_of(path: Path) -> tuple[bytes, PteProgram, Plan]:
-    data = Path(path).read_bytes()
+    from selbuild.frontends import read_model
+    data = read_model(Path(path))
     prog = read_program(data)
     plan = entry_plan(prog)
     if plan.delegates:

@@ -131,16 +131,11 @@ def _guard(path: str, fn: Callable[[], R]) -> R:
 # ---------------------------------------------------------------- parsing
 
 def read_bytes(path: Path) -> bytes:
+    from selbuild.frontends import read_model
     path = Path(path)
-    try:
-        if path.is_dir():
-            raise ModelError(f"{path}: is a directory, not a model file")
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ModelError(f"{path}: no such file") from None
-    except OSError as e:
-        raise ModelError(f"{path}: cannot read: {e.strerror or e}") from None
-    return data
+    if path.is_dir():
+        raise ModelError(f"{path}: is a directory, not a model file")
+    return read_model(path)
 
 
 def parse_bytes(data: bytes, path: str = "<bytes>") -> RawModel:

@@ -34,6 +34,7 @@ import pickle
 import re
 import warnings
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,6 +43,7 @@ from typing import Any
 from selbuild.errors import ModelError, UnsupportedError
 from selbuild.frontends import aten_ops
 from selbuild.frontends.base import Delegate, ModelSummary, OpUse, TensorInfo
+from selbuild.inputs import MODEL_LIMIT, bounded_memory
 
 TORCH_HINT = "install the torch extra: pip install 'selbuild[torch]'"
 
@@ -67,11 +69,45 @@ def _dtype_name(torch: Any, dt: Any) -> str | None:
     return table.get(dt)
 
 
+# What a damaged zip raises from zipfile: a bad header or CRC (BadZipFile), a
+# corrupt deflate stream (zlib.error), a cut-off member (EOFError), an
+# unknown compression or encryption (NotImplementedError, RuntimeError), a
+# name that is not UTF-8 (UnicodeDecodeError, a ValueError) or an offset past
+# the file (ValueError, OSError).
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError,
+               ValueError, OSError)
+_COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+
+
 def _archive(path: Path) -> zipfile.ZipFile:
+    """The archive, with every member's header checked: a member torch would
+    reject or inflate past the model size limit is a ModelError here, before torch."""
     try:
-        return zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError) as e:
-        raise ModelError(f"{path}: not a TorchScript archive ({e})") from None
+        zf = zipfile.ZipFile(path)
+        infos = zf.infolist()
+    except _ZIP_ERRORS as e:
+        raise ModelError(f"{path}: not a TorchScript archive ({type(e).__name__}: {e})") from None
+    total = 0
+    for info in infos:
+        if info.compress_type not in _COMPRESSIONS or info.flag_bits & 0x1:
+            raise ModelError(f"{path}: corrupt TorchScript archive: member {info.filename!r} uses "
+                             "an encryption or compression torch does not write")
+        total += info.file_size
+    if total > MODEL_LIMIT:
+        raise ModelError(f"{path}: corrupt TorchScript archive: its members claim {total:,} bytes, "
+                         f"more than the {MODEL_LIMIT:,}-byte model limit", hint="see README \"Limits\"")
+    return zf
+
+
+def _member(zf: zipfile.ZipFile, info: zipfile.ZipInfo | str) -> bytes:
+    """One member's bytes (CRC-checked by zipfile); ModelError when the archive is damaged."""
+    try:
+        return zf.read(info)
+    except _ZIP_ERRORS as e:
+        name = info if isinstance(info, str) else info.filename
+        raise ModelError(f"{zf.filename}: corrupt TorchScript archive: cannot read {name!r} "
+                         f"({type(e).__name__}: {e})".splitlines()[0],
+                         hint="the file is damaged or truncated; save the module again") from None
 
 
 def _scan_backends(zf: zipfile.ZipFile) -> Counter[str]:
@@ -80,9 +116,9 @@ def _scan_backends(zf: zipfile.ZipFile) -> Counter[str]:
     for info in zf.infolist():
         if "/code/" not in info.filename or not info.filename.endswith(".py"):
             continue
-        text = zf.read(info)
+        text = _member(zf, info)
         for name in set(_BACKEND_RE.findall(text)):
-            found[name.decode()] += 1
+            found[name.decode("ascii")] += 1      # the pattern matches ASCII word characters only
         if _NNAPI_RE.search(text):
             found["nnapi"] += 1
     return found
@@ -104,7 +140,7 @@ def bytecode_operators(zf: zipfile.ZipFile) -> Counter[str] | None:
     if name is None:
         return None
     try:
-        table = _StubUnpickler(io.BytesIO(zf.read(name))).load()
+        table = _StubUnpickler(io.BytesIO(_member(zf, name))).load()
         counts: Counter[str] = Counter()
         for method in table[1:]:
             sections = dict(method[1])
@@ -230,7 +266,8 @@ def read_example_inputs(spec: Any) -> list[Any]:
 def summarize(path: Path, example_inputs: Any = None) -> ModelSummary:
     torch = require_torch()
     path = Path(path)
-    data = path.read_bytes()
+    from selbuild.frontends import read_model
+    data = read_model(path)
     zf = _archive(path)
     backends = _scan_backends(zf)
     notes: list[str] = []
@@ -239,7 +276,8 @@ def summarize(path: Path, example_inputs: Any = None) -> ModelSummary:
     try:
         with warnings.catch_warnings():     # torch 2.x flags TorchScript as deprecated
             warnings.simplefilter("ignore", DeprecationWarning)
-            module = torch.jit.load(str(path), map_location="cpu")
+            with bounded_memory(len(data)):     # a mutated pickle can ask torch for gigabytes
+                module = torch.jit.load(str(path), map_location="cpu")
     except Exception as e:                          # torch's errors are RuntimeError and friends
         module = None
         why = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
