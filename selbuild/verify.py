@@ -137,12 +137,17 @@ def missing_kernels(info: ProgramInfo, kernels: set[str] | tuple[str, ...],
     return sorted(cpu - set(kernels))
 
 
-def _run(rt: Runtime, program: bytes, info: ProgramInfo, arrays: list[np.ndarray],
-         repeat: int | None) -> tuple[dict[str, np.ndarray], Latency | None]:
+def check_kernels(rt: Runtime, info: ProgramInfo) -> None:
+    """RunError naming every kernel the program needs that the runtime lacks."""
     missing = missing_kernels(info, rt.kernels, rt.backends)
     if missing:
         raise RunError(f"the {rt.target} runtime at {rt.directory} lacks kernels the program needs: "
                        f"{', '.join(missing)}", hint="add them to the config's ops and rebuild")
+
+
+def _run(rt: Runtime, program: bytes, info: ProgramInfo, arrays: list[np.ndarray],
+         repeat: int | None) -> tuple[dict[str, np.ndarray], Latency | None]:
+    check_kernels(rt, info)
     with tempfile.TemporaryDirectory(prefix="selrt_run_") as tmp:
         d = Path(tmp)
         (d / "in").mkdir()
@@ -218,6 +223,15 @@ def time_program(manifest_or_build_dir: Path | str, program_bytes: bytes,
 
 
 # --------------------------------------------------------------------------- reference
+
+def run_in_process(manifest_or_build_dir: Path | str, program_bytes: bytes,
+                   inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """run_program for a host build, in this process (selbuild.runtime): no runner, no files."""
+    from selbuild.runtime import Interpreter
+    check_kernels(load_runtime(manifest_or_build_dir), read_program(program_bytes))
+    with Interpreter(program_bytes, manifest_or_build_dir) as interp:
+        return interp(inputs)
+
 
 def litert_reference(model_path: Path | str, inputs: dict[str, np.ndarray], *, reference_kernels: bool = False,
                      num_threads: int = 1) -> dict[str, np.ndarray]:

@@ -42,7 +42,7 @@ def _verify_host(cfg, host_build, console: Console) -> None:
     """Run every .tflite model of the config on the host build and compare with LiteRT."""
     from selbuild.convert.pipeline import convert
     from selbuild.frontends import load_model
-    from selbuild.verify import compare_float, compare_quantized, litert_reference, random_inputs, run_program
+    from selbuild.verify import compare_float, compare_quantized, litert_reference, random_inputs, run_in_process
     from selbuild.convert.program import read_program
     for ref in cfg.models:
         if Path(ref.path).suffix != ".tflite":
@@ -50,7 +50,7 @@ def _verify_host(cfg, host_build, console: Console) -> None:
         program = convert(load_model(ref.path), kernels=set(cfg.kernels())).program
         info = read_program(program)
         inputs = random_inputs(info, seed=0)
-        ours = run_program(host_build.manifest, program, inputs)
+        ours = run_in_process(host_build.manifest, program, inputs)
         try:
             theirs = litert_reference(ref.path, inputs)
         except SelbuildError as e:

@@ -83,15 +83,27 @@ def command(config_path: Path, model: Path, target: str, inputs_path: Path | Non
         inputs = verify.random_inputs(info, seed)
         click.echo(f"no --inputs: using random inputs (seed {seed})", err=True)
     result = build_target(config, target, out_root=build_dir)
-    outputs = verify.run_program(result.manifest, program, inputs)
+    if target == "host":          # in this process: no runner subprocess, no tensor files
+        from selbuild.runtime import Interpreter
+        verify.check_kernels(verify.load_runtime(result.manifest), info)
+        interp = Interpreter(program, result.manifest)
+        outputs = interp(inputs)
+    else:
+        interp = None
+        outputs = verify.run_program(result.manifest, program, inputs)
     for name, arr in outputs.items():
         stats = ""
         if arr.size and np.issubdtype(arr.dtype, np.number):
             stats = f"  min {arr.min():.6g} max {arr.max():.6g} mean {arr.astype(np.float64).mean():.6g}"
         click.echo(f"{name}: {list(arr.shape)} {arr.dtype.name}{stats}")
     if repeat:
-        lat = verify.time_program(result.manifest, program, inputs, repeat)
+        if interp is not None:
+            lat = verify.Latency(*interp.time(repeat))
+        else:
+            lat = verify.time_program(result.manifest, program, inputs, repeat)
         click.echo(f"latency on {target}: min {lat.min_ms:.3f} ms, median {lat.median_ms:.3f} ms ({repeat} runs)")
+    if interp is not None:
+        interp.close()
     if outputs_path is not None:
         write_npz(outputs_path, outputs)
         click.echo(f"wrote {outputs_path}")

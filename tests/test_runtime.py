@@ -1,0 +1,152 @@
+"""selbuild.runtime: every test model runs in this process through ctypes on the
+host build, with outputs bit-identical to the C runner (selrt_run, a separate
+process) on the same library, and misuse raises SelbuildErrors, never crashes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from selbuild import verify
+from selbuild.convert import convert, read_program
+from selbuild.errors import ProgramError, RunError, SelbuildError
+from selbuild.frontends import load_model
+from selbuild.runtime import Interpreter, RuntimeLibraryError, library_path
+from test_models_vs_litert import FLOAT_MODELS, INT8_MODELS, _convert_and_run, model_runtime  # noqa: F401
+
+TINY = "tiny_cnn_f32"
+
+
+@pytest.mark.parametrize("name", FLOAT_MODELS + INT8_MODELS)
+def test_model_in_process_equals_runner(name: str, model_runtime) -> None:  # noqa: F811
+    manifest, built = model_runtime
+    path, inputs, runner_out = _convert_and_run(name, model_runtime)
+    program = convert(load_model(path), kernels=built).program
+    info = read_program(program)
+    with Interpreter(program, manifest) as it:
+        assert [(t.name, t.shape, t.dtype, t.scale, t.zero_point) for t in it.inputs] == \
+            [(t.name, tuple(t.shape), t.dtype, pytest.approx(t.scale), t.zero_point) for t in info.inputs]
+        assert [t.name for t in it.outputs] == [t.name for t in info.outputs]
+        ours = it(inputs)
+        again = it(inputs)                   # a second run on the same session gives the same bytes
+    assert list(ours) == list(runner_out)
+    for k in ours:
+        assert ours[k].dtype == runner_out[k].dtype and ours[k].shape == runner_out[k].shape
+        assert np.array_equal(ours[k], runner_out[k]), f"{name} output {k!r} differs from selrt_run"
+        assert np.array_equal(again[k], ours[k])
+    if name == "mobilenetv2_a035_96_f32":    # not a constant: another input changes the output
+        other = verify.random_inputs(info, seed=7)
+        with Interpreter(program, manifest) as it:
+            assert not np.array_equal(it(other)[info.outputs[0].name], ours[info.outputs[0].name])
+
+
+@pytest.fixture(scope="module")
+def tiny(model_runtime):  # noqa: F811
+    manifest, built = model_runtime
+    program = convert(load_model(Path(__file__).parent / "models" / "tflite" / f"{TINY}.tflite"), kernels=built).program
+    return manifest, program
+
+
+def test_set_get_by_name_and_index(tiny) -> None:
+    manifest, program = tiny
+    with Interpreter(program, manifest) as it:
+        d = it.inputs[0]
+        x = np.random.default_rng(1).uniform(-1, 1, d.shape).astype(np.float32)
+        it.set_input(d.name, x)
+        it.run()
+        a = it.get_output(0)
+        it.set_input(0, x)
+        it.run()
+        assert np.array_equal(it.get_output(it.outputs[0].name), a)
+        assert it.version.startswith("selrt ")
+        assert np.isclose(a.sum(), 1.0, atol=1e-4)     # softmax head
+
+
+def test_misuse_raises_selbuild_errors(tiny, tmp_path) -> None:
+    manifest, program = tiny
+    it = Interpreter(program, manifest)
+    d = it.inputs[0]
+    with pytest.raises(RunError, match="expects shape"):
+        it.set_input(0, np.zeros((1, 2), np.float32))
+    with pytest.raises(RunError, match="expects shape"):
+        it.set_input(0, np.zeros(d.shape, np.float64))
+    with pytest.raises(RunError, match="out of range"):
+        it.get_output(5)
+    with pytest.raises(RunError, match="no input named"):
+        it.set_input("nope", np.zeros(d.shape, np.float32))
+    with pytest.raises(RunError, match="missing"):
+        it({})
+    it.close()
+    it.close()
+    for call in (it.run, lambda: it.get_output(0), lambda: it.set_input(0, np.zeros(d.shape, np.float32))):
+        with pytest.raises(RunError, match="closed"):
+            call()
+
+
+def test_bad_programs_and_libraries(tiny, tmp_path) -> None:
+    manifest, program = tiny
+    with pytest.raises(ProgramError, match="rejects the program"):
+        Interpreter(program[:len(program) // 2], manifest)
+    flipped = bytearray(program)
+    rng = np.random.default_rng(3)
+    for _ in range(30):                       # hostile bytes: the C verifier answers, no crash
+        b = bytearray(flipped)
+        for i in rng.integers(0, len(b), 4):
+            b[i] ^= 0xFF
+        try:
+            with Interpreter(bytes(b), manifest) as it:
+                it(verify.random_inputs(read_program(program)))
+        except SelbuildError:
+            pass
+    with pytest.raises(RuntimeLibraryError, match="no such runtime library"):
+        Interpreter(program, tmp_path / "libnothing.so")
+    (tmp_path / "manifest.json").write_text('{"target": "android-arm64", "artifacts": {"library": "libselrt.so"}}')
+    with pytest.raises(RuntimeLibraryError, match="android-arm64 build"):
+        Interpreter(program, tmp_path)
+    (tmp_path / "notalib.so").write_bytes(b"\x7fELF garbage")
+    with pytest.raises(RuntimeLibraryError, match="cannot load"):
+        Interpreter(program, tmp_path / "notalib.so")
+    assert library_path(manifest).is_file()
+
+
+def test_run_command_host_is_in_process(tiny, tmp_path, monkeypatch) -> None:
+    """`selbuild run --target host` runs in process: it works with the runner path disabled."""
+    from click.testing import CliRunner
+    from selbuild.cli import cli
+    manifest, program = tiny
+    prog = tmp_path / "m.selrt"
+    prog.write_bytes(program)
+    cfg = tmp_path / "c.yaml"
+    model = Path(__file__).parent / "models" / "tflite" / f"{TINY}.tflite"
+    cfg.write_text(f"schema_version: 1\nname: rt_cli\nmodels:\n  - path: {model}\ntargets: [host]\nops:\n"
+                   + "".join(f"  {k}: [{TINY}]\n" for k in read_program(program).kernels))
+    args = ["run", str(cfg), str(prog), "--build-dir", str(tmp_path / "b")]
+    r = CliRunner().invoke(cli, args + ["--outputs", str(tmp_path / "o.npz"), "--repeat", "2"])
+    assert r.exit_code == 0, r.output
+    assert "latency on host" in r.output
+    ref = verify.run_program(tmp_path / "b" / "c" / "host", program, verify.random_inputs(read_program(program)))
+
+    def no_runner(*a, **k):
+        raise AssertionError("the runner subprocess was used")
+    monkeypatch.setattr(verify, "_run", no_runner)
+    r2 = CliRunner().invoke(cli, args + ["--outputs", str(tmp_path / "o2.npz")])
+    assert r2.exit_code == 0, r2.output
+    a, b = np.load(tmp_path / "o.npz"), np.load(tmp_path / "o2.npz")
+    assert a.files and all(np.array_equal(a[k], b[k]) for k in a.files)
+    assert all(np.array_equal(a[k], ref[k]) for k in a.files)     # and the runner's
+
+
+def test_python_api_doc_example_runs(tmp_path, monkeypatch) -> None:
+    """docs/python_api.md's example is real code: run it as written (from the repo root)."""
+    import re
+    repo = Path(__file__).resolve().parent.parent
+    text = (repo / "docs" / "python_api.md").read_text()
+    code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    monkeypatch.chdir(repo)
+    scope = {"OUT_ROOT": tmp_path}
+    exec(compile(code, "docs/python_api.md", "exec"), scope)
+    assert scope["probs"].shape == (1, 10) and np.isclose(scope["probs"].sum(), 1.0, atol=1e-4)
+    for mod in ("analyze", "build", "convert", "size", "runtime"):
+        assert f"`selbuild.{mod}`" in text
