@@ -17,6 +17,7 @@ APT_PACKAGES=(
   libc6-dev-arm64-cross libgcc-12-dev-arm64-cross    # arm64 glibc sysroot for qemu runs
   libc6-dev-armel-cross libgcc-12-dev-armel-cross    # armel = softfp, matches Android armv7; libgcc for aeabi helpers
   chromium                                           # headless render test of the size report HTML
+  openjdk-17-jdk-headless                            # javac for the AAR's classes.jar; java runs its API test on the host
   mesa-vulkan-drivers libvulkan1 libvulkan-dev       # lavapipe (software Vulkan ICD) + loader: Vulkan backend tests
   glslang-tools                                      # glslangValidator: GLSL compute shaders -> SPIR-V at build time
 )

@@ -60,9 +60,11 @@ class BuildResult:
                 "unstripped": str(self.unstripped), "manifest": str(self.manifest)}
 
 
-def out_dir_for(config: BuildConfig, target: str, out_root: Path | None = None) -> Path:
+def out_dir_for(config: BuildConfig, target: str, out_root: Path | None = None, variant: str | None = None) -> Path:
+    """<out_root>/<config stem>/<target>[.<variant>]: a package build (own library
+    name, JNI) lives beside the plain one, so neither rebuilds the other."""
     root = Path(out_root) if out_root is not None else Path.cwd() / "build"
-    return (root / config.stem / target).resolve()
+    return (root / config.stem / (f"{target}.{variant}" if variant else target)).resolve()
 
 
 def config_sha256(config: BuildConfig) -> str:
@@ -171,11 +173,15 @@ def _result(target: str, out: Path, seconds: float) -> BuildResult:
 def build_target(config: BuildConfig, target: str, *, out_root: Path | None = None, profile: str | None = None,
                  cache_dir: str | None = None, launcher: str | None = None, lto: bool | None = None,
                  verbose: bool = False, progress: Callable[[str], None] | None = None,
-                 extra_cflags: list[str] | None = None) -> BuildResult:
+                 extra_cflags: list[str] | None = None, library_name: str | None = None,
+                 jni: dict | None = None, variant: str | None = None) -> BuildResult:
     """Build (or bring up to date) the runtime of `config` for `target`.
 
     extra_cflags (Python API only) are appended to every library compile, for
-    experiments such as bench/size.py's -fno-stack-protector variant."""
+    experiments such as bench/size.py's -fno-stack-protector variant.
+    library_name (lib<name>.so, symbol prefix <name>_), jni ({"class": mangled
+    JNI prefix, "exception": class path}) and variant (build dir suffix) are
+    what `selbuild package` builds with (selbuild/package.py)."""
     if target not in TARGETS:
         raise ConfigError(f"unknown target {target!r}", hint=f"targets: {', '.join(TARGETS)}")
     check_config(config)
@@ -188,7 +194,7 @@ def build_target(config: BuildConfig, target: str, *, out_root: Path | None = No
         cache_dir = str(Path(cache_dir).expanduser().resolve())
         Path(cache_dir).mkdir(parents=True, exist_ok=True)
 
-    out = out_dir_for(config, target, out_root)
+    out = out_dir_for(config, target, out_root, variant)
     out.mkdir(parents=True, exist_ok=True)
     request = {
         "schema": 1,
@@ -204,6 +210,8 @@ def build_target(config: BuildConfig, target: str, *, out_root: Path | None = No
         "launcher": launcher,
         "verbose": verbose,
         "extra_cflags": list(extra_cflags or []),
+        "library_name": library_name or "selrt",
+        "jni": jni,
         "out_dir": str(out),
     }
     req_path = out / "request.json"

@@ -73,6 +73,12 @@ class BuildOptions:
 
 
 @dataclass
+class PackageOptions:
+    library_name: str | None = None        # None: symbols.default_library_name(config name)
+    java_package: str | None = None        # None: org.selbuild.<library name>
+
+
+@dataclass
 class BuildConfig:
     path: Path                             # where the YAML lives
     name: str
@@ -87,6 +93,7 @@ class BuildConfig:
     backend_options: dict[str, dict] = field(default_factory=dict)
     build: BuildOptions = field(default_factory=BuildOptions)
     schema_version: int = 1
+    package: PackageOptions = field(default_factory=PackageOptions)
 
     @property
     def stem(self) -> str:
@@ -223,6 +230,9 @@ def _build(data: dict, path: Path) -> BuildConfig:
     build = BuildOptions(b.get("cache_dir") if isinstance(b.get("cache_dir"), str) else None,
                          b.get("compiler_launcher") if b.get("compiler_launcher") in LAUNCHERS else None,
                          b.get("lto") is True)
+    pk = data.get("package") if isinstance(data.get("package"), dict) else {}
+    package = PackageOptions(*(pk.get(k) if isinstance(pk.get(k), str) else None
+                               for k in ("library_name", "java_package")))
     strs = lambda key: [x for x in _as_list(data.get(key)) if isinstance(x, str)]  # noqa: E731
     return BuildConfig(path=path, name=str(data.get("name") or path.stem), models=models,
                        targets=strs("targets"),
@@ -231,7 +241,7 @@ def _build(data: dict, path: Path) -> BuildConfig:
                        fallback=data.get("fallback") if data.get("fallback") in FALLBACKS else "cpu",
                        backend_options={str(k): v for k, v in data["backend_options"].items() if isinstance(v, dict)}
                        if isinstance(data.get("backend_options"), dict) else {},
-                       build=build, schema_version=data.get("schema_version") or 1)
+                       build=build, schema_version=data.get("schema_version") or 1, package=package)
 
 
 def _model_index(data: dict, ref: ModelRef) -> int:
