@@ -29,6 +29,8 @@ from pathlib import Path
 from selbuild import RUNTIME_SRC, __version__
 from selbuild.config import BuildConfig
 from selbuild.errors import PackageError, ToolchainError
+from selbuild.java_api import JavaNames, classes_jar
+from selbuild.symbols import check_library_name, default_library_name, prefix_header
 from selbuild.outputs import check_output, is_zip, replace_dir, write_atomic
 from selbuild.targets import ANDROID_ABI
 
@@ -45,20 +47,30 @@ class Built:
     target: str
     library: Path
     static_library: Path
+    unstripped: Path | None = None
 
 
-def _built(config: BuildConfig, target: str, out_root: Path | None, build: bool) -> Built:
+def _built(config: BuildConfig, target: str, out_root: Path | None, build: bool,
+           names: JavaNames | None = None) -> Built:
+    """A target's build; with `names`, the AAR variant (own library name + JNI, dir <target>.aar)."""
     from selbuild.build import build_target, out_dir_for
+    pkg = {"library_name": names.library_name, "jni": names.jni, "variant": "aar"} if names else {}
     if build:
-        r = build_target(config, target, out_root=out_root)
-        return Built(target, r.library, r.static_library)
-    out = out_dir_for(config, target, out_root)
+        r = build_target(config, target, out_root=out_root, **pkg)
+        return Built(target, r.library, r.static_library, r.unstripped)
+    out = out_dir_for(config, target, out_root, pkg.get("variant"))
     manifest = out / "manifest.json"
     if not manifest.is_file():
         raise PackageError(f"no {target} build of {config.stem} in {out}",
-                           hint=f"run `selbuild build {config.path} --target {target}` first, or package without --no-build")
+                           hint=f"package without --no-build, or run `selbuild build {config.path} --target {target}` first")
     art = json.loads(manifest.read_text())["artifacts"]
-    return Built(target, out / art["library"], out / art["static_library"])
+    return Built(target, out / art["library"], out / art["static_library"], out / art["unstripped"])
+
+
+def java_names(config: BuildConfig) -> JavaNames:
+    """The package's library name and Java package (config `package:`, else derived from the config name)."""
+    lib = check_library_name(config.package.library_name or default_library_name(config.name or config.stem))
+    return JavaNames(config.package.java_package or f"org.selbuild.{lib}", lib)
 
 
 def android_targets(config: BuildConfig) -> list[str]:
@@ -74,18 +86,11 @@ def _zip_add(z: zipfile.ZipFile, name: str, data: bytes) -> None:
     z.writestr(info, data)
 
 
-def _empty_jar() -> bytes:
-    # AGP expects classes.jar in every AAR, even a native-only one.
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        _zip_add(z, "META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\r\n\r\n")
-    return buf.getvalue()
-
-
 def check_aar_output(config: BuildConfig, out: Path) -> None:
     """Before any build: never write over the config, its models or a file that is not a zip (an earlier AAR)."""
     check_output(out, "--aar", inputs=[config.path, *(m.path for m in config.models)],
                  replaceable=is_zip, what="an AAR (zip) file")
+    aar_side_files(out)
 
 
 def is_xcframework(path: Path) -> bool:
@@ -105,37 +110,110 @@ def check_xcframework_output(config: BuildConfig, out: Path) -> None:
 
 
 def package_aar(config: BuildConfig, out: Path, *, out_root: Path | None = None, build: bool = True) -> Path:
+    """The AAR, plus beside it <stem>.pom and <stem>.native-debug-symbols.zip (unstripped libraries)."""
     check_aar_output(config, out)
+    out = Path(out)
+    pom_path, symbols_path = aar_side_files(out)
+    names = java_names(config)
+    lib = names.library_name
     targets = android_targets(config)
-    built = [_built(config, t, out_root, build) for t in targets]
-    package = "org.selbuild." + "".join(ch if ch.isalnum() else "_" for ch in config.name or config.stem)
+    built = [_built(config, t, out_root, build, names) for t in targets]
+    package = names.java_package
+    header = (prefix_header(lib) + "\n").lstrip() + HEADER.read_text()
     files: dict[str, bytes] = {
         "AndroidManifest.xml": (
             '<?xml version="1.0" encoding="utf-8"?>\n'
             f'<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="{package}">\n'
             f'  <uses-sdk android:minSdkVersion="{ANDROID_API}" />\n</manifest>\n').encode(),
-        "classes.jar": _empty_jar(),
+        "classes.jar": classes_jar(names),
         "R.txt": b"",
-        "prefab/prefab.json": json.dumps({"schema_version": 2, "name": "selrt", "version": __version__,
+        "prefab/prefab.json": json.dumps({"schema_version": 2, "name": lib, "version": __version__,
                                           "dependencies": []}, indent=2).encode(),
-        "prefab/modules/selrt/module.json": json.dumps({"export_libraries": [], "library_name": "libselrt",
-                                                        "android": {}}, indent=2).encode(),
-        "prefab/modules/selrt/include/selrt.h": HEADER.read_bytes(),
+        f"prefab/modules/{lib}/module.json": json.dumps({"export_libraries": [], "library_name": f"lib{lib}",
+                                                         "android": {}}, indent=2).encode(),
+        f"prefab/modules/{lib}/include/selrt.h": header.encode(),
     }
+    symbols: dict[str, bytes] = {}
     for b in built:
         abi = ANDROID_ABI[b.target]
         so = b.library.read_bytes()
-        files[f"jni/{abi}/libselrt.so"] = so
-        base = f"prefab/modules/selrt/libs/android.{abi}"
+        files[f"jni/{abi}/lib{lib}.so"] = so
+        base = f"prefab/modules/{lib}/libs/android.{abi}"
         # ndk: the oldest NDK major whose consumers can link this (plain C, no STL).
         files[f"{base}/abi.json"] = json.dumps({"abi": abi, "api": ANDROID_API, "ndk": 21, "stl": "none",
                                                 "static": False}, indent=2).encode()
-        files[f"{base}/libselrt.so"] = so
+        files[f"{base}/lib{lib}.so"] = so
+        if b.unstripped is not None:
+            symbols[f"{abi}/lib{lib}.so"] = b.unstripped.read_bytes()
+    stored = {f"assets/{name}": data for name, data in bundled_programs(config).items()}
+    write_atomic(out, _zip(files, stored))
+    write_atomic(symbols_path, _zip(symbols, {}))
+    write_atomic(pom_path, pom(names).encode())
+    return out
+
+
+def aar_side_files(out: Path) -> tuple[Path, Path]:
+    """(<stem>.pom, <stem>.native-debug-symbols.zip) beside the AAR; checked like the AAR itself."""
+    out = Path(out)
+    pom_path = out.with_suffix(".pom")
+    symbols_path = out.with_name(out.stem + ".native-debug-symbols.zip")
+    check_output(pom_path, "--aar", replaceable=lambda p: b"<project" in p.read_bytes()[:400],
+                 what="a POM written by selbuild")
+    check_output(symbols_path, "--aar", replaceable=is_zip, what="a zip file")
+    return pom_path, symbols_path
+
+
+def bundled_programs(config: BuildConfig) -> dict[str, bytes]:
+    """<model name>.selrt for every model of the config the converter can compile."""
+    from selbuild.convert import convert
+    from selbuild.frontends import load_model
+    from selbuild.errors import UnsupportedError
+    out = {}
+    for m in config.models:
+        try:
+            out[f"{m.name}.selrt"] = convert(load_model(Path(m.path)), kernels=set(config.kernels())).program
+        except UnsupportedError as e:
+            raise PackageError(f"{m.name}: cannot bundle it as a .selrt program: {e.message}",
+                               hint="remove the model from the config, or convert it yourself") from None
+    return out
+
+
+def pom(names: JavaNames) -> str:
+    artifact = names.library_name.replace("_", "-")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<project xmlns="http://maven.apache.org/POM/4.0.0" '
+            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+            'xsi:schemaLocation="http://maven.apache.org/POM/4.0.0 https://maven.apache.org/xsd/maven-4.0.0.xsd">\n'
+            '  <modelVersion>4.0.0</modelVersion>\n'
+            f'  <groupId>{names.java_package.rsplit(".", 1)[0]}</groupId>\n'
+            f'  <artifactId>{artifact}</artifactId>\n'
+            f'  <version>{__version__}</version>\n'
+            '  <packaging>aar</packaging>\n'
+            f'  <description>selbuild runtime {names.library_name} (Java API {names.java_package})</description>\n'
+            '</project>\n')
+
+
+ASSET_ALIGN = 16          # the runtime reads weights in place: mapped assets must be 16-aligned
+
+
+def _zip(deflated: dict[str, bytes], stored: dict[str, bytes]) -> bytes:
+    """Sorted entries, fixed timestamps; `stored` ones uncompressed with their data
+    ASSET_ALIGN-aligned in the file (padding in an extra field, as zipalign does)."""
+    import struct
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
-        for name in sorted(files):
-            _zip_add(z, name, files[name])
-    return write_atomic(Path(out), buf.getvalue())
+        for name in sorted({**deflated, **stored}):
+            if name in stored:
+                info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+                info.external_attr = 0o644 << 16
+                info.compress_type = zipfile.ZIP_STORED
+                data_at = buf.tell() + 30 + len(name.encode()) + 4
+                pad = (-data_at) % ASSET_ALIGN
+                info.extra = struct.pack("<HH", 0xD935, pad) + b"\0" * pad
+                z.writestr(info, stored[name])
+            else:
+                _zip_add(z, name, deflated[name])
+    return buf.getvalue()
 
 
 def _lipo() -> str:

@@ -100,17 +100,17 @@ def library_path(runtime: Path | str) -> Path:
     return p.parent / lib
 
 
-_LIBS: dict[Path, ctypes.CDLL] = {}
+_LIBS: dict[tuple[Path, str], ctypes.CDLL] = {}
 
 
 def open_library(runtime: Path | str, symbol_prefix: str = "selrt") -> ctypes.CDLL:
     """dlopen a host runtime once per path and declare its C API (prototypes checked by ctypes)."""
     path = library_path(runtime).resolve()
-    key = path
+    key = (path, symbol_prefix)
     if key in _LIBS:
         return _LIBS[key]
     try:
-        lib = ctypes.CDLL(str(path))
+        lib = ctypes.CDLL(str(path))         # one CDLL per prefix: the declared names live on it
     except OSError as e:
         raise RuntimeLibraryError(f"cannot load {path}: {e}",
                                   hint="only a host build (`--target host`) loads into this process") from None

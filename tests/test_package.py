@@ -41,24 +41,26 @@ def test_aar_layout(build_root, tmp_path) -> None:
     out = package_aar(cfg, tmp_path / "selrt.aar", out_root=build_root)
     with zipfile.ZipFile(out) as z:
         names = set(z.namelist())
-        assert {"AndroidManifest.xml", "classes.jar", "jni/arm64-v8a/libselrt.so", "jni/armeabi-v7a/libselrt.so",
-                "prefab/prefab.json", "prefab/modules/selrt/module.json",
-                "prefab/modules/selrt/include/selrt.h",
-                "prefab/modules/selrt/libs/android.arm64-v8a/abi.json",
-                "prefab/modules/selrt/libs/android.arm64-v8a/libselrt.so",
-                "prefab/modules/selrt/libs/android.armeabi-v7a/abi.json",
-                "prefab/modules/selrt/libs/android.armeabi-v7a/libselrt.so"} <= names
+        # The library is named after the config (package.library_name's default: selrt_<name>).
+        assert {"AndroidManifest.xml", "classes.jar", "jni/arm64-v8a/libselrt_pilot.so",
+                "jni/armeabi-v7a/libselrt_pilot.so",
+                "prefab/prefab.json", "prefab/modules/selrt_pilot/module.json",
+                "prefab/modules/selrt_pilot/include/selrt.h",
+                "prefab/modules/selrt_pilot/libs/android.arm64-v8a/abi.json",
+                "prefab/modules/selrt_pilot/libs/android.arm64-v8a/libselrt_pilot.so",
+                "prefab/modules/selrt_pilot/libs/android.armeabi-v7a/abi.json",
+                "prefab/modules/selrt_pilot/libs/android.armeabi-v7a/libselrt_pilot.so"} <= names
         assert not any("x86" in n for n in names)
         assert b"minSdkVersion=\"21\"" in z.read("AndroidManifest.xml")
         prefab = json.loads(z.read("prefab/prefab.json"))
-        assert prefab["schema_version"] == 2 and prefab["name"] == "selrt"
-        module = json.loads(z.read("prefab/modules/selrt/module.json"))
-        assert module["library_name"] == "libselrt"
+        assert prefab["schema_version"] == 2 and prefab["name"] == "selrt_pilot"
+        module = json.loads(z.read("prefab/modules/selrt_pilot/module.json"))
+        assert module["library_name"] == "libselrt_pilot"
         for abi, machine in (("arm64-v8a", lief.ELF.ARCH.AARCH64), ("armeabi-v7a", lief.ELF.ARCH.ARM)):
-            meta = json.loads(z.read(f"prefab/modules/selrt/libs/android.{abi}/abi.json"))
+            meta = json.loads(z.read(f"prefab/modules/selrt_pilot/libs/android.{abi}/abi.json"))
             assert meta == {"abi": abi, "api": 21, "ndk": 21, "stl": "none", "static": False}
-            so = z.read(f"jni/{abi}/libselrt.so")
-            assert so == z.read(f"prefab/modules/selrt/libs/android.{abi}/libselrt.so")
+            so = z.read(f"jni/{abi}/libselrt_pilot.so")
+            assert so == z.read(f"prefab/modules/selrt_pilot/libs/android.{abi}/libselrt_pilot.so")
             elf = lief.parse(list(so))
             assert elf.header.machine_type == machine
             assert set(elf.libraries) == {"libc.so", "libm.so", "libdl.so"}
@@ -121,3 +123,42 @@ def test_cli_needs_an_output() -> None:
     r = subprocess.run([sys.executable, "-m", "selbuild", "package", str(REPO_ROOT / "configs" / "tiny_cnn_f32.yaml")],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "--aar" in r.stderr
+
+
+def test_aar_bundles_programs_java_api_symbols_and_pom(build_root, tmp_path) -> None:
+    """Programs under assets/ stored and 16-aligned, classes.jar with Java 8 classes of the
+    config's package, a library exporting the prefixed C API and the JNI entry points, the
+    unstripped twins in <stem>.native-debug-symbols.zip, a POM."""
+    import struct
+    from selbuild import REPO_ROOT
+    from selbuild.config import load_config
+    from selbuild.convert import read_program
+    require("android-arm64")
+    cfg = load_config(REPO_ROOT / "configs" / "tiny_cnn_f32.yaml")
+    cfg.targets = ["android-arm64"]
+    out = package_aar(cfg, tmp_path / "app.aar", out_root=build_root)
+    raw = out.read_bytes()
+    with zipfile.ZipFile(out) as z:
+        info = z.getinfo("assets/tiny_cnn_f32.selrt")
+        assert info.compress_type == zipfile.ZIP_STORED
+        n, e = struct.unpack("<HH", raw[info.header_offset + 26:info.header_offset + 30])
+        start = info.header_offset + 30 + n + e
+        assert start % 16 == 0
+        assert read_program(raw[start:start + info.file_size]).inputs[0].shape == (1, 32, 32, 3)
+        with zipfile.ZipFile(__import__("io").BytesIO(z.read("classes.jar"))) as jar:
+            classes = {n for n in jar.namelist() if n.endswith(".class")}
+            assert {"org/selbuild/selrt_tiny_cnn_f32/Program.class",
+                    "org/selbuild/selrt_tiny_cnn_f32/Session.class"} <= classes
+            major = struct.unpack(">H", jar.read("org/selbuild/selrt_tiny_cnn_f32/Session.class")[6:8])[0]
+            assert major == 52                                     # Java 8 bytecode
+        so = lief.parse(list(z.read("jni/arm64-v8a/libselrt_tiny_cnn_f32.so")))
+        exported = {s.name for s in so.exported_symbols}
+        assert "selrt_tiny_cnn_f32_run" in exported and "selrt_run" not in exported
+        assert "Java_org_selbuild_selrt_1tiny_1cnn_1f32_Native_run" in exported
+        header = z.read("prefab/modules/selrt_tiny_cnn_f32/include/selrt.h").decode()
+        assert "#define selrt_run selrt_tiny_cnn_f32_run" in header
+    with zipfile.ZipFile(tmp_path / "app.native-debug-symbols.zip") as zs:
+        dbg = lief.parse(list(zs.read("arm64-v8a/libselrt_tiny_cnn_f32.so")))
+        assert any(s.name == "selrt_tiny_cnn_f32_run" for s in dbg.symtab_symbols)
+    pom = (tmp_path / "app.pom").read_text()
+    assert "<artifactId>selrt-tiny-cnn-f32</artifactId>" in pom and "<packaging>aar</packaging>" in pom

@@ -150,3 +150,31 @@ def test_python_api_doc_example_runs(tmp_path, monkeypatch) -> None:
     assert scope["probs"].shape == (1, 10) and np.isclose(scope["probs"].sum(), 1.0, atol=1e-4)
     for mod in ("analyze", "build", "convert", "size", "runtime"):
         assert f"`selbuild.{mod}`" in text
+
+
+def test_two_named_runtimes_coexist_in_one_process(tiny, build_root) -> None:
+    """package.library_name: two host builds with their own names and symbol prefixes,
+    both loaded into this process (RTLD_GLOBAL, the harshest case) and both running."""
+    import ctypes
+    from selbuild.build import build_target
+    from selbuild.config import BuildConfig
+    manifest, program = tiny
+    kernels = read_program(program).kernels
+    libs = []
+    for name in ("selrt_one", "selrt_two"):
+        cfg = BuildConfig(path=build_root / f"{name}.yaml", name=name, models=[], targets=["host"],
+                          ops={k: [] for k in kernels})
+        r = build_target(cfg, "host", out_root=build_root, library_name=name, variant="pkg")
+        assert r.library.name == f"lib{name}.so"
+        ctypes.CDLL(str(r.library), mode=ctypes.RTLD_GLOBAL)
+        libs.append((name, r.library))
+    x = verify.random_inputs(read_program(program), seed=5)
+    outs = []
+    for name, lib in libs:
+        with Interpreter(program, lib, symbol_prefix=name) as it:
+            outs.append(it(x))
+        with pytest.raises(RuntimeLibraryError, match="does not export selrt_program_load"):
+            Interpreter(program, lib)            # the default names are not there
+    ref = verify.run_in_process(manifest, program, x)
+    for o in outs:
+        assert all(np.array_equal(o[k], ref[k]) for k in ref)
