@@ -1,6 +1,7 @@
 """Markdown for a CI job summary or a sticky PR comment.
 
-Top rows by size with their change against the baseline (▲ grew, ▼ shrank),
+New, grown and removed rows first (never folded away), then the largest
+rows, each with its change against the baseline (▲ grew, ▼ shrank),
 the totals, and one PASS/FAIL line that names the number that was gated.
 """
 
@@ -22,21 +23,28 @@ def render_markdown(rep: SizeReport, diff: Diff | None = None, result: GateResul
         out.append("")
     head = "| Row | Kind | Size (B) | Share |" + (" Δ vs baseline |" if diff is not None else "")
     out += [head, "|---|---|---:|---:|" + ("---:|" if diff is not None else "")]
-    shown = rep.rows[:top]
-    for r in shown:
+    # What a reviewer must see is never folded into "… more rows": new and grown
+    # rows (largest growth first) and removed ones lead, whatever `top` is;
+    # the rest fill up to `top` by size.
+    changed = [r for r in rep.rows if diff is not None and _grew_or_new(diff, r.name)]
+    changed.sort(key=lambda r: -_delta(diff, r.name))
+    removed = [rd for rd in diff.rows if rd.status == "removed"] if diff is not None else []
+    others = [r for r in rep.rows if r not in changed]
+    shown = others[:max(0, top - len(changed))]
+    for r in changed + shown:
         line = f"| `{r.name}` | {r.kind} | {r.size:,} | {100.0 * r.size / max(1, rep.file_size):.1f}% |"
         if diff is not None:
             rd = diff.row(r.name)
             line += f" {_arrow(rd.delta, rd.pct) if rd and rd.status != 'new' else '🆕 new'} |"
         out.append(line)
-    rest = rep.rows[top:]
+        if r is (changed[-1] if changed else None):
+            out += [f"| ~~`{rd.name}`~~ | {rd.kind} | 0 | 0.0% | removed ({rd.delta:,} B) |" for rd in removed]
+    if not changed:
+        out += [f"| ~~`{rd.name}`~~ | {rd.kind} | 0 | 0.0% | removed ({rd.delta:,} B) |" for rd in removed]
+    rest = others[len(shown):]
     if rest:
         out.append(f"| … {len(rest)} more rows | | {sum(r.size for r in rest):,} | "
                    f"{100.0 * sum(r.size for r in rest) / max(1, rep.file_size):.1f}% |" + (" |" if diff else ""))
-    if diff is not None:
-        for rd in diff.rows:
-            if rd.status == "removed":
-                out.append(f"| ~~`{rd.name}`~~ | {rd.kind} | 0 | 0.0% | removed ({rd.delta:,} B) |")
     total = f"| **Total (file)** | | **{rep.file_size:,}** | 100% |"
     if diff is not None:
         total += f" {_arrow(rep.file_size - diff.old_file, None)} |"
@@ -56,6 +64,16 @@ def render_markdown(rep: SizeReport, diff: Diff | None = None, result: GateResul
         out += ["", "<details><summary>Notes</summary>", ""] + [f"- {n}" for n in rep.notes] + ["", "</details>"]
     out.append("")
     return "\n".join(out)
+
+
+def _grew_or_new(diff: Diff, name: str) -> bool:
+    rd = diff.row(name)
+    return rd is not None and (rd.status == "new" or (rd.status == "changed" and rd.delta > 0))
+
+
+def _delta(diff: Diff | None, name: str) -> int:
+    rd = diff.row(name) if diff is not None else None
+    return rd.delta if rd is not None else 0
 
 
 def _arrow(delta: int, pct: float | None) -> str:
