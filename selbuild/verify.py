@@ -204,11 +204,15 @@ def _parse_latency(stdout: str) -> Latency | None:
 
 
 def run_program(manifest_or_build_dir: Path | str, program_bytes: bytes,
-                inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Run a program once on a built runtime; outputs by tensor name, in program order."""
+                inputs: dict[str, np.ndarray], repeat: int = 1) -> dict[str, np.ndarray]:
+    """Run a program on a built runtime; outputs by tensor name, in program order.
+
+    repeat > 1 runs it that many times in one session with the inputs set once
+    and returns the outputs of the last run.
+    """
     rt = load_runtime(manifest_or_build_dir)
     info = read_program(program_bytes)
-    outputs, _ = _run(rt, program_bytes, info, check_inputs(info, inputs), None)
+    outputs, _ = _run(rt, program_bytes, info, check_inputs(info, inputs), repeat if repeat > 1 else None)
     return outputs
 
 

@@ -100,6 +100,9 @@ SELRT_API selrt_tensor *selrt_input(selrt_session *s, int i);
 SELRT_API selrt_tensor *selrt_output(selrt_session *s, int i);
 SELRT_API selrt_tensor *selrt_tensor_by_name(selrt_session *s, const char *name);
 
+/* Runs every node once. Inputs are never written by a run (no activation
+ * shares their arena bytes), so inputs set once serve any number of runs;
+ * outputs stay intact until the next selrt_run. */
 SELRT_API selrt_status selrt_run(selrt_session *s);
 
 /* Accelerator backends. A program may hand runs of nodes (partitions) to a

@@ -2,7 +2,10 @@
 
 Lifetimes are closed intervals of execution steps (node indices): a tensor is
 live from the step that produces it to the last step that reads it. Graph
-inputs are live from step 0, graph outputs to the last step. Two tensors may
+inputs are live over the whole run and graph outputs from their producer to
+the last step: no activation ever shares their bytes, so a caller may set the
+inputs once and run many times, and reads the outputs intact after a run
+(LiteRT's contract; `selrt_run --repeat N` relies on it). Two tensors may
 share bytes only if their intervals are disjoint; since a node's inputs are
 live at its own step and its outputs are born there, a kernel never writes
 over its own inputs (there is no in-place mechanism).
@@ -64,7 +67,7 @@ def lifetimes(n_steps: int, node_inputs: Sequence[Sequence[int]], node_outputs: 
     for t in graph_inputs:
         if t in sizes:
             first[t] = 0
-            last[t] = 0
+            last[t] = end
     for s in range(n_steps):
         for t in node_outputs[s]:
             if t in sizes:
