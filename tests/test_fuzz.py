@@ -158,6 +158,25 @@ def test_fuzzer_short_deterministic_run(fuzzer):
     assert "Done 5000 runs" in res.stderr
 
 
+def test_rejected_inputs_are_not_reported_as_crashes(fuzzer, tmp_path):
+    """The target must read only the terminated error message: built with every
+    uninitialised stack byte set to a pattern, a target that looked past the
+    terminator would trap on each rejected input (a false crash that stops a
+    campaign at its first garbage input)."""
+    root, _, seeds, kernels = fuzzer
+    exe = build(tmp_path, kernels, main=TOOLS / "fuzz_load.c", name="fuzz_load_pattern", cc="clang-19",
+                fuzzer=True, fake_backend=True, extra_flags=["-ftrivial-auto-var-init=pattern"])
+    rejected = []
+    for i, data in enumerate([b"", b"\x00" * 7, b"SLRT" * 9, seeds[0].read_bytes()[:40],
+                              bytes(range(256)) * 3]):
+        p = tmp_path / f"bad_{i}"
+        p.write_bytes(data)
+        rejected.append(str(p))
+    res = _run_fuzzer(root, exe, rejected, timeout=120)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert f"Running: {rejected[-1]}" in res.stderr
+
+
 REGRESSIONS = TESTS / "c" / "fuzz_regressions"
 
 

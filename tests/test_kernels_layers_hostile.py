@@ -15,61 +15,11 @@ from __future__ import annotations
 import math
 import subprocess
 
-import numpy as np
 import pytest
 
 import harness as H
-import program_writer as PW
+from program_edits import BAD_PROGRAM, OK, UNSUPPORTED, rebuild, run_batch, variants
 from selbuild.convert import read_program
-
-OK, BAD_PROGRAM, UNSUPPORTED = 0, 2, 8
-IVALUES = [-2**31, -65537, -1, 0, 1, 2, 7, 65537, 2**31 - 1]
-FVALUES = [math.nan, math.inf, -math.inf, -1e30, 0.0, 1e30]
-
-
-def rebuild(data: bytes, *, iparam=None, fparam=None, shape=None) -> bytes:
-    """The program again via PW.make_program, with one edit to node 0:
-    iparam=(index, value), fparam=(index, value), shape=(node tensor, new shape)."""
-    info = read_program(data)
-    tensors = []
-    for t in info.tensors:
-        d = {"name": t.name, "dtype": t.dtype, "shape": list(t.shape)}
-        d.update({"buffer": t.buffer} if t.buffer >= 0 else {"arena_offset": t.arena_offset})
-        tensors.append(d)
-    nodes = [{"kernel": info.kernels.index(n.kernel), "inputs": list(n.inputs), "outputs": list(n.outputs),
-              "iparams": list(n.iparams), "fparams": list(n.fparams)} for n in info.nodes]
-    if iparam:
-        nodes[0]["iparams"][iparam[0]] = iparam[1]
-    if fparam:
-        nodes[0]["fparams"][fparam[0]] = fparam[1]
-    if shape:
-        tensors[shape[0]]["shape"] = list(shape[1])
-    index = {t.name: i for i, t in enumerate(info.tensors)}
-    return PW.make_program(
-        tensors=tensors, nodes=nodes, kernels=info.kernels, arena_size=info.arena_size,
-        inputs=[index[t.name] for t in info.inputs], outputs=[index[t.name] for t in info.outputs],
-        buffers=[data[o:o + n] for o, n in info.buffer_offsets])
-
-
-def _shape_edits(shape: tuple[int, ...]) -> list[tuple[int, ...]]:
-    out = []
-    for i, d in enumerate(shape):
-        for v in {d + 1, d - 1, 1, 2 * d}:
-            if v >= 1 and v != d:
-                out.append(shape[:i] + (v,) + shape[i + 1:])
-    out += [shape + (1,), shape[1:], (int(np.prod(shape)),)]
-    return [s for s in out if s != shape and len(s) <= 6]
-
-
-def variants(data: bytes) -> list[bytes]:
-    info = read_program(data)
-    node = info.nodes[0]
-    progs = [rebuild(data, iparam=(i, v)) for i in range(len(node.iparams)) for v in IVALUES]
-    progs += [rebuild(data, fparam=(i, v)) for i in range(len(node.fparams)) for v in FVALUES]
-    for t in sorted({i for i in node.inputs + node.outputs if i >= 0}):
-        progs += [rebuild(data, shape=(t, s)) for s in _shape_edits(info.tensors[t].shape)]
-    return progs
-
 
 @pytest.fixture(scope="module")
 def checker(tmp_path_factory):
@@ -87,16 +37,7 @@ def programs():
 
 
 def _batch(checker, name: str, progs: list[bytes]) -> list[tuple[int, int]]:
-    d, exe = checker
-    paths = []
-    for i, p in enumerate(progs):
-        path = d / f"{name}_{i}.selrt"
-        path.write_bytes(p)
-        paths.append(str(path))
-    res = subprocess.run([str(exe), "--batch", *paths], capture_output=True, text=True)
-    assert res.returncode == 0, f"{name}: sanitizer or crash:\n{res.stderr[-3000:]}"
-    rows = [line.split() for line in res.stdout.splitlines()]
-    return [(int(r[1].removeprefix("status=")), int(r[2].removeprefix("ran="))) for r in rows]
+    return run_batch(*checker, name, progs)
 
 
 def test_programs_round_trip(checker, programs):

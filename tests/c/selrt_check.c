@@ -11,6 +11,10 @@
  *   selrt_check --mutate N SEED FILE
  *                                  N deterministic random byte mutations, each
  *                                  loaded and, if it loads, run; print counts
+ *
+ * A leading `--fill B` runs on an arena filled with byte B instead of zeros:
+ * 0x80 makes every int8 input -128, the extreme an accumulator bound must
+ * cover (a zeroed arena hides integer overflow in kernels).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -33,8 +37,8 @@ static unsigned char *slurp(const char *path, size_t *n) {
 }
 
 /* Loads a copy of exactly n bytes (16-aligned: glibc and ASan malloc are). On
- * success runs it with a zeroed arena, capped so hostile sizes stay cheap. */
-static selrt_status try_one(const unsigned char *src, size_t n, selrt_error *err, int *ran) {
+ * success runs it with an arena of `fill` bytes, capped so hostile sizes stay cheap. */
+static selrt_status try_one(const unsigned char *src, size_t n, int fill, selrt_error *err, int *ran) {
   unsigned char *copy = malloc(n ? n : 1);
   if (n) memcpy(copy, src, n);
   selrt_program *p = NULL;
@@ -44,7 +48,7 @@ static selrt_status try_one(const unsigned char *src, size_t n, selrt_error *err
     size_t a = selrt_arena_size(p);
     if (a <= ((size_t)64 << 20)) {
       void *arena = malloc(a ? a : 1);
-      memset(arena, 0, a);
+      memset(arena, fill, a);
       selrt_session *s = NULL;
       if (selrt_session_create(p, arena, a, &s) == SELRT_OK) {
         selrt_run(s);
@@ -68,12 +72,17 @@ static uint64_t rng(uint64_t *s) { /* xorshift64*: deterministic across platform
 
 int main(int argc, char **argv) {
   selrt_error err;
-  int ran;
+  int ran, fill = 0;
   size_t n;
+  if (argc >= 3 && strcmp(argv[1], "--fill") == 0) {
+    fill = (int)strtol(argv[2], NULL, 0) & 0xff;
+    argc -= 2;
+    argv += 2;
+  }
   if (argc == 2) {
     unsigned char *b = slurp(argv[1], &n);
     if (!b) return 3;
-    selrt_status st = try_one(b, n, &err, &ran);
+    selrt_status st = try_one(b, n, fill, &err, &ran);
     printf("status=%d ran=%d message=%s\n", (int)st, ran, st == SELRT_OK ? "" : err.message);
     free(b);
     return 0;
@@ -96,7 +105,7 @@ int main(int argc, char **argv) {
     unsigned char *b = slurp(argv[2], &n);
     size_t loaded = 0, shortest = n;
     for (size_t len = 0; len < n; len++)
-      if (try_one(b, len, &err, &ran) == SELRT_OK) {
+      if (try_one(b, len, fill, &err, &ran) == SELRT_OK) {
         loaded++;
         if (len < shortest) shortest = len;
       }
@@ -109,7 +118,7 @@ int main(int argc, char **argv) {
     for (int i = 2; i < argc; i++) {
       unsigned char *b = slurp(argv[i], &n);
       if (!b) return 3;
-      selrt_status st = try_one(b, n, &err, &ran);
+      selrt_status st = try_one(b, n, fill, &err, &ran);
       printf("%s status=%d ran=%d\n", argv[i], (int)st, ran);
       free(b);
     }
@@ -135,7 +144,7 @@ int main(int argc, char **argv) {
           default: m[pos] = special[(r >> 8) % sizeof special]; break;
         }
       }
-      if (try_one(m, n, &err, &ran) == SELRT_OK) loaded++;
+      if (try_one(m, n, fill, &err, &ran) == SELRT_OK) loaded++;
       runs += ran;
     }
     printf("mutations=%ld loaded=%ld ran=%ld\n", count, loaded, runs);

@@ -32,7 +32,9 @@ selrt_status selrt_conv2d_i8_check(const selrt_program *p, const selrt_node *n) 
       w->dims[2] != x->dims[3] || selrt_numel(b) != (size_t)y->dims[3] ||
       (int64_t)w->dims[3] != ((int64_t)y->dims[3] + SELRT_CONV2D_I8_NB - 1) / SELRT_CONV2D_I8_NB * SELRT_CONV2D_I8_NB)
     return SELRT_ERR_UNSUPPORTED;
-  if (!q->data || selrt_shared_qi8_requant_check(q, y->dims[3]) != SELRT_OK) return SELRT_ERR_UNSUPPORTED;
+  if (!q->data || selrt_shared_qi8_requant_check(q, y->dims[3]) != SELRT_OK ||
+      selrt_shared_qi8_acc_check(w, b, y->dims[3], 128) != SELRT_OK)
+    return SELRT_ERR_UNSUPPORTED;
   if (selrt_numel(x) > INT32_MAX || selrt_numel(y) > INT32_MAX || selrt_numel(w) > INT32_MAX)
     return SELRT_ERR_UNSUPPORTED;
   for (int i = SELRT_conv2d_i8_IP_stride_h; i <= SELRT_conv2d_i8_IP_dilation_w; i++)

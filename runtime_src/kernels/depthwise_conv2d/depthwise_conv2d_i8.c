@@ -24,7 +24,9 @@ selrt_status selrt_depthwise_conv2d_i8_check(const selrt_program *p, const selrt
       m < 1 || (int64_t)x->dims[3] * m != y->dims[3] || w->dims[3] != y->dims[3] ||
       selrt_numel(b) != (size_t)y->dims[3])
     return SELRT_ERR_UNSUPPORTED;
-  if (!q->data || selrt_shared_qi8_requant_check(q, y->dims[3]) != SELRT_OK) return SELRT_ERR_UNSUPPORTED;
+  if (!q->data || selrt_shared_qi8_requant_check(q, y->dims[3]) != SELRT_OK ||
+      selrt_shared_qi8_acc_check(w, b, y->dims[3], 128) != SELRT_OK)
+    return SELRT_ERR_UNSUPPORTED;
   if (selrt_numel(x) > INT32_MAX || selrt_numel(y) > INT32_MAX) return SELRT_ERR_UNSUPPORTED;
   for (int i = SELRT_depthwise_conv2d_i8_IP_stride_h; i <= SELRT_depthwise_conv2d_i8_IP_dilation_w; i++)
     if (n->ip[i] < 1 || n->ip[i] > SELRT_DEPTHWISE_CONV2D_I8_MAXP) return SELRT_ERR_UNSUPPORTED;

@@ -20,7 +20,9 @@ selrt_status selrt_fully_connected_i8_check(const selrt_program *p, const selrt_
     return SELRT_ERR_UNSUPPORTED;
   if (selrt_numel(x) % (size_t)w->dims[0] || selrt_numel(x) / (size_t)w->dims[0] * (size_t)w->dims[1] != selrt_numel(y))
     return SELRT_ERR_UNSUPPORTED;
-  if (!q->data || selrt_shared_qi8_requant_check(q, w->dims[1]) != SELRT_OK) return SELRT_ERR_UNSUPPORTED;
+  if (!q->data || selrt_shared_qi8_requant_check(q, w->dims[1]) != SELRT_OK ||
+      selrt_shared_qi8_acc_check(w, b, w->dims[1], 128) != SELRT_OK)
+    return SELRT_ERR_UNSUPPORTED;
   if (selrt_numel(x) > INT32_MAX || selrt_numel(y) > INT32_MAX) return SELRT_ERR_UNSUPPORTED;
   return selrt_shared_qi8_range_check(n->ip[SELRT_fully_connected_i8_IP_output_zp],
                                       n->ip[SELRT_fully_connected_i8_IP_output_zp],

@@ -12,6 +12,13 @@ static void selrt_resize_bilinear_i8_src(int32_t o, int32_t scale10, int32_t hp,
                                          int32_t *lo, int32_t *hi) {
   int32_t v = hp ? o * scale10 + scale10 / 2 - (1 << 9) : o * scale10;
   int32_t l = v / (1 << 10), h = (v + (1 << 10) - 1) / (1 << 10);
+  /* A scale the converter computed keeps l <= size - 1; any other stops at
+   * the last pixel (weight 0 for the upper neighbour), as the float kernel's
+   * clamped coordinate does. */
+  if (l > size - 1) {
+    l = size - 1;
+    v = l * (1 << 10);
+  }
   *pos = v;
   *lo = l < 0 ? 0 : l;
   *hi = h > size - 1 ? size - 1 : h;

@@ -14,6 +14,25 @@ selrt_status selrt_shared_qi8_requant_check(const selrt_tensor *t, int32_t c) {
   return SELRT_OK;
 }
 
+selrt_status selrt_shared_qi8_acc_check(const selrt_tensor *w, const selrt_tensor *bias, int32_t c, int32_t xmax) {
+  if (w->dtype != SELRT_I8 || w->rank < 1 || bias->dtype != SELRT_I32 || !bias->data || c < 0 || xmax < 0 || xmax > 255)
+    return SELRT_ERR_UNSUPPORTED;
+  const size_t cd = (size_t)w->dims[w->rank - 1], n = selrt_numel(w);
+  if ((size_t)c > cd || selrt_numel(bias) < (size_t)c) return SELRT_ERR_UNSUPPORTED;
+  const int8_t *wd = (const int8_t *)w->data;
+  const int32_t *b = (const int32_t *)bias->data;
+  for (size_t o = 0; o < cd; o++) {
+    /* The range an accumulator can reach, grown tap by tap (|x * w| <= 255 * 128
+     * fits int32); stop at the first overflow. */
+    int32_t lo = o < (size_t)c ? b[o] : 0, hi = lo;
+    for (size_t i = o; i < n; i += cd) {
+      const int32_t v = wd ? wd[i] : -128, d = xmax * (v < 0 ? -v : v);
+      if (__builtin_sub_overflow(lo, d, &lo) || __builtin_add_overflow(hi, d, &hi)) return SELRT_ERR_UNSUPPORTED;
+    }
+  }
+  return SELRT_OK;
+}
+
 selrt_status selrt_shared_qi8_range_check(int32_t zp_a, int32_t zp_b, int32_t lo, int32_t hi) {
   if (zp_a < -128 || zp_a > 127 || zp_b < -128 || zp_b > 127 || lo < -128 || hi > 127 || lo > hi)
     return SELRT_ERR_UNSUPPORTED;

@@ -48,6 +48,14 @@ static inline __attribute__((always_inline)) void selrt_shared_qi8_requant_inl(
 /* SELRT_OK when t is an int32 [2, c] tensor of valid multipliers/shifts. */
 selrt_status selrt_shared_qi8_requant_check(const selrt_tensor *t, int32_t c);
 
+/* SELRT_OK when the int32 accumulator of an int8 multiply-add kernel cannot
+ * overflow: for every channel o of w (its last dim), bias[o] (0 past the c
+ * bias values) plus any sum of x * w[.., o] with |x| <= xmax stays in int32,
+ * i.e. |bias[o]| + xmax * sum |w[.., o]| fits. Every partial sum is inside
+ * that range too, so `run` may accumulate in any order. Weights that are not
+ * constants count as -128 everywhere; a bias that is not a constant fails. */
+selrt_status selrt_shared_qi8_acc_check(const selrt_tensor *w, const selrt_tensor *bias, int32_t c, int32_t xmax);
+
 /* SELRT_OK when lo <= hi both in int8 range, and the zero points are int8. */
 selrt_status selrt_shared_qi8_range_check(int32_t zp_a, int32_t zp_b, int32_t lo, int32_t hi);
 

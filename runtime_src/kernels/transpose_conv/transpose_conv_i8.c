@@ -21,7 +21,10 @@ selrt_status selrt_transpose_conv_i8_check(const selrt_program *p, const selrt_n
       x->rank != 4 || w->rank != 4 || y->rank != 4 || x->dims[0] != y->dims[0] ||
       w->dims[2] != x->dims[3] || w->dims[3] != y->dims[3] || selrt_numel(b) != (size_t)y->dims[3])
     return SELRT_ERR_UNSUPPORTED;
-  if (!q->data || selrt_shared_qi8_requant_check(q, y->dims[3]) != SELRT_OK) return SELRT_ERR_UNSUPPORTED;
+  /* run multiplies x - input_zp, up to 255 in magnitude. */
+  if (!q->data || selrt_shared_qi8_requant_check(q, y->dims[3]) != SELRT_OK ||
+      selrt_shared_qi8_acc_check(w, b, y->dims[3], 255) != SELRT_OK)
+    return SELRT_ERR_UNSUPPORTED;
   if (selrt_numel(x) > INT32_MAX || selrt_numel(y) > INT32_MAX || selrt_numel(w) > INT32_MAX)
     return SELRT_ERR_UNSUPPORTED;
   for (int i = SELRT_transpose_conv_i8_IP_stride_h; i <= SELRT_transpose_conv_i8_IP_stride_w; i++)

@@ -1,0 +1,153 @@
+"""int8 kernels on hostile programs: every `check` must reject whatever `run`
+cannot survive, including integer overflow.
+
+Small valid int8 programs (one per kernel) are edited one field at a time and
+loaded by tests/c/selrt_check.c built with ASan+UBSan (overflow traps), then
+run on arenas filled with 0x00, 0x80 (every int8 input -128) and 0x7f: a zeroed
+arena hides accumulator overflow, the extremes do not.
+
+- The int32 accumulators of conv2d, depthwise_conv2d, fully_connected and
+  transpose_conv: `check` proves |bias| + max|x| * sum|w| fits int32 per output
+  channel, exactly at the edge (a bias one past it is refused, at it loads).
+- resize_bilinear.i8 with a scale the converter would never write (2^16, 2^20)
+  reads inside the image; an empty input image with a non-empty output is refused.
+- Every iparam at extreme values and every tensor reshaped: refused or safe.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import harness as H
+from program_edits import BAD_PROGRAM, OK, UNSUPPORTED, rebuild, run_batch, variants
+from selbuild.convert import read_program
+from tflite_builder import T, one_op, qt
+
+FILLS = (0x00, 0x80, 0x7F)
+KERNELS = ["conv2d.i8", "depthwise_conv2d.i8", "fully_connected.i8", "transpose_conv.i8", "resize_bilinear.i8",
+           "resize_bilinear.f32", "resize_nearest_neighbor.i8", "resize_nearest_neighbor.f32"]
+# Which of the kernel's x values the accumulator sees at most (transpose_conv
+# multiplies x - input_zp).
+XMAX = {"conv2d": 128, "depthwise": 128, "fully_connected": 128, "transpose_conv": 255}
+
+
+def _w(shape, seed):
+    return np.random.default_rng(seed).integers(-127, 128, size=shape).astype(np.int8)
+
+
+def _b(n, seed):
+    return np.random.default_rng(seed).integers(-3000, 3000, size=n).astype(np.int32)
+
+
+def _models() -> dict[str, bytes]:
+    i32 = lambda v: np.asarray(v, np.int32)  # noqa: E731
+    conv_opts = dict(padding="same", stride_h=1, stride_w=1)
+    return {
+        # 4 output channels: the converter pads the filter to 16, the padded columns must be bounded too.
+        "conv2d": one_op("CONV_2D", [qt("x", [1, 5, 6, 3], 0.05, -128), qt("w", [4, 3, 3, 3], [0.01] * 4, data=_w([4, 3, 3, 3], 1)),
+                                     qt("b", [4], [0.0005] * 4, data=_b(4, 2), dtype="i32"), qt("y", [1, 5, 6, 4], 0.5, 3)],
+                         ["x", "w", "b"], ["y"], conv_opts, version=3),
+        "depthwise": one_op("DEPTHWISE_CONV_2D",
+                            [qt("x", [1, 5, 5, 2], 0.05, 7), qt("w", [1, 3, 3, 4], [0.01] * 4, data=_w([1, 3, 3, 4], 3), axis=3),
+                             qt("b", [4], [0.0005] * 4, data=_b(4, 4), dtype="i32"), qt("y", [1, 5, 5, 4], 0.5, -2)],
+                            ["x", "w", "b"], ["y"], dict(conv_opts, depth_multiplier=2), version=3),
+        "fully_connected": one_op("FULLY_CONNECTED",
+                                  [qt("x", [2, 4], 0.05, 0), qt("w", [5, 4], 0.01, data=_w([5, 4], 5)),
+                                   qt("b", [5], 0.0005, data=_b(5, 6), dtype="i32"), qt("y", [2, 5], 0.5, 0)],
+                                  ["x", "w", "b"], ["y"], version=4),
+        "transpose_conv": one_op("TRANSPOSE_CONV",
+                                 [T("os", [4], "i32", data=i32([1, 6, 6, 3])),
+                                  qt("w", [3, 3, 3, 2], [0.01] * 3, data=_w([3, 3, 3, 2], 7)),
+                                  qt("x", [1, 3, 3, 2], 0.05, 9), qt("b", [3], [0.0005] * 3, data=_b(3, 8), dtype="i32"),
+                                  qt("y", [1, 6, 6, 3], 0.5, 5)],
+                                 ["os", "w", "x", "b"], ["y"], dict(padding="same", stride_h=2, stride_w=2), version=3),
+        "resize_bilinear": one_op("RESIZE_BILINEAR", [qt("x", [1, 3, 4, 2], 0.1, -3), T("s", [2], "i32", data=i32([5, 7])),
+                                                      qt("y", [1, 5, 7, 2], 0.1, -3)],
+                                  ["x", "s"], ["y"], dict(half_pixel_centers=True), version=3),
+        "resize_nearest": one_op("RESIZE_NEAREST_NEIGHBOR",
+                                 [qt("x", [1, 3, 4, 2], 0.1, -3), T("s", [2], "i32", data=i32([5, 7])),
+                                  qt("y", [1, 5, 7, 2], 0.1, -3)], ["x", "s"], ["y"], dict(align_corners=True), version=3),
+    }
+
+
+@pytest.fixture(scope="module")
+def checker(tmp_path_factory):
+    if H.find_cc(("clang-19",)) is None:
+        pytest.skip("clang-19 (ASan+UBSan) not installed")
+    d = tmp_path_factory.getbasetemp() / "int8_kernels_check"
+    d.mkdir(exist_ok=True)
+    return d, H.build(d, KERNELS, cc="clang-19", sanitize=True, main=H.TESTS_C / "selrt_check.c",
+                      name="selrt_check_i8")
+
+
+@pytest.fixture(scope="module")
+def programs():
+    progs = {name: H.convert_bytes(m) for name, m in _models().items()}
+    floats = H.small_models()
+    progs.update({f"{k}_f32": H.convert_bytes(floats[k]) for k in ("resize_bilinear", "resize_nearest")})
+    return progs
+
+
+def _all_fills(checker, name, progs):
+    results = [run_batch(*checker, name, progs, fill) for fill in FILLS]
+    assert results[0] == results[1] == results[2]       # loading does not depend on the arena
+    return results[0]
+
+
+def test_programs_load_and_run(checker, programs):
+    for name, prog in programs.items():
+        assert _all_fills(checker, name, [rebuild(prog)]) == [(OK, 1)], name
+
+
+def _bias_edge(prog: bytes, name: str) -> tuple[int, int, np.ndarray]:
+    """(bias tensor, weight tensor, per-channel xmax * sum|w|) of node 0."""
+    info = read_program(prog)
+    node = info.nodes[0]
+    w_t, b_t = node.inputs[1], node.inputs[2]
+    o, n = info.buffer_offsets[info.tensors[w_t].buffer]
+    w = np.frombuffer(prog[o:o + n], np.int8).reshape(-1, info.tensors[w_t].shape[-1]).astype(np.int64)
+    return b_t, w_t, XMAX[name] * np.abs(w).sum(axis=0)
+
+
+@pytest.mark.parametrize("name", sorted(XMAX))
+@pytest.mark.parametrize("sign", [1, -1])
+def test_accumulator_bound_is_exact(checker, programs, name, sign):
+    prog = programs[name]
+    b_t, _, reach = _bias_edge(prog, name)
+    nb = read_program(prog).tensors[b_t].shape[0]
+    edge = (2**31 - 1 - reach[:nb]) if sign > 0 else (-2**31 + reach[:nb])
+    at_edge = rebuild(prog, buffer=(b_t, edge.astype("<i4").tobytes()))
+    one_past = rebuild(prog, buffer=(b_t, (edge + sign).astype("<i4").tobytes()))
+    # At the edge every input is safe (UBSan traps on any overflow); one past it is refused.
+    assert _all_fills(checker, name, [at_edge, one_past]) == [(OK, 1), (UNSUPPORTED, 0)]
+
+
+@pytest.mark.parametrize("scale", [65536, 1 << 20, 2**31 - 1])
+@pytest.mark.parametrize("index", [1, 2])          # scale_h10, scale_w10
+def test_resize_bilinear_huge_scale_reads_inside(checker, programs, scale, index):
+    """A scale no converter writes: loaded and run inside the image, or refused."""
+    prog = rebuild(programs["resize_bilinear"], iparam=(index, scale))
+    (st, ran), = _all_fills(checker, "resize_bilinear_scale", [prog])
+    assert (st, ran) in ((OK, 1), (UNSUPPORTED, 0))
+    if scale <= 1 << 20:
+        assert (st, ran) == (OK, 1)          # within the documented scale range: runs
+
+
+@pytest.mark.parametrize("name", ["resize_bilinear", "resize_nearest", "resize_bilinear_f32", "resize_nearest_f32"])
+@pytest.mark.parametrize("dim", [1, 2])
+def test_resize_from_an_empty_image_is_refused(checker, programs, name, dim):
+    prog = programs[name]
+    x = read_program(prog).nodes[0].inputs[0]
+    shape = list(read_program(prog).tensors[x].shape)
+    shape[dim] = 0
+    (st, ran), = _all_fills(checker, name, [rebuild(prog, shape=(x, shape))])
+    assert st in (BAD_PROGRAM, UNSUPPORTED) and not ran
+
+
+@pytest.mark.parametrize("name", sorted(_models()))
+def test_edited_fields_are_rejected_or_safe(checker, programs, name):
+    progs = variants(programs[name])
+    results = _all_fills(checker, name, progs)
+    assert results and all(st in (OK, BAD_PROGRAM, UNSUPPORTED) for st, _ in results), results
+    assert all(ran for st, ran in results if st == OK)
