@@ -153,6 +153,16 @@ def test_quantize_rejects(rt, monkeypatch, kernel_edit):
     expect_rejected(rt, m, {"x": np.ones(4, np.float32)})
 
 
+@pytest.mark.parametrize("ip,fp", [(dict(zero_point=128), {}), (dict(zero_point=-129), {}), ({}, dict(scale=0.0)),
+                                   ({}, dict(scale=-0.5)), ({}, dict(scale=float("nan"))),
+                                   ({}, dict(scale=float("inf")))])
+def test_dequantize_rejects(rt, monkeypatch, ip, fp):
+    tamper(monkeypatch, "dequantize", lambda low: (low.iparams.update(ip), low.fparams.update(fp)))
+    m = build_model(ops=[Op("DEQUANTIZE", ["x"], ["y"])],
+                    tensors=[T("x", [4], "i8", scale=0.1, zero_point=3), T("y", [4])])
+    expect_rejected(rt, m, {"x": np.ones(4, np.int8)})
+
+
 def test_binary_rejects_out_of_range_strides(rt, monkeypatch):
     tamper(monkeypatch, "mul", lambda low: low.iparams.update(b_strides0=1))
     m = build_model(ops=[Op("MUL", ["a", "b"], ["y"])], tensors=[T("a", [2, 3]), T("b", [3]), T("y", [2, 3])])

@@ -11,6 +11,8 @@ arena hides accumulator overflow, the extremes do not.
   channel, exactly at the edge (a bias one past it is refused, at it loads).
 - resize_bilinear.i8 with a scale the converter would never write (2^16, 2^20)
   reads inside the image; an empty input image with a non-empty output is refused.
+- Window parameters no SAME/VALID padding gives for the shapes, and zero
+  points outside int8, are refused.
 - Every iparam at extreme values and every tensor reshaped: refused or safe.
 """
 
@@ -21,6 +23,7 @@ import pytest
 
 import harness as H
 from program_edits import BAD_PROGRAM, OK, UNSUPPORTED, rebuild, run_batch, variants
+from selbuild.catalogue import load_catalogue
 from selbuild.convert import read_program
 from tflite_builder import T, one_op, qt
 
@@ -143,6 +146,19 @@ def test_resize_from_an_empty_image_is_refused(checker, programs, name, dim):
     shape[dim] = 0
     (st, ran), = _all_fills(checker, name, [rebuild(prog, shape=(x, shape))])
     assert st in (BAD_PROGRAM, UNSUPPORTED) and not ran
+
+
+@pytest.mark.parametrize("name,param,value", [
+    ("conv2d", "stride_h", 65536), ("conv2d", "dilation_w", 65536), ("conv2d", "pad_top", -1),
+    ("conv2d", "input_zp", 128), ("conv2d", "output_zp", -129),
+    ("depthwise", "stride_w", 3), ("depthwise", "pad_left", 65536), ("depthwise", "input_zp", -200),
+    ("transpose_conv", "stride_h", 65536), ("transpose_conv", "pad_left", -2), ("transpose_conv", "output_zp", 300),
+    ("fully_connected", "output_zp", 128),
+])
+def test_parameters_that_do_not_fit_shapes_or_dtypes_are_rejected(checker, programs, name, param, value):
+    kernel = read_program(programs[name]).nodes[0].kernel
+    index = load_catalogue()[kernel].iparams.index(param)
+    assert _all_fills(checker, name, [rebuild(programs[name], iparam=(index, value))]) == [(UNSUPPORTED, 0)]
 
 
 @pytest.mark.parametrize("name", sorted(_models()))

@@ -19,6 +19,7 @@ import pytest
 
 import harness as H
 from program_edits import BAD_PROGRAM, OK, UNSUPPORTED, rebuild, run_batch, variants
+from selbuild.catalogue import load_catalogue
 from selbuild.convert import read_program
 
 @pytest.fixture(scope="module")
@@ -64,6 +65,25 @@ def test_edited_fields_are_rejected_or_safe(checker, programs, name):
     ("pad", 0, 5), ("pad_v2", 2, 1),
 ])
 def test_bad_iparams_are_rejected(checker, programs, name, index, value):
+    assert _batch(checker, name, [rebuild(programs[name], iparam=(index, value))]) == [(UNSUPPORTED, 0)]
+
+
+# Window parameters that no SAME or VALID padding gives for the tensors' shapes:
+# programs like these used to load and compute silently wrong outputs.
+WINDOW_EDITS = [
+    ("conv2d", "stride_h", 65536), ("conv2d", "dilation_w", 65536), ("conv2d", "pad_top", -1),
+    ("conv2d", "pad_left", 2), ("conv2d", "stride_w", 2),
+    ("depthwise", "stride_w", 65536), ("depthwise", "dilation_h", 3), ("depthwise", "pad_left", -1),
+    ("transpose_conv", "stride_h", 65536), ("transpose_conv", "pad_top", -1), ("transpose_conv", "stride_w", 3),
+    ("average_pool", "filter_w", 65536), ("average_pool", "pad_top", -3), ("average_pool", "stride_h", 1),
+    ("max_pool", "filter_h", 65536), ("max_pool", "stride_w", 65536), ("max_pool", "pad_left", 1),
+]
+
+
+@pytest.mark.parametrize("name,param,value", WINDOW_EDITS)
+def test_windows_that_do_not_fit_the_shapes_are_rejected(checker, programs, name, param, value):
+    kernel = read_program(programs[name]).nodes[0].kernel
+    index = load_catalogue()[kernel].iparams.index(param)
     assert _batch(checker, name, [rebuild(programs[name], iparam=(index, value))]) == [(UNSUPPORTED, 0)]
 
 

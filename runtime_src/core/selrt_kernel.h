@@ -100,10 +100,7 @@ static inline selrt_tensor *selrt_in(selrt_session *s, const selrt_node *n, uint
 static inline selrt_tensor *selrt_out(selrt_session *s, const selrt_node *n, uint32_t i) {
   return &s->tensors[n->out[i]];
 }
-static inline size_t selrt_numel(const selrt_tensor *t) {
-  size_t e = 1;
-  for (int32_t i = 0; i < t->rank; i++) e *= (size_t)t->dims[i];
-  return e;
-}
+/* Product of t's dims (core/tensor.c). */
+__attribute__((pure)) size_t selrt_numel(const selrt_tensor *t);
 
 #endif /* SELRT_KERNEL_H */

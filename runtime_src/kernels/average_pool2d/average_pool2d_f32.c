@@ -5,11 +5,11 @@
 #include <float.h>
 
 #include "selrt_kernel.h"
-#include "../shared/pool_window.h"
+#include "../shared/window.h"
 
 selrt_status selrt_average_pool2d_f32_check(const selrt_program *p, const selrt_node *n) {
   return selrt_shared_pool_check(selrt_pin(p, n, 0), selrt_pout(p, n, 0), SELRT_F32,
-                                 n->ip + SELRT_average_pool2d_f32_IP_filter_h, -SELRT_SHARED_POOL_MAXP);
+                                 n->ip + SELRT_average_pool2d_f32_IP_filter_h);
 }
 
 selrt_status selrt_average_pool2d_f32_run(selrt_session *s, const selrt_node *n) {

@@ -3,11 +3,11 @@
  * raw int8 values of the in-bounds cells is taken directly, rounded half away
  * from zero by integer division, then clamped to act_min..act_max. */
 #include "selrt_kernel.h"
-#include "../shared/pool_window.h"
+#include "../shared/window.h"
 
 selrt_status selrt_average_pool2d_i8_check(const selrt_program *p, const selrt_node *n) {
   selrt_status st = selrt_shared_pool_check(selrt_pin(p, n, 0), selrt_pout(p, n, 0), SELRT_I8,
-                                            n->ip + SELRT_average_pool2d_i8_IP_filter_h, 0);
+                                            n->ip + SELRT_average_pool2d_i8_IP_filter_h);
   if (st != SELRT_OK) return st;
   /* int32 sums: a window of at most 2^23 cells cannot overflow. */
   if ((int64_t)n->ip[SELRT_average_pool2d_i8_IP_filter_h] * n->ip[SELRT_average_pool2d_i8_IP_filter_w] > (1 << 23))

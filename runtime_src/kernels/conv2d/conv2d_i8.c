@@ -17,10 +17,10 @@
  * x86-64 speed builds add an AVX2 copy of the loops (shared/simd.h): SSE2
  * has no 32-bit vector multiply. */
 #include "selrt_kernel.h"
+#include "../shared/window.h"
 #include "../shared/qi8.h"
 #include "../shared/simd.h"
 
-#define SELRT_CONV2D_I8_MAXP 65536
 #define SELRT_CONV2D_I8_PB 4  /* output pixels per block */
 #define SELRT_CONV2D_I8_NB 16 /* output channels per block (filter padded to a multiple) */
 
@@ -37,10 +37,10 @@ selrt_status selrt_conv2d_i8_check(const selrt_program *p, const selrt_node *n) 
     return SELRT_ERR_UNSUPPORTED;
   if (selrt_numel(x) > INT32_MAX || selrt_numel(y) > INT32_MAX || selrt_numel(w) > INT32_MAX)
     return SELRT_ERR_UNSUPPORTED;
-  for (int i = SELRT_conv2d_i8_IP_stride_h; i <= SELRT_conv2d_i8_IP_dilation_w; i++)
-    if (n->ip[i] < 1 || n->ip[i] > SELRT_CONV2D_I8_MAXP) return SELRT_ERR_UNSUPPORTED;
-  for (int i = SELRT_conv2d_i8_IP_pad_top; i <= SELRT_conv2d_i8_IP_pad_left; i++)
-    if (n->ip[i] < -SELRT_CONV2D_I8_MAXP || n->ip[i] > SELRT_CONV2D_I8_MAXP) return SELRT_ERR_UNSUPPORTED;
+  if (selrt_shared_window2d_check(x, y, w->dims + 0,
+                                  n->ip + SELRT_conv2d_i8_IP_stride_h, n->ip + SELRT_conv2d_i8_IP_dilation_h,
+                                  n->ip + SELRT_conv2d_i8_IP_pad_top) != SELRT_OK)
+    return SELRT_ERR_UNSUPPORTED;
   return selrt_shared_qi8_range_check(n->ip[SELRT_conv2d_i8_IP_input_zp], n->ip[SELRT_conv2d_i8_IP_output_zp],
                                       n->ip[SELRT_conv2d_i8_IP_act_min], n->ip[SELRT_conv2d_i8_IP_act_max]);
 }

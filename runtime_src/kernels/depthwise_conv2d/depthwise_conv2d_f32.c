@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "selrt_kernel.h"
+#include "../shared/window.h"
 #include "../shared/simd.h"
 
 /* Speed builds force inlining so that each call of the block below becomes a
@@ -22,7 +23,6 @@
 #define SELRT_DEPTHWISE_CONV2D_F32_INLINE static inline
 #endif
 
-#define SELRT_DEPTHWISE_CONV2D_F32_MAXP 65536
 
 /* [*lo, *hi): the taps t in [0, T) whose input index t*d + off is in [0, I). */
 static void selrt_depthwise_conv2d_f32_span(int64_t off, int64_t d, int64_t I, int64_t T,
@@ -93,12 +93,9 @@ selrt_status selrt_depthwise_conv2d_f32_check(const selrt_program *p, const selr
     return SELRT_ERR_UNSUPPORTED;
   if (b && (b->dtype != SELRT_F32 || selrt_numel(b) != (size_t)y->dims[3]))
     return SELRT_ERR_UNSUPPORTED;
-  for (int i = SELRT_depthwise_conv2d_f32_IP_stride_h; i <= SELRT_depthwise_conv2d_f32_IP_dilation_w; i++)
-    if (n->ip[i] < 1 || n->ip[i] > SELRT_DEPTHWISE_CONV2D_F32_MAXP) return SELRT_ERR_UNSUPPORTED;
-  for (int i = SELRT_depthwise_conv2d_f32_IP_pad_top; i <= SELRT_depthwise_conv2d_f32_IP_pad_left; i++)
-    if (n->ip[i] < -SELRT_DEPTHWISE_CONV2D_F32_MAXP || n->ip[i] > SELRT_DEPTHWISE_CONV2D_F32_MAXP)
-      return SELRT_ERR_UNSUPPORTED;
-  return SELRT_OK;
+  return selrt_shared_window2d_check(x, y, w->dims + 1, n->ip + SELRT_depthwise_conv2d_f32_IP_stride_h,
+                                     n->ip + SELRT_depthwise_conv2d_f32_IP_dilation_h,
+                                     n->ip + SELRT_depthwise_conv2d_f32_IP_pad_top);
 }
 
 SELRT_DEPTHWISE_CONV2D_F32_INLINE void selrt_depthwise_conv2d_f32_loops(selrt_session *s, const selrt_node *n) {

@@ -3,9 +3,12 @@
  * arithmetic bit for bit. */
 #include "../shared/elementwise.h"
 
+#include <math.h>
+
 selrt_status selrt_dequantize_i8_check(const selrt_program *p, const selrt_node *n) {
   int32_t zp = n->ip[SELRT_dequantize_i8_IP_zero_point];
-  if (zp < -128 || zp > 127) return SELRT_ERR_UNSUPPORTED;
+  float scale = n->fp[SELRT_dequantize_i8_FP_scale];
+  if (zp < -128 || zp > 127 || !(scale > 0.0f) || scale == INFINITY) return SELRT_ERR_UNSUPPORTED;
   return selrt_shared_elementwise_check(p, n, SELRT_I8, SELRT_F32);
 }
 

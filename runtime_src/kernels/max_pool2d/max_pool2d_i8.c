@@ -1,11 +1,11 @@
 /* max_pool2d.i8: maximum of the in-bounds cells of each window (input and
  * output share one quantization), clamped to act_min..act_max. */
 #include "selrt_kernel.h"
-#include "../shared/pool_window.h"
+#include "../shared/window.h"
 
 selrt_status selrt_max_pool2d_i8_check(const selrt_program *p, const selrt_node *n) {
   selrt_status st = selrt_shared_pool_check(selrt_pin(p, n, 0), selrt_pout(p, n, 0), SELRT_I8,
-                                            n->ip + SELRT_max_pool2d_i8_IP_filter_h, 0);
+                                            n->ip + SELRT_max_pool2d_i8_IP_filter_h);
   if (st != SELRT_OK) return st;
   int32_t lo = n->ip[SELRT_max_pool2d_i8_IP_act_min], hi = n->ip[SELRT_max_pool2d_i8_IP_act_max];
   if (lo < -128 || hi > 127 || lo > hi) return SELRT_ERR_UNSUPPORTED;

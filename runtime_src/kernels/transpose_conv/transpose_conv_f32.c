@@ -10,20 +10,16 @@
 #include <float.h>
 
 #include "selrt_kernel.h"
+#include "../shared/window.h"
 #include "../shared/gemm_f32.h"
 
-#define SELRT_TRANSPOSE_CONV_F32_MAXP 65536
-
 selrt_status selrt_transpose_conv_f32_check(const selrt_program *p, const selrt_node *n) {
-  selrt_status st = selrt_shared_gemm_f32_conv_check(selrt_pin(p, n, 0), selrt_pin(p, n, 1), selrt_pin(p, n, 2),
-                                                     selrt_pout(p, n, 0));
+  const selrt_tensor *x = selrt_pin(p, n, 0), *w = selrt_pin(p, n, 1), *y = selrt_pout(p, n, 0);
+  selrt_status st = selrt_shared_gemm_f32_conv_check(x, w, selrt_pin(p, n, 2), y);
   if (st != SELRT_OK) return st;
-  for (int i = SELRT_transpose_conv_f32_IP_stride_h; i <= SELRT_transpose_conv_f32_IP_stride_w; i++)
-    if (n->ip[i] < 1 || n->ip[i] > SELRT_TRANSPOSE_CONV_F32_MAXP) return SELRT_ERR_UNSUPPORTED;
-  for (int i = SELRT_transpose_conv_f32_IP_pad_top; i <= SELRT_transpose_conv_f32_IP_pad_left; i++)
-    if (n->ip[i] < -SELRT_TRANSPOSE_CONV_F32_MAXP || n->ip[i] > SELRT_TRANSPOSE_CONV_F32_MAXP)
-      return SELRT_ERR_UNSUPPORTED;
-  return SELRT_OK;
+  /* w: panels [ceil(Cout/8), KH, KW, Cin, 8] */
+  return selrt_shared_window2d_check(y, x, w->dims + 1, n->ip + SELRT_transpose_conv_f32_IP_stride_h,
+                                     0, n->ip + SELRT_transpose_conv_f32_IP_pad_top);
 }
 
 selrt_status selrt_transpose_conv_f32_run(selrt_session *s, const selrt_node *n) {

@@ -9,9 +9,9 @@
  * over the taps that hit it; only real input pixels contribute, each as
  * (x - input_zp) * w, exactly the reference kernel's scatter sums. */
 #include "selrt_kernel.h"
+#include "../shared/window.h"
 #include "../shared/qi8.h"
 
-#define SELRT_TRANSPOSE_CONV_I8_MAXP 65536
 #define SELRT_TRANSPOSE_CONV_I8_CH 64
 
 selrt_status selrt_transpose_conv_i8_check(const selrt_program *p, const selrt_node *n) {
@@ -27,11 +27,10 @@ selrt_status selrt_transpose_conv_i8_check(const selrt_program *p, const selrt_n
     return SELRT_ERR_UNSUPPORTED;
   if (selrt_numel(x) > INT32_MAX || selrt_numel(y) > INT32_MAX || selrt_numel(w) > INT32_MAX)
     return SELRT_ERR_UNSUPPORTED;
-  for (int i = SELRT_transpose_conv_i8_IP_stride_h; i <= SELRT_transpose_conv_i8_IP_stride_w; i++)
-    if (n->ip[i] < 1 || n->ip[i] > SELRT_TRANSPOSE_CONV_I8_MAXP) return SELRT_ERR_UNSUPPORTED;
-  for (int i = SELRT_transpose_conv_i8_IP_pad_top; i <= SELRT_transpose_conv_i8_IP_pad_left; i++)
-    if (n->ip[i] < -SELRT_TRANSPOSE_CONV_I8_MAXP || n->ip[i] > SELRT_TRANSPOSE_CONV_I8_MAXP)
-      return SELRT_ERR_UNSUPPORTED;
+  if (selrt_shared_window2d_check(y, x, w->dims + 0,
+                                  n->ip + SELRT_transpose_conv_i8_IP_stride_h, 0,
+                                  n->ip + SELRT_transpose_conv_i8_IP_pad_top) != SELRT_OK)
+    return SELRT_ERR_UNSUPPORTED;
   return selrt_shared_qi8_range_check(n->ip[SELRT_transpose_conv_i8_IP_input_zp],
                                       n->ip[SELRT_transpose_conv_i8_IP_output_zp],
                                       n->ip[SELRT_transpose_conv_i8_IP_act_min],
