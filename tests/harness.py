@@ -10,6 +10,7 @@ one definition. Sections:
 - build(): objects compiled in parallel, cached by content hash.
 - Tools / the `ctools` fixture: selrt_run, selrt_check and api_test built once
   (tests/test_core*.py, tests/test_fuzz*.py).
+- Small single-op models (small_models, small_int8_models) for the hostile tests.
 - Kernel runners: one host runner per kernel group (FLOAT_LAYER_KERNELS,
   FLOAT_ELEMENTWISE_KERNELS, INT8_KERNELS; ASan+UBSan on, so an out-of-bounds
   access in a kernel fails the run) wrapped in a build manifest, so programs
@@ -398,4 +399,49 @@ def small_models() -> dict[str, bytes]:
         "pad": model("PAD", [2, 3], [("p", i32([[1, 0], [2, 1]]), "i32")], version=2),
         "pad_v2": model("PADV2", [2, 3], [("p", i32([[0, 1], [1, 1]]), "i32"),
                                           ("v", np.array([1.5], np.float32), "f32")], version=2),
+    }
+
+
+def _w8(shape, seed):
+    return np.random.default_rng(seed).integers(-127, 128, size=shape).astype(np.int8)
+
+
+def _b32(n, seed):
+    return np.random.default_rng(seed).integers(-3000, 3000, size=n).astype(np.int32)
+
+
+def small_int8_models() -> dict[str, bytes]:
+    """One small single-op full-integer model per int8 layer kernel the hostile
+    tests edit (name -> .tflite bytes)."""
+    i32, q, op = _i32, TB.qt, TB.one_op
+    same1 = dict(padding="same", stride_h=1, stride_w=1)
+    return {
+        # 4 output channels: the converter pads the filter to 16; the padded columns are bounded too.
+        "conv2d": op("CONV_2D", [q("x", [1, 5, 6, 3], 0.05, -128),
+                                 q("w", [4, 3, 3, 3], [0.01] * 4, data=_w8([4, 3, 3, 3], 1)),
+                                 q("b", [4], [0.0005] * 4, data=_b32(4, 2), dtype="i32"),
+                                 q("y", [1, 5, 6, 4], 0.5, 3)],
+                     ["x", "w", "b"], ["y"], same1, version=3),
+        "depthwise": op("DEPTHWISE_CONV_2D", [q("x", [1, 5, 5, 2], 0.05, 7),
+                                              q("w", [1, 3, 3, 4], [0.01] * 4, data=_w8([1, 3, 3, 4], 3), axis=3),
+                                              q("b", [4], [0.0005] * 4, data=_b32(4, 4), dtype="i32"),
+                                              q("y", [1, 5, 5, 4], 0.5, -2)],
+                        ["x", "w", "b"], ["y"], dict(same1, depth_multiplier=2), version=3),
+        "fully_connected": op("FULLY_CONNECTED", [q("x", [2, 4], 0.05, 0), q("w", [5, 4], 0.01, data=_w8([5, 4], 5)),
+                                                  q("b", [5], 0.0005, data=_b32(5, 6), dtype="i32"),
+                                                  q("y", [2, 5], 0.5, 0)],
+                              ["x", "w", "b"], ["y"], version=4),
+        "transpose_conv": op("TRANSPOSE_CONV", [TB.T("os", [4], "i32", data=i32([1, 6, 6, 3])),
+                                                q("w", [3, 3, 3, 2], [0.01] * 3, data=_w8([3, 3, 3, 2], 7)),
+                                                q("x", [1, 3, 3, 2], 0.05, 9),
+                                                q("b", [3], [0.0005] * 3, data=_b32(3, 8), dtype="i32"),
+                                                q("y", [1, 6, 6, 3], 0.5, 5)],
+                             ["os", "w", "x", "b"], ["y"], dict(padding="same", stride_h=2, stride_w=2), version=3),
+        "resize_bilinear": op("RESIZE_BILINEAR", [q("x", [1, 3, 4, 2], 0.1, -3), TB.T("s", [2], "i32", data=i32([5, 7])),
+                                                  q("y", [1, 5, 7, 2], 0.1, -3)],
+                              ["x", "s"], ["y"], dict(half_pixel_centers=True), version=3),
+        "resize_nearest": op("RESIZE_NEAREST_NEIGHBOR", [q("x", [1, 3, 4, 2], 0.1, -3),
+                                                         TB.T("s", [2], "i32", data=i32([5, 7])),
+                                                         q("y", [1, 5, 7, 2], 0.1, -3)],
+                             ["x", "s"], ["y"], dict(align_corners=True), version=3),
     }

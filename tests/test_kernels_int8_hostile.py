@@ -25,7 +25,6 @@ import harness as H
 from program_edits import BAD_PROGRAM, OK, UNSUPPORTED, rebuild, run_batch, variants
 from selbuild.catalogue import load_catalogue
 from selbuild.convert import read_program
-from tflite_builder import T, one_op, qt
 
 FILLS = (0x00, 0x80, 0x7F)
 KERNELS = ["conv2d.i8", "depthwise_conv2d.i8", "fully_connected.i8", "transpose_conv.i8", "resize_bilinear.i8",
@@ -33,45 +32,6 @@ KERNELS = ["conv2d.i8", "depthwise_conv2d.i8", "fully_connected.i8", "transpose_
 # Which of the kernel's x values the accumulator sees at most (transpose_conv
 # multiplies x - input_zp).
 XMAX = {"conv2d": 128, "depthwise": 128, "fully_connected": 128, "transpose_conv": 255}
-
-
-def _w(shape, seed):
-    return np.random.default_rng(seed).integers(-127, 128, size=shape).astype(np.int8)
-
-
-def _b(n, seed):
-    return np.random.default_rng(seed).integers(-3000, 3000, size=n).astype(np.int32)
-
-
-def _models() -> dict[str, bytes]:
-    i32 = lambda v: np.asarray(v, np.int32)  # noqa: E731
-    conv_opts = dict(padding="same", stride_h=1, stride_w=1)
-    return {
-        # 4 output channels: the converter pads the filter to 16, the padded columns must be bounded too.
-        "conv2d": one_op("CONV_2D", [qt("x", [1, 5, 6, 3], 0.05, -128), qt("w", [4, 3, 3, 3], [0.01] * 4, data=_w([4, 3, 3, 3], 1)),
-                                     qt("b", [4], [0.0005] * 4, data=_b(4, 2), dtype="i32"), qt("y", [1, 5, 6, 4], 0.5, 3)],
-                         ["x", "w", "b"], ["y"], conv_opts, version=3),
-        "depthwise": one_op("DEPTHWISE_CONV_2D",
-                            [qt("x", [1, 5, 5, 2], 0.05, 7), qt("w", [1, 3, 3, 4], [0.01] * 4, data=_w([1, 3, 3, 4], 3), axis=3),
-                             qt("b", [4], [0.0005] * 4, data=_b(4, 4), dtype="i32"), qt("y", [1, 5, 5, 4], 0.5, -2)],
-                            ["x", "w", "b"], ["y"], dict(conv_opts, depth_multiplier=2), version=3),
-        "fully_connected": one_op("FULLY_CONNECTED",
-                                  [qt("x", [2, 4], 0.05, 0), qt("w", [5, 4], 0.01, data=_w([5, 4], 5)),
-                                   qt("b", [5], 0.0005, data=_b(5, 6), dtype="i32"), qt("y", [2, 5], 0.5, 0)],
-                                  ["x", "w", "b"], ["y"], version=4),
-        "transpose_conv": one_op("TRANSPOSE_CONV",
-                                 [T("os", [4], "i32", data=i32([1, 6, 6, 3])),
-                                  qt("w", [3, 3, 3, 2], [0.01] * 3, data=_w([3, 3, 3, 2], 7)),
-                                  qt("x", [1, 3, 3, 2], 0.05, 9), qt("b", [3], [0.0005] * 3, data=_b(3, 8), dtype="i32"),
-                                  qt("y", [1, 6, 6, 3], 0.5, 5)],
-                                 ["os", "w", "x", "b"], ["y"], dict(padding="same", stride_h=2, stride_w=2), version=3),
-        "resize_bilinear": one_op("RESIZE_BILINEAR", [qt("x", [1, 3, 4, 2], 0.1, -3), T("s", [2], "i32", data=i32([5, 7])),
-                                                      qt("y", [1, 5, 7, 2], 0.1, -3)],
-                                  ["x", "s"], ["y"], dict(half_pixel_centers=True), version=3),
-        "resize_nearest": one_op("RESIZE_NEAREST_NEIGHBOR",
-                                 [qt("x", [1, 3, 4, 2], 0.1, -3), T("s", [2], "i32", data=i32([5, 7])),
-                                  qt("y", [1, 5, 7, 2], 0.1, -3)], ["x", "s"], ["y"], dict(align_corners=True), version=3),
-    }
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +46,7 @@ def checker(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def programs():
-    progs = {name: H.convert_bytes(m) for name, m in _models().items()}
+    progs = {name: H.convert_bytes(m) for name, m in H.small_int8_models().items()}
     floats = H.small_models()
     progs.update({f"{k}_f32": H.convert_bytes(floats[k]) for k in ("resize_bilinear", "resize_nearest")})
     return progs
@@ -161,7 +121,7 @@ def test_parameters_that_do_not_fit_shapes_or_dtypes_are_rejected(checker, progr
     assert _all_fills(checker, name, [rebuild(programs[name], iparam=(index, value))]) == [(UNSUPPORTED, 0)]
 
 
-@pytest.mark.parametrize("name", sorted(_models()))
+@pytest.mark.parametrize("name", sorted(H.small_int8_models()))
 def test_edited_fields_are_rejected_or_safe(checker, programs, name):
     progs = variants(programs[name])
     results = _all_fills(checker, name, progs)
