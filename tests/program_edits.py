@@ -23,35 +23,85 @@ IVALUES = [-2**31, -65537, -1, 0, 1, 2, 7, 65537, 2**31 - 1]
 FVALUES = [math.nan, math.inf, -math.inf, -1e30, 0.0, 1e30]
 
 
-def rebuild(data: bytes, *, iparam=None, fparam=None, shape=None, buffer=None) -> bytes:
-    """The program again via PW.make_program, with one edit to node 0:
-    iparam=(index, value), fparam=(index, value), shape=(node tensor, new shape),
-    buffer=(tensor, new bytes) for a constant tensor."""
+def decompose(data: bytes) -> dict:
+    """A program as PW.make_program's keyword arguments (tensors and nodes as
+    dicts, buffers and partition payloads as bytes): edit it, then compose()."""
     info = read_program(data)
     tensors = []
     for t in info.tensors:
-        d = {"name": t.name, "dtype": t.dtype, "shape": list(t.shape)}
+        d = {"name": t.name, "dtype": t.dtype, "shape": list(t.shape), "scale": t.scale,
+             "zero_point": t.zero_point}
         d.update({"buffer": t.buffer} if t.buffer >= 0 else {"arena_offset": t.arena_offset})
         tensors.append(d)
-    nodes = [{"kernel": info.kernels.index(n.kernel), "inputs": list(n.inputs), "outputs": list(n.outputs),
-              "iparams": list(n.iparams), "fparams": list(n.fparams)} for n in info.nodes]
+    nodes = []
+    for n in info.nodes:
+        d = {"kernel": info.kernels.index(n.kernel), "inputs": list(n.inputs), "outputs": list(n.outputs),
+             "iparams": list(n.iparams), "fparams": list(n.fparams)}
+        if n.partition >= 0:
+            d["partition"] = n.partition
+        nodes.append(d)
+    index = {t.name: i for i, t in enumerate(info.tensors)}
+    parts = [{"backend": q.backend, "nodes": list(q.nodes),
+              "payload": data[q.payload_offset:q.payload_offset + q.payload_size]} for q in info.partitions]
+    return {"tensors": tensors, "nodes": nodes, "kernels": list(info.kernels), "arena_size": info.arena_size,
+            "inputs": [index[t.name] for t in info.inputs], "outputs": [index[t.name] for t in info.outputs],
+            "buffers": [data[o:o + n] for o, n in info.buffer_offsets], "partitions": parts,
+            "metadata": dict(info.metadata)}
+
+
+def compose(spec: dict) -> bytes:
+    return PW.make_program(**spec)
+
+
+def rebuild(data: bytes, *, iparam=None, fparam=None, shape=None, buffer=None) -> bytes:
+    """The program again, with one edit to node 0: iparam=(index, value),
+    fparam=(index, value), shape=(node tensor, new shape), buffer=(tensor, new
+    bytes) for a constant tensor."""
+    spec = decompose(data)
+    node, tensors = spec["nodes"][0], spec["tensors"]
     if iparam:
-        nodes[0]["iparams"][iparam[0]] = iparam[1]
+        node["iparams"][iparam[0]] = iparam[1]
     if fparam:
-        nodes[0]["fparams"][fparam[0]] = fparam[1]
+        node["fparams"][fparam[0]] = fparam[1]
     if shape:
         tensors[shape[0]]["shape"] = list(shape[1])
-    buffers = [data[o:o + n] for o, n in info.buffer_offsets]
     if buffer:
-        index = info.tensors[buffer[0]].buffer
+        index = tensors[buffer[0]].get("buffer", -1)
         assert index >= 0, f"tensor {buffer[0]} is not a constant"
-        assert len(buffer[1]) == len(buffers[index]), "a buffer edit keeps the buffer's size"
-        buffers[index] = bytes(buffer[1])
-    names = {t.name: i for i, t in enumerate(info.tensors)}
-    return PW.make_program(
-        tensors=tensors, nodes=nodes, kernels=info.kernels, arena_size=info.arena_size,
-        inputs=[names[t.name] for t in info.inputs], outputs=[names[t.name] for t in info.outputs],
-        buffers=buffers)
+        assert len(buffer[1]) == len(spec["buffers"][index]), "a buffer edit keeps the buffer's size"
+        spec["buffers"][index] = bytes(buffer[1])
+    return compose(spec)
+
+
+def node_programs(data: bytes) -> list[bytes]:
+    """One program per CPU node of `data`: the node with its constants, its other
+    inputs as graph inputs and its outputs as graph outputs. Real models' layers
+    (their shapes, params and weights) in programs small enough to fuzz."""
+    info = read_program(data)
+    out = []
+    for n in info.nodes:
+        used = sorted({i for i in n.inputs + n.outputs if i >= 0})
+        remap = {old: new for new, old in enumerate(used)}
+        tensors, buffers, offset = [], [], 0
+        for old in used:
+            t = info.tensors[old]
+            d = {"name": t.name, "dtype": t.dtype, "shape": list(t.shape), "scale": t.scale,
+                 "zero_point": t.zero_point}
+            if t.buffer >= 0:
+                o, size = info.buffer_offsets[t.buffer]
+                d["buffer"] = len(buffers)
+                buffers.append(data[o:o + size])
+            else:
+                d["arena_offset"] = offset
+                offset += (t.nbytes + 15) // 16 * 16
+            tensors.append(d)
+        node = {"kernel": 0, "inputs": [remap.get(i, -1) for i in n.inputs], "outputs": [remap[i] for i in n.outputs],
+                "iparams": list(n.iparams), "fparams": list(n.fparams)}
+        out.append(PW.make_program(
+            tensors=tensors, nodes=[node], kernels=[n.kernel], buffers=buffers, arena_size=offset,
+            inputs=[remap[i] for i in dict.fromkeys(n.inputs) if i >= 0 and info.tensors[i].buffer < 0],
+            outputs=[remap[i] for i in n.outputs]))
+    return out
 
 
 def shape_edits(shape: tuple[int, ...]) -> list[tuple[int, ...]]:

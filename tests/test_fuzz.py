@@ -2,10 +2,10 @@
 
 The fuzz build links every catalogue kernel that has its C file, so accepted
 programs exercise real kernels' `check` proofs as well as the core's. The
-seed corpus is made in the test from valid programs: add graphs from
-program_writer.add_program, small real models converted by selbuild's converter and
-one-op TFLite models (tests/tflite_builder.py) converted the same way (seeds
-the converter cannot make yet are skipped: they only widen coverage).
+seeds are tests/fuzz_corpus.py's programs (every bundled model converted,
+whole, partitioned for the backends and one layer at a time, plus the kernel
+tests' single-op models) up to MAX_LEN bytes, and two at the format's edges.
+bench/fuzz.sh runs the same target and seeds for as long as asked.
 """
 
 from __future__ import annotations
@@ -15,97 +15,30 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import numpy as np
 import pytest
 
+from fuzz_corpus import write_corpus
 from harness import TOOLS, build
 from program_writer import add_program, make_program
-from selbuild import RUNTIME_SRC, codegen
-from selbuild.catalogue import load_catalogue
+from structured_fuzz import fuzz_kernels
 
 TESTS = Path(__file__).resolve().parent
 FUZZ_SECONDS = 45
+MAX_LEN = 8192
 
 pytestmark = pytest.mark.skipif(shutil.which("clang-19") is None, reason="needs clang-19 with libFuzzer")
 
 
-def fuzz_kernels() -> list[str]:
-    """Catalogue kernels whose sources (and shared helpers) all exist."""
-    cat, ok = load_catalogue(), []
-    for k in cat.names():
-        if (RUNTIME_SRC / cat[k].source).exists():
-            try:
-                codegen.sources([k])
-                ok.append(k)
-            except Exception:  # noqa: BLE001  (a helper file not written yet)
-                pass
-    return ok
-
-
-def _converted(model_bytes_or_path) -> bytes | None:
-    try:
-        from selbuild.convert.pipeline import convert
-        from selbuild.frontends import load_model, tflite
-        if isinstance(model_bytes_or_path, Path):
-            model = load_model(model_bytes_or_path)
-        else:
-            model = tflite.to_ir(tflite.parse_bytes(model_bytes_or_path))
-        return convert(model).program
-    except Exception:  # noqa: BLE001  (seed the converter cannot make yet)
-        return None
-
-
-def _one_op_models():
-    try:
-        from tflite_builder import Op, T, build_model
-    except Exception:  # noqa: BLE001
-        return
-    r = np.random.default_rng(0)
-    shape = [1, 4, 4, 3]
-    for op in ("RELU", "RELU6", "TANH", "LOGISTIC", "EXP", "ABS", "NEG", "SQRT", "RSQRT",
-               "HARD_SWISH", "ELU", "LOG", "SOFTMAX"):
-        yield build_model(ops=[Op(op, ["x"], ["y"])], tensors=[T("x", shape), T("y", shape)])
-    for op in ("ADD", "SUB", "MUL", "DIV", "MAXIMUM", "MINIMUM", "SQUARED_DIFFERENCE"):
-        yield build_model(ops=[Op(op, ["x", "c"], ["y"])],
-                          tensors=[T("x", shape), T("c", [3], data=r.random(3) + 0.5), T("y", shape)])
-    yield build_model(ops=[Op("CONCATENATION", ["x", "z"], ["y"], options=dict(axis=3))],
-                      tensors=[T("x", shape), T("z", shape), T("y", [1, 4, 4, 6])])
-    yield build_model(ops=[Op("TRANSPOSE", ["x", "p"], ["y"])],
-                      tensors=[T("x", shape), T("p", [4], "i32", data=[0, 2, 1, 3]), T("y", shape)])
-    yield build_model(ops=[Op("CONV_2D", ["x", "w", "b"], ["y"],
-                              options=dict(padding="same", stride_w=1, stride_h=1))],
-                      tensors=[T("x", shape), T("w", [2, 3, 3, 3], data=r.random((2, 3, 3, 3))),
-                               T("b", [2], data=r.random(2)), T("y", [1, 4, 4, 2])])
-    yield build_model(ops=[Op("FULLY_CONNECTED", ["x", "w", "b"], ["y"])],
-                      tensors=[T("x", [1, 6]), T("w", [2, 6], data=r.random((2, 6))),
-                               T("b", [2], data=r.random(2)), T("y", [1, 2])])
-
-
-def make_seeds(out: Path) -> list[Path]:
-    out.mkdir(parents=True, exist_ok=True)
-    seeds = [
-        add_program([2, 3], [3]),
-        add_program([2, 1, 4], [1, 3, 1]),
-        add_program([], [5]),
-        add_program([4], [4], b_const=np.arange(4, dtype=np.float32), act=(-1.0, 1.0), chain=3),
-        add_program([1, 2, 1, 3, 1, 2], [2, 1, 3, 1, 2, 1]),
-        add_program([2], [2], partitions=[{"backend": "x", "payload": b"p", "nodes": [0]}], partition=0,
-                    metadata={"k": "v"}),
-        make_program(tensors=[], nodes=[], inputs=[], outputs=[], kernels=[]),
-    ]
-    for payload in (b"", b"F", b"R"):  # tests/c/fake_backend.c: runs, init fails, run fails
-        seeds.append(add_program([2, 3], [3], partition=0, chain=2,
-                                 partitions=[{"backend": "fake", "payload": payload, "nodes": [0]}]))
-    seeds.append(add_program([2, 3], [3], partition=0, kernels=["mul.f32"],
-                             partitions=[{"backend": "fake", "payload": b"", "nodes": [0]}]))
-    for name in ("sine_float", "conv1d_audio_f32"):
-        seeds.append(_converted(TESTS / "models" / "tflite" / f"{name}.tflite"))
-    seeds += [_converted(m) for m in _one_op_models()]
-    paths = []
-    for i, s in enumerate(x for x in seeds if x is not None):
-        p = out / f"seed_{i:03d}.selrt"
-        p.write_bytes(s)
-        paths.append(p)
+def make_seeds(out: Path, max_size: int = MAX_LEN) -> list[Path]:
+    """The shared corpus (tests/fuzz_corpus.py) plus programs at the format's edges."""
+    paths = write_corpus(out, max_size)
+    for name, data in {"empty": make_program(tensors=[], nodes=[], inputs=[], outputs=[], kernels=[]),
+                       "unknown_backend": add_program([2], [2], partitions=[{"backend": "x", "payload": b"p",
+                                                                               "nodes": [0]}],
+                                                      partition=0, metadata={"k": "v"})}.items():
+        path = out / f"edge_{name}.selrt"
+        path.write_bytes(data)
+        paths.append(path)
     return paths
 
 
@@ -135,7 +68,7 @@ def test_seeds_are_valid_programs(fuzzer):
     """The corpus starts from programs the runtime accepts and runs (so the
     fuzzer begins deep inside the loader), converted ones included."""
     root, exe, seeds, _ = fuzzer
-    assert len(seeds) >= 7
+    assert len(seeds) >= 100
     res = _run_fuzzer(root, exe, [*map(str, seeds)], timeout=120)  # run each input once
     assert res.returncode == 0, res.stderr[-3000:]
     assert f"Running: {seeds[-1]}" in res.stderr
@@ -151,7 +84,7 @@ def test_fuzzer_short_deterministic_run(fuzzer):
         shutil.copy(s, corpus / s.name)
     artifacts = root / "artifacts_short"
     artifacts.mkdir(exist_ok=True)
-    res = _run_fuzzer(root, exe, [str(corpus), "-runs=5000", "-seed=7", "-max_len=8192",
+    res = _run_fuzzer(root, exe, [str(corpus), "-runs=5000", "-seed=7", f"-max_len={MAX_LEN}",
                                   "-rss_limit_mb=1536", f"-dict={write_dict(root / 'short.dict', kernels)}",
                                   f"-artifact_prefix={artifacts}/"], timeout=300)
     assert res.returncode == 0 and not list(artifacts.iterdir()), res.stderr[-4000:]
@@ -209,7 +142,7 @@ def test_fuzz_load_finds_no_crash(fuzzer):
     artifacts = root / "artifacts"
     artifacts.mkdir(exist_ok=True)
     args = [str(corpus), f"-max_total_time={FUZZ_SECONDS}", "-rss_limit_mb=1536", "-timeout=10",
-            "-max_len=8192", "-seed=1", "-print_final_stats=1",
+            f"-max_len={MAX_LEN}", "-seed=1", "-print_final_stats=1",
             f"-dict={write_dict(root / 'selrt.dict', kernels)}", f"-artifact_prefix={artifacts}/"]
     res = _run_fuzzer(root, exe, args, timeout=FUZZ_SECONDS + 120)
     crashes = sorted(artifacts.iterdir())

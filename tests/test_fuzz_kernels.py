@@ -18,7 +18,8 @@ import pytest
 from harness import build
 from program_writer import bcast_strides, make_program
 from selbuild.catalogue import load_catalogue
-from test_fuzz import TESTS, fuzz_kernels
+from structured_fuzz import fuzz_kernels
+from test_fuzz import TESTS
 
 pytestmark = pytest.mark.skipif(shutil.which("clang-19") is None, reason="needs clang-19 (ASan)")
 

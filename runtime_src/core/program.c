@@ -125,8 +125,9 @@ static selrt_status load_tensor(loader *L, uint32_t i, const selrt_fb_table *tt)
     /* Zero-size tensors are rejected: no kernel has to think about them and
      * every tensor has a real address. */
     if (dim < 1) return bad(L, "tensor", i, "dims must be >= 1");
-    count *= (uint64_t)dim; /* count <= 2^48 and dim < 2^31: no wrap */
-    if (count > MAX_ELEMENTS) return bad(L, "tensor", i, "too many elements");
+    /* count <= 2^48 and dim < 2^31 can still wrap 64 bits (65536^4 = 2^64 -> 0). */
+    if (__builtin_mul_overflow(count, (uint64_t)dim, &count) || count > MAX_ELEMENTS)
+      return bad(L, "tensor", i, "too many elements");
     t->dims[d] = dim;
   }
   uint64_t bytes = count * esize;
