@@ -13,6 +13,7 @@ import sys
 import warnings
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from conftest import TFLITE_MODELS, tflite_model_paths
@@ -196,14 +197,22 @@ def test_support_flags_follow_the_catalogue(tmp_path, capsys):
     assert code == 0 and "NO" in out and "unsupported" in out and "cos.f32" in out
 
 
-def test_folded_ops_count_as_supported(capsys):
-    """tiny_cnn_f16's DEQUANTIZE of float16 weights has a kernel; a DEQUANTIZE the
-    converter folds away would be supported without one: check the judgement asks it."""
-    from selbuild.support import judge
-    from selbuild.frontends import summarize
-    path = TFLITE_MODELS / "tiny_cnn_f16.tflite"
-    s = summarize(path)
-    assert all(judge(path, s).flags) and judge(path, s).unsupported == ()
+def test_folded_ops_count_as_supported(tmp_path, capsys):
+    """dequantize.i16 has no kernel, but the converter folds a DEQUANTIZE of
+    constant int16 weights: supported. The same op on a model input is not."""
+    from tflite_builder import qt
+    w = qt("w", [4], 0.5, 0, data=np.array([1, -2, 3, 4], np.int16), dtype="i16")
+    p = tmp_path / "folded.tflite"
+    p.write_bytes(build_model(ops=[Op("DEQUANTIZE", ["w"], ["wf"]), Op("ADD", ["x", "wf"], ["y"])],
+                              tensors=[w, T("wf", [4]), T("x", [4]), T("y", [4])]))
+    q = tmp_path / "live.tflite"
+    q.write_bytes(build_model(ops=[Op("DEQUANTIZE", ["v"], ["y"])],
+                              tensors=[qt("v", [4], 0.5, 0, dtype="i16"), T("y", [4])]))
+    code, out, _ = run_cli(capsys, "analyze", "--json", str(p), str(q))
+    assert code == 0
+    folded, live = json.loads(out)["models"]
+    assert {u["op"]: u["supported"] for u in folded["ops"]} == {"dequantize.i16": True, "add.f32": True}
+    assert folded["unsupported"] == [] and live["unsupported"] == ["dequantize.i16"]
 
 
 def test_config_init_writes_warns_and_exits_1_on_unsupported_ops(tmp_path, capsys):

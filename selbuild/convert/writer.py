@@ -33,6 +33,7 @@ from selbuild._generated.selrt.fb import Tensor as FbTensor
 from selbuild.catalogue import Catalogue, load_catalogue
 from selbuild.convert.registry import Lowered
 from selbuild.errors import SelbuildError, UnsupportedError
+from selbuild.opmaps import is_supported
 from selbuild.ir import Graph, Tensor
 
 PROGRAM_VERSION = 1           # SELRT_PROGRAM_VERSION in include/selrt.h
@@ -129,7 +130,7 @@ def write_program(w: WriteInput, catalogue: Catalogue | None = None) -> bytes:
     cat = catalogue or load_catalogue()
     g = w.graph
     for low in w.lowered:
-        if low.kernel not in cat:
+        if not is_supported(low.kernel, cat):
             raise SelbuildError(f"lowering produced kernel '{low.kernel}', which the kernel catalogue does not "
                                 f"declare", hint="add it to runtime_src/kernels/kernels.yaml")
         _check_arity(low, cat)
