@@ -117,6 +117,7 @@ class Catalogue:
     kernels: dict[str, KernelSpec] = field(default_factory=dict)
     ops: dict[str, OpSpec] = field(default_factory=dict)
     constants: dict[str, int] = field(default_factory=dict)
+    libm_functions: dict[str, str] = field(default_factory=dict)   # name -> C prototype
 
     def __contains__(self, name: str) -> bool:
         return name in self.kernels
@@ -216,7 +217,12 @@ def parse_catalogue(text: str, origin: str = "kernels.yaml") -> Catalogue:
     if undeclared:
         raise SelbuildError(f"{origin}: kernels of undeclared ops: {', '.join(undeclared)}",
                             hint="give each op an entry under `ops:`")
-    return Catalogue(kernels, ops, constants)
+    libm = dict(raw.get("libm_functions") or {})
+    strays = sorted({f"{k.name}: {f}" for k in kernels.values() for f in k.libm if libm and f not in libm})
+    if strays:
+        raise SelbuildError(f"{origin}: kernels call libm functions not in libm_functions: {', '.join(strays)}",
+                            hint="add the function (with its prototype) to libm_functions and run scripts/generate.py")
+    return Catalogue(kernels, ops, constants, libm)
 
 
 @functools.lru_cache(maxsize=1)

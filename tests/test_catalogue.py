@@ -108,3 +108,38 @@ def test_every_op_is_declared_and_every_declared_op_is_used():
     assert all(CATALOGUE.ops[o].converter == "rejects" or CATALOGUE.ops[o].aten or CATALOGUE.ops[o].tflite
                for o in no_kernel)
     assert all(tflite_ops()[CATALOGUE.ops[o].tflite].dtypes == () for o in no_kernel if CATALOGUE.ops[o].tflite)
+
+
+# ------------------------------------------------------------------ generated constants
+
+def _generator():
+    import importlib.util
+    path = RUNTIME_SRC.parent / "scripts" / "generate.py"
+    spec = importlib.util.spec_from_file_location("generate", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_generated_constants_are_up_to_date():
+    """Regenerating selbuild/_generated/constants.py and selrt.h's block changes nothing."""
+    assert _generator().main(["--check"]) == 0
+
+
+def test_generated_constants_check_catches_drift(tmp_path, monkeypatch):
+    gen = _generator()
+    stale = tmp_path / "constants.py"
+    stale.write_text(gen.PY_OUT.read_text().replace("MAX_RANK = 6", "MAX_RANK = 5"))
+    monkeypatch.setattr(gen, "PY_OUT", stale)
+    assert gen.main(["--check"]) == 1
+
+
+def test_constants_agree_across_python_and_c():
+    from selbuild._generated import constants
+    from selbuild._generated.selrt.fb.DType import DType
+    header = (RUNTIME_SRC / "include" / "selrt.h").read_text()
+    assert f"#define SELRT_MAX_RANK {constants.MAX_RANK}\n" in header
+    assert constants.MAX_RANK == CATALOGUE.constants["max_rank"]
+    assert f"#define SELRT_PROGRAM_VERSION {constants.PROGRAM_VERSION}\n" in header
+    for name, code in constants.DTYPE_CODES.items():
+        assert getattr(DType, name.upper()) == code and f"SELRT_{name.upper()} = {code}" in header
