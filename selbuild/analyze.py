@@ -8,6 +8,11 @@ config writer read it):
      "ops": ["conv2d.f32", ...],                 # union of canonical kernels, sorted
      "delegates": [{"name": ..., "reason": ...}]} # union, by name
 
+Each model also says what a selbuild runtime cannot run (selbuild.support):
+every entry of its "ops" has `"supported": true|false` and the model an
+`"unsupported": [...]` list (kernel names, or the source op of ops without
+one: custom, unknown, delegate ops).
+
 With `backends` (`selbuild analyze --backend vulkan`), one more key:
 "backends": [{model, backend, nodes, backend_nodes, cpu_nodes, partitions,
 kernels: {kernel: {backend, cpu}}, cpu: [{kernel, reason, count}]}] (see
@@ -16,18 +21,24 @@ selbuild/backends/__init__.py analyze_model).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
 from selbuild import frontends
 from selbuild.frontends.base import Delegate, ModelSummary
+from selbuild.support import Support, judge
 
 
 @dataclass
 class Analysis:
     models: list[ModelSummary]
     backends: list[dict] | None = None     # per (model, backend), only when asked for
+    support: list[Support] = field(default_factory=list)   # per model, same order
+
+    def unsupported(self) -> dict[str, list[str]]:
+        """model path -> what its runtime cannot run (models with nothing unsupported left out)."""
+        return {m.path: list(s.unsupported) for m, s in zip(self.models, self.support) if s.unsupported}
 
     def ops(self) -> list[str]:
         """Union of canonical kernels over all models (custom/unknown ops excluded)."""
@@ -50,11 +61,19 @@ class Analysis:
         return dict(sorted(out.items()))
 
     def to_json(self) -> dict:
-        doc = {"models": [m.to_json() for m in self.models], "ops": self.ops(),
+        doc = {"models": [_model_json(m, s) for m, s in zip(self.models, self.support)], "ops": self.ops(),
                "delegates": [{"name": d.name, "reason": d.reason} for d in self.delegates()]}
         if self.backends is not None:
             doc["backends"] = self.backends
         return doc
+
+
+def _model_json(m: ModelSummary, s: Support) -> dict:
+    d = m.to_json()
+    for u, ok in zip(d["ops"], s.flags):
+        u["supported"] = ok
+    d["unsupported"] = list(s.unsupported)
+    return d
 
 
 def analyze(paths: Iterable[Path | str], example_inputs: Path | None = None,
@@ -65,7 +84,8 @@ def analyze(paths: Iterable[Path | str], example_inputs: Path | None = None,
     observes exact dtypes by running the module once. `backends`: also report
     which nodes each backend would take."""
     paths = [Path(p) for p in paths]
-    result = Analysis([_summarize(p, example_inputs) for p in paths])
+    summaries = [_summarize(p, example_inputs) for p in paths]
+    result = Analysis(summaries, support=[judge(p, s) for p, s in zip(paths, summaries)])
     if backends:
         from selbuild.backends import analyze_model, get
         for b in backends:
@@ -89,7 +109,7 @@ def render(result: Analysis, console) -> None:
     """Rich tables: one per model, then the union (when there are several models)."""
     from rich.table import Table
 
-    for m in result.models:
+    for m, s in zip(result.models, result.support):
         title = f"{m.path}  ({m.format}, {m.subgraphs} subgraph{'s' if m.subgraphs != 1 else ''}, " \
                 f"sha256 {m.sha256[:12]}…)"
         t = Table(title=title, title_justify="left")
@@ -97,10 +117,15 @@ def render(result: Analysis, console) -> None:
         t.add_column("source op")
         t.add_column("version", justify="right")
         t.add_column("count", justify="right")
-        for u in m.ops:
+        t.add_column("supported")
+        for u, ok in zip(m.ops, s.flags):
             t.add_row(u.op or "[red]— (no selbuild kernel)[/red]", u.source_op,
-                      "" if u.version is None else str(u.version), str(u.count))
+                      "" if u.version is None else str(u.version), str(u.count),
+                      "yes" if ok else "[red]NO[/red]")
         console.print(t)
+        if s.unsupported:
+            console.print(f"  [red]unsupported[/red] (no kernel, the runtime cannot run them): "
+                          f"{', '.join(s.unsupported)}", highlight=False)
         for label, infos in (("inputs", m.inputs), ("outputs", m.outputs)):
             items = ", ".join(f"{i.name} {_shape(i.shape)} {i.dtype}" for i in infos)
             console.print(f"  {label}: {items or '(none)'}", highlight=False)

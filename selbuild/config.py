@@ -253,23 +253,22 @@ def _model_index(data: dict, ref: ModelRef) -> int:
 
 
 def _semantic(cfg: BuildConfig, data: dict, check_models: bool) -> list[tuple[tuple, str]]:
-    from selbuild.catalogue import load_catalogue
+    from selbuild.opmaps import is_supported
 
     out: list[tuple[tuple, str]] = []
     names = [m.name for m in cfg.models]
     for i, m in enumerate(cfg.models):
         if names.count(m.name) > 1 and names.index(m.name) != i:
             out.append((("models", i), f"a second model named {m.name!r}; give one of them a `name:`"))
-    catalogue = load_catalogue()
     for kernel, users in cfg.ops.items():
-        if kernel not in catalogue:
+        if not is_supported(kernel):
             out.append((("ops", kernel), "no kernel in the catalogue provides it (see `selbuild ops`)"))
         for j, u in enumerate(users):
             if u not in names:
                 out.append((("ops", kernel, j), f"{u!r} is not a model of this config "
                                                 f"(models: {', '.join(names) or 'none'})"))
     for j, kernel in enumerate(cfg.extra_ops):
-        if kernel not in catalogue and re.fullmatch(r"[a-z0-9_]+\.[a-z0-9]+", kernel):
+        if not is_supported(kernel) and re.fullmatch(r"[a-z0-9_]+\.[a-z0-9]+", kernel):
             out.append((("extra_ops", j), f"no kernel in the catalogue provides {kernel} (see `selbuild ops`)"))
     for j, b in enumerate(cfg.backends):
         if not (RUNTIME_SRC / "backends" / b).is_dir():

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from selbuild.config import DEFAULT_TARGETS, PROFILES, BuildConfig, ModelRef, needed_kernels
@@ -141,9 +142,22 @@ def _unique_names(paths: list[Path]) -> list[str]:
     return names
 
 
+@dataclass
+class InitResult:
+    config: BuildConfig
+    unsupported: dict[str, list[str]]   # model name -> what its runtime cannot run (selbuild.support)
+
+
 def init_config(models: list[Path], out: Path, *, targets: list[str] | None = None,
                 profile: str = "size", name: str | None = None, force: bool = False) -> BuildConfig:
     """Analyze models and write a config for them to out (see module docstring)."""
+    return write_config(models, out, targets=targets, profile=profile, name=name, force=force).config
+
+
+def write_config(models: list[Path], out: Path, *, targets: list[str] | None = None,
+                 profile: str = "size", name: str | None = None, force: bool = False) -> InitResult:
+    """init_config, also saying which ops of each model no kernel runs. The config is
+    written all the same: the user may add the kernels, or a backend may take them."""
     from selbuild.analyze import analyze
 
     out = Path(out)
@@ -172,4 +186,4 @@ def init_config(models: list[Path], out: Path, *, targets: list[str] | None = No
     cfg = BuildConfig(path=out.resolve(), name=cfg_name, models=refs, targets=targets,
                       profile=profile, ops=dict(sorted(ops.items())), backends=backends)
     write_atomic(out, render(cfg, dict(zip(names, result.models))), force=force)
-    return cfg
+    return InitResult(cfg, {n: list(s.unsupported) for n, s in zip(names, result.support) if s.unsupported})

@@ -39,6 +39,7 @@ import pytest
 
 import tflite_builder as TB
 from selbuild import RUNTIME_SRC, codegen
+from selbuild.opmaps import harness_kernels
 
 TOOLS = RUNTIME_SRC / "tools"
 TESTS_C = Path(__file__).resolve().parent / "c"
@@ -215,28 +216,16 @@ def ctools(tmp_path_factory) -> Tools:
 # ---------------------------------------------------------------------------
 # Kernel runners: one host runner per kernel group, compared with LiteRT.
 
+# The runner groups come from the descriptor (kernels.yaml `harness:`), so a new
+# kernel joins its runner without an edit here.
 # Float kernels with windows, reductions and layouts: conv, pool, reduce, resize, pad.
-FLOAT_LAYER_KERNELS = (
-    "conv2d.f32 depthwise_conv2d.f32 transpose_conv.f32 fully_connected.f32 batch_matmul.f32 "
-    "average_pool2d.f32 max_pool2d.f32 mean.f32 sum.f32 reduce_max.f32 softmax.f32 "
-    "log_softmax.f32 l2_normalization.f32 resize_bilinear.f32 resize_nearest_neighbor.f32 "
-    "depth_to_space.f32 space_to_depth.f32 pad.f32 pad_v2.f32").split()
+FLOAT_LAYER_KERNELS = harness_kernels("layers")
 
 # Float elementwise math, activations, data movement and the float<->int8 boundary.
-FLOAT_ELEMENTWISE_KERNELS = (
-    "add.f32 sub.f32 mul.f32 div.f32 maximum.f32 minimum.f32 squared_difference.f32 "
-    "rsqrt.f32 sqrt.f32 exp.f32 log.f32 abs.f32 neg.f32 relu.f32 relu6.f32 relu_n1_to_1.f32 "
-    "elu.f32 hard_swish.f32 logistic.f32 tanh.f32 leaky_relu.f32 gelu.f32 prelu.f32 "
-    "reshape.f32 squeeze.f32 expand_dims.f32 transpose.f32 slice.f32 strided_slice.f32 "
-    "concatenation.f32 pack.f32 unpack.f32 split.f32 split_v.f32 gather.f32 cast.f32 "
-    "quantize.i8 dequantize.i8 dequantize.f16").split()
+FLOAT_ELEMENTWISE_KERNELS = harness_kernels("elementwise")
 
-INT8_KERNELS = (
-    "conv2d.i8 depthwise_conv2d.i8 fully_connected.i8 add.i8 sub.i8 mul.i8 average_pool2d.i8 "
-    "max_pool2d.i8 mean.i8 reduce_max.i8 softmax.i8 logistic.i8 tanh.i8 reshape.i8 split.i8 "
-    "unpack.i8 strided_slice.i8 quantize.i8 dequantize.i8 concatenation.i8 pack.i8 split_v.i8 transpose.i8 "
-    "slice.i8 squeeze.i8 expand_dims.i8 pad.i8 gather.i8 resize_nearest_neighbor.i8 relu.i8 relu6.i8 "
-    "relu_n1_to_1.i8 leaky_relu.i8 hard_swish.i8 elu.i8 transpose_conv.i8 resize_bilinear.i8").split()
+# Every int8 kernel.
+INT8_KERNELS = harness_kernels("int8")
 
 
 def build_runtime(out_dir: Path, kernels: list[str], *, speed: bool = False) -> Path:

@@ -13,6 +13,7 @@ import sys
 import warnings
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from conftest import TFLITE_MODELS, tflite_model_paths
@@ -35,15 +36,17 @@ def run_cli(capsys, *args) -> tuple[int, str, str]:
 
 def check_contract(m: dict) -> None:
     assert set(m) - {"notes"} == {"path", "format", "sha256", "subgraphs", "inputs", "outputs", "ops",
-                                  "custom_ops", "delegates"}
+                                  "custom_ops", "delegates", "unsupported"}
     assert isinstance(m["subgraphs"], int) and m["subgraphs"] >= 1
     for t in m["inputs"] + m["outputs"]:
         assert set(t) == {"name", "shape", "dtype"}
         assert isinstance(t["name"], str) and all(isinstance(d, int) for d in t["shape"])
     for u in m["ops"]:
-        assert set(u) == {"op", "source_op", "version", "count"}
+        assert set(u) == {"op", "source_op", "version", "count", "supported"}
         assert u["op"] is None or (isinstance(u["op"], str) and u["op"].count(".") == 1)
         assert isinstance(u["count"], int) and u["count"] >= 1
+        assert isinstance(u["supported"], bool) and (u["op"] is not None or not u["supported"])
+    assert m["unsupported"] == sorted({u["op"] or u["source_op"] for u in m["ops"] if not u["supported"]})
     for d in m["delegates"]:
         assert set(d) == {"name", "reason"} and d["reason"]
 
@@ -111,7 +114,7 @@ def test_delegates_custom_and_unknown_ops(tmp_path, capsys):
     assert {d["name"] for d in m["delegates"]} == {"flex", "edgetpu", "delegate"}
     ops = {u["source_op"]: u for u in m["ops"]}
     assert ops["unknown builtin 250"] == {"op": None, "source_op": "unknown builtin 250", "version": 2,
-                                          "count": 1}
+                                          "count": 1, "supported": False}
     assert ops["FlexAddV2"]["op"] is None and ops["RELU"]["op"] == "relu.f32"
     assert ops["DELEGATE"]["op"] is None
     assert json.loads(out)["ops"] == ["relu.f32"]
@@ -163,3 +166,64 @@ def test_real_process_exit_code(tmp_path):
     p.write_bytes(b"garbage")
     r = subprocess.run([sys.executable, "-m", "selbuild", "analyze", str(p)], capture_output=True, text=True)
     assert r.returncode == 2 and r.stderr.startswith("error: ") and "Traceback" not in r.stderr
+
+
+def _one_op(tmp_path, builtin, name="one.tflite"):
+    p = tmp_path / name
+    p.write_bytes(build_model(ops=[Op(builtin, ["x"], ["y"])], tensors=[T("x", [1, 4]), T("y", [1, 4])]))
+    return p
+
+
+def test_support_flags_follow_the_catalogue(tmp_path, capsys):
+    """COS has a canonical name but no kernel: flagged, listed, marked in the text table.
+    (The old map claimed e.g. abs.i8; a model using it is now flagged too.)"""
+    from tflite_builder import qt
+    p = tmp_path / "mixed.tflite"
+    p.write_bytes(build_model(ops=[Op("COS", ["x"], ["a"]), Op("RELU", ["a"], ["b"]),
+                                   Op("CUSTOM", ["b"], ["y"], custom_code="MyOwnOp")],
+                              tensors=[T(n, [1, 4]) for n in ("x", "a", "b", "y")]))
+    q = tmp_path / "abs_i8.tflite"
+    q.write_bytes(build_model(ops=[Op("ABS", ["x"], ["y"])],
+                              tensors=[qt("x", [1, 4], 0.1, 0), qt("y", [1, 4], 0.1, 0)]))
+    code, out, _ = run_cli(capsys, "analyze", "--json", str(p), str(q))
+    assert code == 0
+    m, mq = json.loads(out)["models"]
+    check_contract(m)
+    flags = {u["source_op"]: u["supported"] for u in m["ops"]}
+    assert flags == {"COS": False, "RELU": True, "MyOwnOp": False}
+    assert m["unsupported"] == ["MyOwnOp", "cos.f32"]
+    assert mq["unsupported"] == ["abs.i8"] and mq["ops"][0]["supported"] is False
+    code, out, _ = run_cli(capsys, "analyze", str(p))
+    assert code == 0 and "NO" in out and "unsupported" in out and "cos.f32" in out
+
+
+def test_folded_ops_count_as_supported(tmp_path, capsys):
+    """dequantize.i16 has no kernel, but the converter folds a DEQUANTIZE of
+    constant int16 weights: supported. The same op on a model input is not."""
+    from tflite_builder import qt
+    w = qt("w", [4], 0.5, 0, data=np.array([1, -2, 3, 4], np.int16), dtype="i16")
+    p = tmp_path / "folded.tflite"
+    p.write_bytes(build_model(ops=[Op("DEQUANTIZE", ["w"], ["wf"]), Op("ADD", ["x", "wf"], ["y"])],
+                              tensors=[w, T("wf", [4]), T("x", [4]), T("y", [4])]))
+    q = tmp_path / "live.tflite"
+    q.write_bytes(build_model(ops=[Op("DEQUANTIZE", ["v"], ["y"])],
+                              tensors=[qt("v", [4], 0.5, 0, dtype="i16"), T("y", [4])]))
+    code, out, _ = run_cli(capsys, "analyze", "--json", str(p), str(q))
+    assert code == 0
+    folded, live = json.loads(out)["models"]
+    assert {u["op"]: u["supported"] for u in folded["ops"]} == {"dequantize.i16": True, "add.f32": True}
+    assert folded["unsupported"] == [] and live["unsupported"] == ["dequantize.i16"]
+
+
+def test_config_init_writes_warns_and_exits_1_on_unsupported_ops(tmp_path, capsys):
+    p = _one_op(tmp_path, "COS", "cosine.tflite")
+    out = tmp_path / "app.yaml"
+    code, stdout, err = run_cli(capsys, "config", "init", str(p), "-o", str(out), "--target", "host")
+    assert code == 1
+    assert out.is_file() and "cos.f32" in out.read_text()        # written all the same
+    assert "warning: cosine: no selbuild kernel runs cos.f32" in err
+    hint = [ln for ln in err.splitlines() if ln.startswith("hint:")]
+    assert hint and "regenerat" not in hint[0] and "config init" not in hint[0] and "--force" not in hint[0]
+    code, stdout, err = run_cli(capsys, "config", "init", str(_one_op(tmp_path, "RELU", "r.tflite")),
+                                "-o", str(tmp_path / "ok.yaml"), "--target", "host")
+    assert code == 0 and "warning" not in err

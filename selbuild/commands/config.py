@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -24,14 +25,24 @@ def command() -> None:
 def init(models: tuple[Path, ...], out: Path, targets: tuple[str, ...], profile: str,
          name: str | None, force: bool) -> None:
     """Analyze MODELS and write a build config for them."""
-    from selbuild.config_write import init_config
+    from selbuild.config_write import write_config
     from selbuild.outputs import check_output
 
     check_output(out, "-o", inputs=models)     # not even with --force: the .bak would be the only model left
-    cfg = init_config(list(models), out, targets=list(targets) or None, profile=profile,
-                      name=name, force=force)
+    result = write_config(list(models), out, targets=list(targets) or None, profile=profile,
+                          name=name, force=force)
+    cfg = result.config
     click.echo(f"wrote {out}: {len(cfg.models)} model(s), {len(cfg.ops)} kernel(s), "
                f"targets {', '.join(cfg.targets)}")
+    if result.unsupported:
+        # Written anyway (kernels can be added); exit 1 so scripts notice. Rerunning
+        # init would change nothing, so the hint does not suggest it.
+        for model, ops in result.unsupported.items():
+            click.echo(f"warning: {model}: no selbuild kernel runs {', '.join(ops)}", err=True)
+        click.echo("hint: the runtime cannot run these ops until a kernel exists for each "
+                   "(runtime_src/README.md, section 'adding one kernel', says how; `selbuild ops` lists "
+                   "the kernels) or a backend in the config takes them", err=True)
+        sys.exit(1)
     click.echo(f"next: selbuild config check {out}")
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import flatbuffers
 import numpy as np
 
+from selbuild._generated.constants import DTYPE_CODES, PROGRAM_VERSION
 from selbuild._generated.selrt.fb import Buffer as FbBuffer
 from selbuild._generated.selrt.fb import KeyValue as FbKeyValue
 from selbuild._generated.selrt.fb import Node as FbNode
@@ -34,13 +35,13 @@ from selbuild.catalogue import Catalogue, load_catalogue
 from selbuild.convert.registry import Lowered
 from selbuild.errors import SelbuildError, UnsupportedError
 from selbuild.ir import Graph, Tensor
+from selbuild.opmaps import is_supported
 
-PROGRAM_VERSION = 1           # SELRT_PROGRAM_VERSION in include/selrt.h
 FILE_IDENTIFIER = b"SLRT"
 BUFFER_ALIGN = 16
 
-# Canonical dtype -> DType enum value of program.fbs (same numbering as selrt_dtype).
-DTYPE_CODES: dict[str, int] = {"f32": 0, "f16": 1, "i8": 2, "u8": 3, "i16": 4, "i32": 5, "i64": 6, "bool": 7}
+# PROGRAM_VERSION (= SELRT_PROGRAM_VERSION) and DTYPE_CODES (canonical dtype ->
+# DType of program.fbs = selrt_dtype) are generated, shared with include/selrt.h.
 
 _I32_MIN, _I32_MAX = -(2 ** 31), 2 ** 31 - 1
 
@@ -129,7 +130,7 @@ def write_program(w: WriteInput, catalogue: Catalogue | None = None) -> bytes:
     cat = catalogue or load_catalogue()
     g = w.graph
     for low in w.lowered:
-        if low.kernel not in cat:
+        if not is_supported(low.kernel, cat):
             raise SelbuildError(f"lowering produced kernel '{low.kernel}', which the kernel catalogue does not "
                                 f"declare", hint="add it to runtime_src/kernels/kernels.yaml")
         _check_arity(low, cat)

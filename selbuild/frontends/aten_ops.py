@@ -25,6 +25,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from selbuild import opmaps
+
 DEFAULT_DTYPE = "f32"
 
 
@@ -37,78 +39,10 @@ class TensorArg:
     const: bool | None = None           # a weight / stored constant
 
 
-# Base name (namespace::name, no overload) -> canonical op. Overloads share the
-# meaning of their base op (`add.Tensor`, `add.out`, `add.Scalar` all add).
-ATEN_OPS: dict[str, str] = {
-    # convolution family (refined below: depthwise / transposed)
-    "aten::convolution": "conv2d",
-    "aten::_convolution": "conv2d",
-    "aten::conv2d": "conv2d",
-    "aten::conv1d": "conv2d",            # TFLite-style: 1-D conv runs as a 1xW conv2d
-    "aten::conv_transpose2d": "transpose_conv",
-    # dense
-    "aten::linear": "fully_connected",
-    "aten::addmm": "fully_connected",
-    "aten::mm": "batch_matmul",
-    "aten::matmul": "batch_matmul",
-    "aten::bmm": "batch_matmul",
-    # elementwise binary
-    "aten::add": "add",
-    "aten::sub": "sub",
-    "aten::rsub": "sub",
-    "aten::mul": "mul",
-    "aten::div": "div",
-    "aten::maximum": "maximum",
-    "aten::minimum": "minimum",
-    "aten::pow": "pow",
-    # activations and elementwise unary
-    "aten::relu": "relu",
-    "aten::relu6": "relu6",
-    "aten::hardtanh": "relu6",
-    "aten::clamp": "relu6",
-    "aten::sigmoid": "logistic",
-    "aten::tanh": "tanh",
-    "aten::gelu": "gelu",
-    "aten::hardswish": "hard_swish",
-    "aten::leaky_relu": "leaky_relu",
-    "aten::elu": "elu",
-    "aten::exp": "exp",
-    "aten::log": "log",
-    "aten::sqrt": "sqrt",
-    "aten::rsqrt": "rsqrt",
-    "aten::neg": "neg",
-    "aten::abs": "abs",
-    # reductions and pooling
-    "aten::mean": "mean",
-    "aten::sum": "sum",
-    "aten::amax": "reduce_max",
-    "aten::adaptive_avg_pool2d": "mean",
-    "aten::_adaptive_avg_pool2d": "mean",
-    "aten::avg_pool2d": "average_pool2d",
-    "aten::max_pool2d": "max_pool2d",
-    "aten::max_pool2d_with_indices": "max_pool2d",
-    "aten::softmax": "softmax",
-    "aten::_softmax": "softmax",
-    "aten::log_softmax": "log_softmax",
-    "aten::_log_softmax": "log_softmax",
-    # shape and layout
-    "aten::view": "reshape",
-    "aten::view_copy": "reshape",
-    "aten::_unsafe_view": "reshape",
-    "aten::reshape": "reshape",
-    "aten::flatten": "reshape",
-    "aten::squeeze": "reshape",
-    "aten::squeeze_copy": "reshape",
-    "aten::unsqueeze": "reshape",
-    "aten::unsqueeze_copy": "reshape",
-    "aten::permute": "transpose",
-    "aten::permute_copy": "transpose",
-    "aten::transpose": "transpose",
-    "aten::t": "transpose",
-    "aten::cat": "concatenation",
-    "aten::constant_pad_nd": "pad",
-    "aten::pad": "pad",
-}
+# Base name (namespace::name, no overload) -> canonical op, from the `aten:` lists
+# of runtime_src/kernels/kernels.yaml. Overloads share the meaning of their base
+# op (`add.Tensor`, `add.out`, `add.Scalar` all add).
+ATEN_OPS: dict[str, str] = opmaps.aten_ops()
 
 
 def _int_list(v: Any) -> list[int] | None:

@@ -67,10 +67,10 @@ Model
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from selbuild._generated.tflite.BuiltinOperator import BuiltinOperator
 from selbuild._generated.tflite.BuiltinOptions import BuiltinOptions
+from selbuild import opmaps
+from selbuild.errors import SelbuildError
 
 # Builtin code → name. The generated enum stops at RIGHT_SHIFT (161); codes
 # 162..205 (StableHLO ops, DILATE) are named here so analyze can show them.
@@ -147,22 +147,15 @@ def _f(name: str, kind: str, default: object, key: str | None = None) -> tuple:
     return (name, key or name, kind, default)
 
 
-OPTION_FIELDS: dict[str, list[tuple]] = {
-    "Conv2DOptions": [_PAD, _f("stride_w", "int", 0), _f("stride_h", "int", 0), _ACT,
-                      _f("dilation_w_factor", "int", 1, "dilation_w"),
-                      _f("dilation_h_factor", "int", 1, "dilation_h"),
-                      _f("quantized_bias_type", "bias_dtype", None)],
+# Options tables of builtins the descriptor does not declare (their ops have no
+# kernel; analyze still shows their attributes). The tables of declared ops come
+# from their `attrs:` in runtime_src/kernels/kernels.yaml.
+_UNDECLARED_FIELDS: dict[str, list[tuple]] = {
     "Conv3DOptions": [_PAD, _f("stride_d", "int", 0), _f("stride_w", "int", 0),
                       _f("stride_h", "int", 0), _ACT,
                       _f("dilation_d_factor", "int", 1, "dilation_d"),
                       _f("dilation_w_factor", "int", 1, "dilation_w"),
                       _f("dilation_h_factor", "int", 1, "dilation_h")],
-    "Pool2DOptions": [_PAD, _f("stride_w", "int", 0), _f("stride_h", "int", 0),
-                      _f("filter_width", "int", 0), _f("filter_height", "int", 0), _ACT],
-    "DepthwiseConv2DOptions": [_PAD, _f("stride_w", "int", 0), _f("stride_h", "int", 0),
-                               _f("depth_multiplier", "int", 0), _ACT,
-                               _f("dilation_w_factor", "int", 1, "dilation_w"),
-                               _f("dilation_h_factor", "int", 1, "dilation_h")],
     "SVDFOptions": [_f("rank", "int", 0), _ACT, _f("asymmetric_quantize_inputs", "bool", False)],
     "RNNOptions": [_ACT, _f("asymmetric_quantize_inputs", "bool", False)],
     "SequenceRNNOptions": [_f("time_major", "bool", False), _ACT,
@@ -170,15 +163,6 @@ OPTION_FIELDS: dict[str, list[tuple]] = {
     "BidirectionalSequenceRNNOptions": [_f("time_major", "bool", False), _ACT,
                                         _f("merge_outputs", "bool", False),
                                         _f("asymmetric_quantize_inputs", "bool", False)],
-    "FullyConnectedOptions": [_ACT, _f("weights_format", "weights_format", "default"),
-                              _f("keep_num_dims", "bool", False),
-                              _f("asymmetric_quantize_inputs", "bool", False),
-                              _f("quantized_bias_type", "bias_dtype", None)],
-    "SoftmaxOptions": [_f("beta", "float", 0.0)],
-    "ConcatenationOptions": [_f("axis", "int", 0), _ACT],
-    "AddOptions": [_ACT, _f("pot_scale_int16", "bool", True)],
-    "SubOptions": [_ACT, _f("pot_scale_int16", "bool", True)],
-    "MulOptions": [_ACT], "DivOptions": [_ACT], "L2NormOptions": [_ACT],
     "LocalResponseNormalizationOptions": [_f("radius", "int", 0), _f("bias", "float", 0.0),
                                           _f("alpha", "float", 0.0), _f("beta", "float", 0.0)],
     "LSTMOptions": [_ACT, _f("cell_clip", "float", 0.0), _f("proj_clip", "float", 0.0),
@@ -192,102 +176,32 @@ OPTION_FIELDS: dict[str, list[tuple]] = {
         _ACT, _f("cell_clip", "float", 0.0), _f("proj_clip", "float", 0.0),
         _f("merge_outputs", "bool", False), _f("time_major", "bool", True),
         _f("asymmetric_quantize_inputs", "bool", False)],
-    "ResizeBilinearOptions": [_f("align_corners", "bool", False),
-                              _f("half_pixel_centers", "bool", False)],
-    "ResizeNearestNeighborOptions": [_f("align_corners", "bool", False),
-                                     _f("half_pixel_centers", "bool", False)],
     "CallOptions": [_f("subgraph", "int", 0)],
-    "ReshapeOptions": [_f("new_shape", "ivec", None)],
-    "SpaceToDepthOptions": [_f("block_size", "int", 0)],
-    "DepthToSpaceOptions": [_f("block_size", "int", 0)],
-    "GatherOptions": [_f("axis", "int", 0), _f("batch_dims", "int", 0)],
-    "ReducerOptions": [_f("keep_dims", "bool", False)],
-    "SqueezeOptions": [_f("squeeze_dims", "ivec", [])],
-    "SplitOptions": [_f("num_splits", "int", 0)],
-    "SplitVOptions": [_f("num_splits", "int", 0)],
-    "StridedSliceOptions": [_f("begin_mask", "int", 0), _f("end_mask", "int", 0),
-                            _f("ellipsis_mask", "int", 0), _f("new_axis_mask", "int", 0),
-                            _f("shrink_axis_mask", "int", 0), _f("offset", "bool", False)],
-    "CastOptions": [_f("in_data_type", "dtype", "f32"), _f("out_data_type", "dtype", "f32")],
     "ArgMaxOptions": [_f("output_type", "dtype", "f32")],
     "ArgMinOptions": [_f("output_type", "dtype", "f32")],
-    "TransposeConvOptions": [_PAD, _f("stride_w", "int", 0), _f("stride_h", "int", 0), _ACT,
-                             _f("quantized_bias_type", "bias_dtype", None)],
     "SparseToDenseOptions": [_f("validate_indices", "bool", False)],
     "ShapeOptions": [_f("out_type", "dtype", "f32")],
     "FakeQuantOptions": [_f("min", "float", 0.0), _f("max", "float", 0.0),
                          _f("num_bits", "int", 0), _f("narrow_range", "bool", False)],
-    "PackOptions": [_f("values_count", "int", 0), _f("axis", "int", 0)],
     "OneHotOptions": [_f("axis", "int", 0)],
-    "UnpackOptions": [_f("num", "int", 0), _f("axis", "int", 0)],
-    "LeakyReluOptions": [_f("alpha", "float", 0.0)],
     "MirrorPadOptions": [_f("mode", "mirror_mode", "reflect")],
     "UniqueOptions": [_f("idx_out_type", "dtype", "i32")],
     "ReverseSequenceOptions": [_f("seq_dim", "int", 0), _f("batch_dim", "int", 0)],
-    "IfOptions": [_f("then_subgraph_index", "int", 0), _f("else_subgraph_index", "int", 0)],
-    "CallOnceOptions": [_f("init_subgraph_index", "int", 0)],
-    "WhileOptions": [_f("cond_subgraph_index", "int", 0), _f("body_subgraph_index", "int", 0)],
-    "BatchMatMulOptions": [_f("adj_x", "bool", False), _f("adj_y", "bool", False),
-                           _f("asymmetric_quantize_inputs", "bool", False)],
     "CumsumOptions": [_f("exclusive", "bool", False), _f("reverse", "bool", False)],
-    "GeluOptions": [_f("approximate", "bool", False)],
 }
+OPTION_FIELDS: dict[str, list[tuple]] = {**_UNDECLARED_FIELDS, **opmaps.option_fields()}
 
 
-@dataclass(frozen=True)
-class OpInfo:
-    builtin: str                    # "CONV_2D"
-    op: str                         # "conv2d"
-    options: str | None             # BuiltinOptions member, None when the op has none
-    dtypes: tuple[str, ...]         # the dtypes selbuild supports (kernels expected in the catalogue)
+# Builtins the descriptor declares: builtin -> (op, options table, the dtypes with kernels).
+OpInfo = opmaps.TfliteOp
+OPS: dict[str, OpInfo] = opmaps.tflite_ops()
+_bad = sorted(b for b, info in OPS.items() if canonical_op(b) != info.op)
+if _bad:
+    raise SelbuildError(f"kernels.yaml: ops named against the TFLite naming rule: {', '.join(_bad)}")
 
 
-_FI = ("f32", "i8")
-# Builtins selbuild supports: builtin → (options table, supported dtypes).
-_SUPPORTED: dict[str, tuple[str | None, tuple[str, ...]]] = {
-    "CONV_2D": ("Conv2DOptions", _FI), "DEPTHWISE_CONV_2D": ("DepthwiseConv2DOptions", _FI),
-    "TRANSPOSE_CONV": ("TransposeConvOptions", _FI),
-    "FULLY_CONNECTED": ("FullyConnectedOptions", _FI),
-    "BATCH_MATMUL": ("BatchMatMulOptions", _FI),
-    "ADD": ("AddOptions", _FI), "SUB": ("SubOptions", _FI), "MUL": ("MulOptions", _FI),
-    "DIV": ("DivOptions", ("f32",)), "MAXIMUM": ("MaximumMinimumOptions", _FI),
-    "MINIMUM": ("MaximumMinimumOptions", _FI),
-    "SQUARED_DIFFERENCE": ("SquaredDifferenceOptions", _FI),
-    "RSQRT": (None, _FI), "SQRT": (None, ("f32",)), "EXP": ("ExpOptions", ("f32",)),
-    "LOG": (None, ("f32",)), "ABS": ("AbsOptions", _FI), "NEG": ("NegOptions", _FI),
-    "RELU": (None, _FI), "RELU6": (None, _FI), "RELU_N1_TO_1": (None, _FI),
-    "LEAKY_RELU": ("LeakyReluOptions", _FI), "PRELU": (None, _FI), "ELU": (None, _FI),
-    "HARD_SWISH": ("HardSwishOptions", _FI), "LOGISTIC": (None, _FI), "TANH": (None, _FI),
-    "GELU": ("GeluOptions", _FI), "SOFTMAX": ("SoftmaxOptions", _FI),
-    "LOG_SOFTMAX": ("LogSoftmaxOptions", _FI),
-    "AVERAGE_POOL_2D": ("Pool2DOptions", _FI), "MAX_POOL_2D": ("Pool2DOptions", _FI),
-    "MEAN": ("ReducerOptions", _FI), "SUM": ("ReducerOptions", _FI),
-    "REDUCE_MAX": ("ReducerOptions", _FI),
-    "RESHAPE": ("ReshapeOptions", _FI), "SQUEEZE": ("SqueezeOptions", _FI),
-    "EXPAND_DIMS": ("ExpandDimsOptions", _FI), "TRANSPOSE": ("TransposeOptions", _FI),
-    "CONCATENATION": ("ConcatenationOptions", _FI), "PACK": ("PackOptions", _FI),
-    "UNPACK": ("UnpackOptions", _FI), "SPLIT": ("SplitOptions", _FI),
-    "SPLIT_V": ("SplitVOptions", _FI), "SLICE": ("SliceOptions", _FI),
-    "STRIDED_SLICE": ("StridedSliceOptions", _FI), "GATHER": ("GatherOptions", _FI),
-    "PAD": ("PadOptions", _FI), "PADV2": ("PadV2Options", _FI),
-    "RESIZE_BILINEAR": ("ResizeBilinearOptions", _FI),
-    "RESIZE_NEAREST_NEIGHBOR": ("ResizeNearestNeighborOptions", _FI),
-    "DEPTH_TO_SPACE": ("DepthToSpaceOptions", _FI),
-    "SPACE_TO_DEPTH": ("SpaceToDepthOptions", _FI),
-    "L2_NORMALIZATION": ("L2NormOptions", _FI),
-    "QUANTIZE": ("QuantizeOptions", ("i8",)), "DEQUANTIZE": ("DequantizeOptions", ("i8", "f16")),
-    "CAST": ("CastOptions", ("f32",)),
-    # Control flow: the runtime's interpreter handles these; no dtype kernels claimed.
-    "WHILE": ("WhileOptions", ()), "IF": ("IfOptions", ()), "CALL_ONCE": ("CallOnceOptions", ()),
-}
-
-OPS: dict[str, OpInfo] = {
-    b: OpInfo(b, canonical_op(b), opt, dts) for b, (opt, dts) in _SUPPORTED.items()
-}
-
-
-def supported_kernels(dtypes: tuple[str, ...] = _FI) -> dict[str, str]:
-    """Every `<op>.<dtype>` the map claims for the given dtypes → its builtin name."""
+def supported_kernels(dtypes: tuple[str, ...] = ("f32", "i8")) -> dict[str, str]:
+    """Every `<op>.<dtype>` the map claims (= has a kernel) for the given dtypes → its builtin name."""
     return {f"{info.op}.{d}": b for b, info in OPS.items() for d in info.dtypes if d in dtypes}
 
 

@@ -28,9 +28,11 @@ from selbuild.frontends import aten_ops
 from selbuild.frontends.base import Delegate, ModelSummary, OpUse, TensorInfo
 from selbuild.frontends.torchscript import require_torch
 from selbuild.inputs import bounded_memory
+from selbuild.opmaps import fusable_ops
 
-# Ops that take a fused activation in the TFLite conventions the kernels follow.
-_FUSABLE = ("conv2d", "depthwise_conv2d", "fully_connected", "add", "sub", "mul", "div")
+# Ops that take a fused activation in the TFLite conventions the kernels follow
+# (`fuses_activation: true` in kernels.yaml).
+_FUSABLE = fusable_ops()
 _ACTS = ("relu", "relu6", "relu_n1_to_1")
 
 

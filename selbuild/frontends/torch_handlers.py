@@ -15,6 +15,7 @@ import numpy as np
 
 from selbuild import ir
 from selbuild.frontends.torch_lower import Lowerer, Unsupported, Val
+from selbuild.opmaps import torch_unary
 
 Handler = Callable[..., Any]
 FLT_MAX = 3.4028234663852886e38     # max pooling's padding value: never the maximum
@@ -166,10 +167,9 @@ def _unary(low: Lowerer, n: Any, op: str, x: Val, **attrs: Any) -> Val:
     return out
 
 
-for _name, _op in (("relu", "relu"), ("sigmoid", "logistic"), ("tanh", "tanh"), ("exp", "exp"),
-                   ("log", "log"), ("sqrt", "sqrt"), ("rsqrt", "rsqrt"), ("neg", "neg"),
-                   ("abs", "abs"), ("hardswish", "hard_swish"), ("relu6", "relu6")):
-    HANDLERS[f"aten.{_name}.default"] = (lambda op: lambda low, n, x: _unary(low, n, op, x))(_op)
+# The ops kernels.yaml declares `torch: unary`: aten.<name>.default is one node.
+for _target, _op in torch_unary().items():
+    HANDLERS[_target] = (lambda op: lambda low, n, x: _unary(low, n, op, x))(_op)
 
 
 @handles("aten.gelu.default")

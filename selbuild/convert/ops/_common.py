@@ -18,12 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from selbuild._generated.constants import MAX_RANK
 from selbuild.errors import SelbuildError, UnsupportedError
 from selbuild.ir import Graph, Node
 
-# The runtime's fixed maximum rank (SELRT_MAX_RANK in include/selrt.h): kernels
-# take exactly this many stride params, unused ones zero.
-MAX_RANK = 6
+# MAX_RANK: the runtime's fixed maximum rank (= SELRT_MAX_RANK, both generated
+# from kernels.yaml): kernels take exactly this many stride params, unused ones zero.
 
 # Largest finite float32. TFLite's CalculateActivationRange uses
 # numeric_limits<float>::lowest()/max() for "no activation"; finite bounds

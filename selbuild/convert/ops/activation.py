@@ -1,6 +1,6 @@
-"""Activation ops: relu, relu6, relu_n1_to_1, leaky_relu (alpha), elu,
-hard_swish, logistic, tanh, gelu (approximate) and prelu (alpha tensor,
-broadcast against the input like a binary op).
+"""Activation ops with parameters: leaky_relu (alpha), gelu (approximate) and
+prelu (alpha tensor, broadcast against the input like a binary op). The plain
+ones (relu, tanh, ...) are lowered in unary.py.
 """
 
 from __future__ import annotations
@@ -9,17 +9,9 @@ from selbuild.convert.ops._common import broadcast_iparams, broadcast_inputs_sha
 from selbuild.convert.registry import Lowered, lower, shape
 from selbuild.ir import Graph, Node
 
-PLAIN = ("relu", "relu6", "relu_n1_to_1", "elu", "hard_swish", "logistic", "tanh")
-
-
-@shape(*PLAIN, "leaky_relu", "gelu")
+@shape("leaky_relu", "gelu")
 def activation_shape(g: Graph, n: Node) -> list[tuple[int, ...]]:
     return [tuple(g.tensors[n.inputs[0]].shape)]
-
-
-@lower(*PLAIN)
-def plain_lower(g: Graph, n: Node) -> Lowered:
-    return Lowered(kernel=n.kernel, inputs=[n.inputs[0]], outputs=[n.outputs[0]])
 
 
 @lower("leaky_relu")

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from selbuild.convert.ops._common import describe
+from selbuild.convert.ops._common import MAX_RANK, describe
 from selbuild.convert.registry import Lowered, lower, shape
 from selbuild.errors import UnsupportedError
 from selbuild.ir import Graph, Node
-
-_MAX_RANK = 6
 
 
 def _paddings(g: Graph, n: Node) -> list[tuple[int, int]]:
@@ -37,9 +35,9 @@ def pad_shape(g: Graph, n: Node) -> list[tuple[int, ...]]:
 @lower("pad", "pad_v2")
 def pad_lower(g: Graph, n: Node) -> Lowered:
     pads = _paddings(g, n)
-    if len(pads) > _MAX_RANK:
-        raise UnsupportedError(f"{describe(g, n)}: rank {len(pads)}; the kernel takes rank <= {_MAX_RANK}")
-    ip = {f"before{i}": (pads[i][0] if i < len(pads) else 0) for i in range(_MAX_RANK)}
+    if len(pads) > MAX_RANK:
+        raise UnsupportedError(f"{describe(g, n)}: rank {len(pads)}; the kernel takes rank <= {MAX_RANK}")
+    ip = {f"before{i}": (pads[i][0] if i < len(pads) else 0) for i in range(MAX_RANK)}
     inputs = [n.inputs[0]]
     if n.op == "pad_v2":
         if len(n.inputs) < 3 or n.inputs[2] < 0:

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from selbuild.convert.ops._common import describe
+from selbuild.convert.ops._common import MAX_RANK, describe
 from selbuild.convert.registry import Lowered, lower, shape
 from selbuild.errors import UnsupportedError
 from selbuild.ir import Graph, Node
 
 _REDUCERS = ("mean", "sum", "reduce_max")
-_MAX_RANK = 6
 
 
 def _axes(g: Graph, n: Node) -> set[int]:
@@ -47,7 +46,7 @@ def reduce_shape(g: Graph, n: Node) -> list[tuple[int, ...]]:
 @lower(*_REDUCERS)
 def reduce_lower(g: Graph, n: Node) -> Lowered:
     x = g.tensors[n.inputs[0]]
-    if len(x.shape) > _MAX_RANK:
-        raise UnsupportedError(f"{describe(g, n)}: rank {len(x.shape)} input; the kernel takes rank <= {_MAX_RANK}")
+    if len(x.shape) > MAX_RANK:
+        raise UnsupportedError(f"{describe(g, n)}: rank {len(x.shape)} input; the kernel takes rank <= {MAX_RANK}")
     mask = sum(1 << a for a in _axes(g, n) if a < len(x.shape))
     return Lowered(kernel=n.kernel, inputs=[n.inputs[0]], outputs=[n.outputs[0]], iparams={"axis_mask": mask})
