@@ -3,20 +3,4 @@
 
 #include <math.h>
 
-selrt_status selrt_logistic_f32_check(const selrt_program *p, const selrt_node *n) {
-  return selrt_shared_elementwise_check(p, n, SELRT_F32, SELRT_F32);
-}
-
-selrt_status selrt_logistic_f32_run(selrt_session *s, const selrt_node *n) {
-  const float *x = (const float *)selrt_in(s, n, 0)->data;
-  selrt_tensor *yt = selrt_out(s, n, 0);
-  float *y = (float *)yt->data;
-  size_t count = selrt_numel(yt);
-  for (size_t i = 0; i < count; i++) {
-    float v = x[i];
-    y[i] = 1.0f / (1.0f + expf(-v));
-  }
-  return SELRT_OK;
-}
-
-SELRT_KERNEL(logistic_f32, "logistic.f32");
+SELRT_UNARY_F32(logistic, 1.0f / (1.0f + expf(-v)));

@@ -1,20 +1,4 @@
 /* relu_n1_to_1.f32: y = min(max(x, -1), 1) */
 #include "../shared/elementwise.h"
 
-selrt_status selrt_relu_n1_to_1_f32_check(const selrt_program *p, const selrt_node *n) {
-  return selrt_shared_elementwise_check(p, n, SELRT_F32, SELRT_F32);
-}
-
-selrt_status selrt_relu_n1_to_1_f32_run(selrt_session *s, const selrt_node *n) {
-  const float *x = (const float *)selrt_in(s, n, 0)->data;
-  selrt_tensor *yt = selrt_out(s, n, 0);
-  float *y = (float *)yt->data;
-  size_t count = selrt_numel(yt);
-  for (size_t i = 0; i < count; i++) {
-    float v = x[i];
-    y[i] = v < -1.0f ? -1.0f : (v > 1.0f ? 1.0f : v);
-  }
-  return SELRT_OK;
-}
-
-SELRT_KERNEL(relu_n1_to_1_f32, "relu_n1_to_1.f32");
+SELRT_UNARY_F32(relu_n1_to_1, v < -1.0f ? -1.0f : (v > 1.0f ? 1.0f : v));
