@@ -40,3 +40,14 @@ def family_b_binary_lower(g: Graph, n: Node) -> Lowered:
         low.fparams = {"act_min": float("-inf"), "act_max": float("inf")}
         return low
     return add_lower(g, n)
+
+
+# --- comparisons: two tensors of one dtype -> bool, broadcasting, no activation ---
+_COMPARE = ("equal", "not_equal", "less", "less_equal", "greater", "greater_equal")
+shape(*_COMPARE)(broadcast_inputs_shape)
+
+
+@lower(*_COMPARE)
+def compare_lower(g: Graph, n: Node) -> Lowered:
+    return Lowered(kernel=n.kernel, inputs=list(n.inputs[:2]), outputs=list(n.outputs[:1]),
+                   iparams=broadcast_iparams(g, n, ("a", "b")))

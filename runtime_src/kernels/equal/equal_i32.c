@@ -1,0 +1,4 @@
+/* equal.i32: y = a == b (bool), numpy broadcasting (shared/compare.h) */
+#include "../shared/compare.h"
+
+SELRT_COMPARE(equal, i32, int32_t, SELRT_I32, ==);

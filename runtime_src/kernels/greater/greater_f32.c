@@ -1,0 +1,4 @@
+/* greater.f32: y = a > b (bool), numpy broadcasting (shared/compare.h) */
+#include "../shared/compare.h"
+
+SELRT_COMPARE(greater, f32, float, SELRT_F32, >);
