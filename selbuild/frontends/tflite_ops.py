@@ -107,7 +107,7 @@ def canonical_op(builtin: str) -> str:
 
 # Which input decides Node.dtype when it is not input 0; -1 = output 0.
 DTYPE_INPUT: dict[str, int] = {"SPLIT": 1, "TRANSPOSE_CONV": 2, "FILL": 1, "SCATTER_ND": 1,
-                               "QUANTIZE": -1}
+                               "QUANTIZE": -1, "SELECT": 1, "SELECT_V2": 1}
 
 HYBRID_OPS = frozenset({
     "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "BATCH_MATMUL", "LSTM",

@@ -6,9 +6,10 @@ follow (see _common.py for the shared stride and activation helpers).
 
 from __future__ import annotations
 
-from selbuild.convert.ops._common import activation_fparams, broadcast_iparams, broadcast_inputs_shape, describe
+from selbuild.convert.ops._common import (activation_fparams, broadcast_iparams, broadcast_inputs_shape,
+                                         broadcast_shape, describe)
 from selbuild.convert.registry import Lowered, lower, shape
-from selbuild.errors import UnsupportedError
+from selbuild.errors import SelbuildError, UnsupportedError
 from selbuild.ir import Graph, Node
 
 
@@ -42,8 +43,8 @@ def family_b_binary_lower(g: Graph, n: Node) -> Lowered:
     return add_lower(g, n)
 
 
-# --- comparisons: two tensors of one dtype -> bool, broadcasting, no activation ---
-_COMPARE = ("equal", "not_equal", "less", "less_equal", "greater", "greater_equal")
+# --- comparisons and logical and/or: two tensors of one dtype -> bool, broadcasting, no activation ---
+_COMPARE = ("equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and", "logical_or")
 shape(*_COMPARE)(broadcast_inputs_shape)
 
 
@@ -51,3 +52,19 @@ shape(*_COMPARE)(broadcast_inputs_shape)
 def compare_lower(g: Graph, n: Node) -> Lowered:
     return Lowered(kernel=n.kernel, inputs=list(n.inputs[:2]), outputs=list(n.outputs[:1]),
                    iparams=broadcast_iparams(g, n, ("a", "b")))
+
+
+# --- select_v2: condition ? x : y, the three inputs broadcast together ---
+@shape("select_v2")
+def select_v2_shape(g: Graph, n: Node) -> list[tuple[int, ...]]:
+    c, x, y = (g.tensors[i].shape for i in n.inputs[:3])
+    try:
+        return [broadcast_shape(c, x, y)]
+    except ValueError as e:
+        raise SelbuildError(f"{describe(g, n)}: {e}") from None
+
+
+@lower("select_v2")
+def select_v2_lower(g: Graph, n: Node) -> Lowered:
+    return Lowered(kernel=n.kernel, inputs=list(n.inputs[:3]), outputs=list(n.outputs[:1]),
+                   iparams=broadcast_iparams(g, n, ("c", "x", "y")))
