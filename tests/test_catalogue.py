@@ -36,11 +36,11 @@ def test_kernel_source_exists_and_declares_its_shared_helpers(name):
     assert src.is_file(), f"{name}: no {spec.source}"
     text = src.read_text()
     # The descriptor, written directly or by a kernel family's macro (shared/elementwise.h:
-    # SELRT_UNARY_F32(op, ...) for op.f32; shared/compare.h: SELRT_COMPARE(op, dtype, ...))
+    # SELRT_UNARY(op, dtype, ...), SELRT_UNARY_F32(op, ...) for op.f32; shared/compare.h: SELRT_COMPARE(op, dtype, ...))
     # that pastes the same symbol.
     op, dtype = name.split(".")
     assert (f"SELRT_KERNEL({spec.symbol[len('selrt_'):]}," in text
-            or f"SELRT_UNARY_{dtype.upper()}({op}," in text
+            or f"SELRT_UNARY_{dtype.upper()}({op}," in text or f"SELRT_UNARY({op}, {dtype}," in text
             or f"SELRT_COMPARE({op}, {dtype}," in text), f"{name}: descriptor missing"
     used = shared_closure(h for h in INCLUDE.findall(text) if h in SHARED)
     declared = set(spec.shared)

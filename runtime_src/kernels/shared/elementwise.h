@@ -13,25 +13,28 @@ selrt_status selrt_shared_elementwise_check(const selrt_program *p, const selrt_
 /* Output 0 = input 0 byte for byte (a no-op when the planner aliased them). */
 selrt_status selrt_shared_elementwise_copy(selrt_session *s, const selrt_node *n);
 
-/* The whole of a float unary kernel `op.f32`: y[i] = EXPR with `v` = x[i].
- * Each use is its own file and object, with its own selrt_<op>_f32_check,
- * _run and descriptor symbols, so the size report still attributes every
- * byte to its `<op>.<dtype>` row. */
-#define SELRT_UNARY_F32(op, EXPR)                                                  \
-  selrt_status selrt_##op##_f32_check(const selrt_program *p, const selrt_node *n) { \
-    return selrt_shared_elementwise_check(p, n, SELRT_F32, SELRT_F32);             \
-  }                                                                                \
-  selrt_status selrt_##op##_f32_run(selrt_session *s, const selrt_node *n) {       \
-    const float *x = (const float *)selrt_in(s, n, 0)->data;                       \
-    selrt_tensor *yt = selrt_out(s, n, 0);                                         \
-    float *y = (float *)yt->data;                                                  \
-    const size_t count = selrt_numel(yt);                                          \
-    for (size_t i = 0; i < count; i++) {                                           \
-      const float v = x[i];                                                        \
-      y[i] = (EXPR);                                                               \
-    }                                                                              \
-    return SELRT_OK;                                                               \
-  }                                                                                \
-  SELRT_KERNEL(op##_f32, #op ".f32")
+/* The whole of a unary kernel `op.dt`: y[i] = EXPR with `v` = x[i], x of
+ * C type TI (dtype DI), y of TO (DO). Each use is its own file and object,
+ * with its own selrt_<op>_<dt>_check, _run and descriptor symbols, so the
+ * size report still attributes every byte to its `<op>.<dtype>` row. */
+#define SELRT_UNARY(op, dt, TI, DI, TO, DO, EXPR)                                         \
+  selrt_status selrt_##op##_##dt##_check(const selrt_program *p, const selrt_node *n) {   \
+    return selrt_shared_elementwise_check(p, n, DI, DO);                                  \
+  }                                                                                       \
+  selrt_status selrt_##op##_##dt##_run(selrt_session *s, const selrt_node *n) {           \
+    const TI *x = (const TI *)selrt_in(s, n, 0)->data;                                    \
+    selrt_tensor *yt = selrt_out(s, n, 0);                                                \
+    TO *y = (TO *)yt->data;                                                               \
+    const size_t count = selrt_numel(yt);                                                 \
+    for (size_t i = 0; i < count; i++) {                                                  \
+      const TI v = x[i];                                                                  \
+      y[i] = (TO)(EXPR);                                                                  \
+    }                                                                                     \
+    return SELRT_OK;                                                                      \
+  }                                                                                       \
+  SELRT_KERNEL(op##_##dt, #op "." #dt)
+
+/* Float to float: SELRT_UNARY_F32(exp, expf(v)) is exp.f32. */
+#define SELRT_UNARY_F32(op, EXPR) SELRT_UNARY(op, f32, float, SELRT_F32, float, SELRT_F32, EXPR)
 
 #endif
