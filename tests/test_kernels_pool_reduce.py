@@ -1,5 +1,5 @@
 """Float window and reduction kernels vs LiteRT's reference kernels:
-average_pool2d, max_pool2d, mean, sum, reduce_max, softmax, log_softmax,
+average_pool2d, max_pool2d, mean, sum, reduce_max, reduce_min, reduce_prod, softmax, log_softmax,
 l2_normalization.
 
 Pools: SAME with even windows (asymmetric pads; the average counts only
@@ -60,7 +60,7 @@ REDUCE_CASES = [
 ]
 
 
-@pytest.mark.parametrize("op", ["MEAN", "SUM", "REDUCE_MAX"])
+@pytest.mark.parametrize("op", ["MEAN", "SUM", "REDUCE_MAX", "REDUCE_MIN", "REDUCE_PROD"])
 @pytest.mark.parametrize("xs,axes,keep", REDUCE_CASES)
 def test_reduce(rt, op, xs, axes, keep):
     m = TB.float_model(op, xs, [("axes", np.array(axes, np.int32), "i32")], dict(keep_dims=keep))
@@ -94,3 +94,22 @@ def test_l2_normalization_zero_row(rt):
     x = np.zeros([2, 5], np.float32)
     x[1] = [1, 2, 3, 4, 5]
     H.check(rt, TB.float_model("L2_NORMALIZATION", x.shape, []), {"x": x})
+
+
+@pytest.mark.parametrize("fn,kernel", [("amin", "reduce_min.f32"), ("prod", "reduce_prod.f32")])
+def test_torch_reductions_match_torch(rt, fn, kernel):
+    torch = pytest.importorskip("torch")
+    from selbuild import torch_api, verify
+    from selbuild.convert.pipeline import convert
+
+    class M(torch.nn.Module):
+        def forward(self, x):
+            return getattr(torch, fn)(x, 1, keepdim=True) if fn == "prod" else torch.amin(x, dim=(1, 2))
+
+    x = torch.from_numpy(H.rnd([2, 3, 4, 5]) + 1.0)
+    result = convert(torch_api.to_ir(M(), (x,), fn))
+    assert kernel in result.kernels, result.kernels
+    with torch.no_grad():
+        ref = M()(x).numpy()
+    (ours,) = verify.run_program(rt, result.program, {"x": x.numpy()}).values()
+    np.testing.assert_allclose(ours, ref, rtol=1e-6)

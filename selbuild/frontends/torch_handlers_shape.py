@@ -48,6 +48,16 @@ def _amax(low, n, x, dims=(), keepdim=False):
     return _mean(low, n, x, list(range(len(x.shape))) if not dims else list(dims), keepdim, op="reduce_max")
 
 
+@handles("aten.amin.default")
+def _amin(low, n, x, dims=(), keepdim=False):
+    return _mean(low, n, x, list(range(len(x.shape))) if not dims else list(dims), keepdim, op="reduce_min")
+
+
+@handles("aten.prod.dim_int")
+def _prod(low, n, x, dim, keepdim=False, dtype=None):
+    return _mean(low, n, x, [dim], keepdim, op="reduce_prod")
+
+
 @handles("aten.sum.dim_IntList")
 def _sum(low, n, x, dims=None, keepdim=False, dtype=None):
     return _mean(low, n, x, list(range(len(x.shape))) if not dims else list(dims), keepdim, op="sum")

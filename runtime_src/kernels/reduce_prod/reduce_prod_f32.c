@@ -1,0 +1,4 @@
+/* reduce_prod.f32: product over the input dims set in axis_mask (shared/reduce_f32.h). */
+#include "../shared/reduce_f32.h"
+
+SELRT_REDUCE_F32(reduce_prod, PROD);
