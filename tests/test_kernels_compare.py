@@ -93,3 +93,31 @@ def test_masking_pattern_less_then_select(rt_select):
                                  T("m", [3, 4], "bool"), T("fill", [], data=np.array(-1e9, np.float32)), T("y", [3, 4])])
     x = np.random.default_rng(9).uniform(-4, 6, (3, 4)).astype(np.float32)
     H.check(rt_select, model, {"x": x}, exact=True)
+
+
+rt_torch = H.runtime_fixture(["less.f32", "greater_equal.f32", "equal.f32", "logical_and.bool", "logical_or.bool",
+                              "logical_not.bool", "select_v2.f32", "mul.f32"])
+
+
+def test_torch_masking_matches_torch(rt_torch):
+    """torch.export of comparisons, logical ops and where(): the bool-valued ops a
+    masked model uses, through aten lt/ge/eq/logical_*/where to the same kernels."""
+    torch = pytest.importorskip("torch")
+    from selbuild import torch_api, verify
+    from selbuild.convert.pipeline import convert
+
+    class Mask(torch.nn.Module):
+        def forward(self, x, y):
+            keep = torch.logical_or(torch.logical_and(x < y, x >= -1.0), torch.logical_not(x == y))
+            return torch.where(keep, x * 2.0, y)
+
+    r = np.random.default_rng(12)
+    x = torch.from_numpy(r.integers(-3, 4, (3, 5)).astype(np.float32))
+    y = torch.from_numpy(r.integers(-3, 4, (5,)).astype(np.float32))
+    result = convert(torch_api.to_ir(Mask(), (x, y), "mask"))
+    assert {"less.f32", "greater_equal.f32", "equal.f32", "logical_and.bool", "logical_or.bool",
+            "logical_not.bool", "select_v2.f32"} <= set(result.kernels), result.kernels
+    with torch.no_grad():
+        ref = Mask()(x, y).numpy()
+    (ours,) = verify.run_program(rt_torch, result.program, {"x": x.numpy(), "y": y.numpy()}).values()
+    np.testing.assert_array_equal(ours, ref)

@@ -83,7 +83,7 @@ HANDLERS_LOADED = False
 
 def _load_more() -> None:
     global HANDLERS_LOADED
-    from selbuild.frontends import torch_handlers_shape  # noqa: F401 - registers its handlers
+    from selbuild.frontends import torch_handlers_logic, torch_handlers_shape  # noqa: F401 - register handlers
     HANDLERS_LOADED = True
 
 
@@ -116,7 +116,8 @@ def _as_val(x: Any) -> Val:
     return Val((), const=np.asarray(x, np.float32))
 
 
-def _binary(low: Lowerer, n: Any, op: str, a: Any, b: Any) -> Val:
+def _binary(low: Lowerer, n: Any, op: str, a: Any, b: Any, out_dtype: str = "f32", dtype: str = "f32") -> Val:
+    """`op` over a and b (broadcast) into one new tensor of `out_dtype`; the kernel is `op.<dtype>`."""
     out_shape = _shape(n)
     vals = [_as_val(a), _as_val(b)]
     nhwc = len(out_shape) == 4 and any(v.const is None and v.nhwc for v in vals)
@@ -125,8 +126,8 @@ def _binary(low: Lowerer, n: Any, op: str, a: Any, b: Any) -> Val:
         if nhwc and v.const is None and len(v.shape) != 4:
             raise Unsupported(f"operand of rank {len(v.shape)} with a 4-D NHWC operand")
         tids.append(low.layout(v, nhwc, f"{n.name}_in{i}"))
-    out = low.new(n.name, out_shape, nhwc)
-    low.node(op, tids, [out.tid], activation="none")
+    out = low.new(n.name, out_shape, nhwc, out_dtype)
+    low.node(op, tids, [out.tid], activation="none").dtype = dtype
     return out
 
 
