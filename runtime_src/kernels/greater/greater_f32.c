@@ -1,4 +1,4 @@
-/* greater.f32: y = a > b (bool), numpy broadcasting (shared/compare.h) */
-#include "../shared/compare.h"
+/* greater.f32: y = a > b (bool), numpy broadcasting (shared/binary.h) */
+#include "../shared/binary.h"
 
 SELRT_COMPARE(greater, f32, float, SELRT_F32, >);

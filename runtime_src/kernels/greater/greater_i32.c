@@ -1,4 +1,4 @@
-/* greater.i32: y = a > b (bool), numpy broadcasting (shared/compare.h) */
-#include "../shared/compare.h"
+/* greater.i32: y = a > b (bool), numpy broadcasting (shared/binary.h) */
+#include "../shared/binary.h"
 
 SELRT_COMPARE(greater, i32, int32_t, SELRT_I32, >);

@@ -1,4 +1,4 @@
-/* greater_equal.f32: y = a >= b (bool), numpy broadcasting (shared/compare.h) */
-#include "../shared/compare.h"
+/* greater_equal.f32: y = a >= b (bool), numpy broadcasting (shared/binary.h) */
+#include "../shared/binary.h"
 
 SELRT_COMPARE(greater_equal, f32, float, SELRT_F32, >=);
