@@ -168,20 +168,20 @@ def test_real_process_exit_code(tmp_path):
     assert r.returncode == 2 and r.stderr.startswith("error: ") and "Traceback" not in r.stderr
 
 
-def _one_op(tmp_path, builtin, name="one.tflite", inputs=("x",)):
+def _one_op(tmp_path, builtin, name="one.tflite", dtype="f32"):
     p = tmp_path / name
-    p.write_bytes(build_model(ops=[Op(builtin, list(inputs), ["y"])], tensors=[T("x", [1, 4]), T("y", [1, 4])]))
+    p.write_bytes(build_model(ops=[Op(builtin, ["x"], ["y"])], tensors=[T("x", [1, 4], dtype), T("y", [1, 4], dtype)]))
     return p
 
 
 def test_support_flags_follow_the_catalogue(tmp_path, capsys):
-    """POW has a canonical name but no kernel: flagged, listed, marked in the text table.
+    """SIGN on int32 has a canonical name but no kernel (sign.i32): flagged, listed, marked in the text table.
     (The old map claimed e.g. abs.i8; a model using it is now flagged too.)"""
     from tflite_builder import qt
     p = tmp_path / "mixed.tflite"
-    p.write_bytes(build_model(ops=[Op("POW", ["x", "x"], ["a"]), Op("RELU", ["a"], ["b"]),
+    p.write_bytes(build_model(ops=[Op("SIGN", ["xi"], ["a"]), Op("RELU", ["a"], ["b"]),
                                    Op("CUSTOM", ["b"], ["y"], custom_code="MyOwnOp")],
-                              tensors=[T(n, [1, 4]) for n in ("x", "a", "b", "y")]))
+                              tensors=[T("xi", [1, 4], "i32")] + [T(n, [1, 4]) for n in ("a", "b", "y")]))
     q = tmp_path / "abs_i8.tflite"
     q.write_bytes(build_model(ops=[Op("ABS", ["x"], ["y"])],
                               tensors=[qt("x", [1, 4], 0.1, 0), qt("y", [1, 4], 0.1, 0)]))
@@ -190,11 +190,11 @@ def test_support_flags_follow_the_catalogue(tmp_path, capsys):
     m, mq = json.loads(out)["models"]
     check_contract(m)
     flags = {u["source_op"]: u["supported"] for u in m["ops"]}
-    assert flags == {"POW": False, "RELU": True, "MyOwnOp": False}
-    assert m["unsupported"] == ["MyOwnOp", "pow.f32"]
+    assert flags == {"SIGN": False, "RELU": True, "MyOwnOp": False}
+    assert m["unsupported"] == ["MyOwnOp", "sign.i32"]
     assert mq["unsupported"] == ["abs.i8"] and mq["ops"][0]["supported"] is False
     code, out, _ = run_cli(capsys, "analyze", str(p))
-    assert code == 0 and "NO" in out and "unsupported" in out and "pow.f32" in out
+    assert code == 0 and "NO" in out and "unsupported" in out and "sign.i32" in out
 
 
 def test_folded_ops_count_as_supported(tmp_path, capsys):
@@ -216,12 +216,12 @@ def test_folded_ops_count_as_supported(tmp_path, capsys):
 
 
 def test_config_init_writes_warns_and_exits_1_on_unsupported_ops(tmp_path, capsys):
-    p = _one_op(tmp_path, "POW", "power.tflite", inputs=("x", "x"))
+    p = _one_op(tmp_path, "SIGN", "signs.tflite", dtype="i32")
     out = tmp_path / "app.yaml"
     code, stdout, err = run_cli(capsys, "config", "init", str(p), "-o", str(out), "--target", "host")
     assert code == 1
-    assert out.is_file() and "pow.f32" in out.read_text()        # written all the same
-    assert "warning: power: no selbuild kernel runs pow.f32" in err
+    assert out.is_file() and "sign.i32" in out.read_text()        # written all the same
+    assert "warning: signs: no selbuild kernel runs sign.i32" in err
     hint = [ln for ln in err.splitlines() if ln.startswith("hint:")]
     assert hint and "regenerat" not in hint[0] and "config init" not in hint[0] and "--force" not in hint[0]
     code, stdout, err = run_cli(capsys, "config", "init", str(_one_op(tmp_path, "RELU", "r.tflite")),

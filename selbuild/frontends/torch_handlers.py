@@ -154,12 +154,23 @@ def _rsub(low, n, a, b, alpha=1):
     return _binary(low, n, "sub", b, _alpha(a, alpha))
 
 
-for _name, _op in (("mul", "mul"), ("div", "div"), ("maximum", "maximum"), ("minimum", "minimum")):
+for _name, _op in (("mul", "mul"), ("div", "div"), ("maximum", "maximum"), ("minimum", "minimum"),
+                   ("atan2", "atan2"), ("remainder", "floor_mod"), ("floor_divide", "floor_div")):
     def _make(op: str) -> Handler:
         return lambda low, n, a, b: _binary(low, n, op, a, b)
     HANDLERS[f"aten.{_name}.Tensor"] = _make(_op)
     HANDLERS[f"aten.{_name}.Scalar"] = _make(_op)
     HANDLERS[f"aten.{_name}.default"] = _make(_op)
+
+
+@handles("aten.div.Tensor_mode", "aten.div.Scalar_mode")
+def _div_mode(low, n, a, b, rounding_mode=None):
+    # torch.floor_divide exports as div(rounding_mode="floor").
+    if rounding_mode == "floor":
+        return _binary(low, n, "floor_div", a, b)
+    if rounding_mode is None:
+        return _binary(low, n, "div", a, b)
+    raise Unsupported(f"division with rounding_mode={rounding_mode!r}")
 
 
 def _unary(low: Lowerer, n: Any, op: str, x: Val, **attrs: Any) -> Val:
@@ -213,13 +224,13 @@ def _chain_min(low: Lowerer, n: Any, v: Val, hi: float) -> Val:
     return out
 
 
-@handles("aten.pow.Tensor_Scalar")
+@handles("aten.pow.Tensor_Scalar", "aten.pow.Tensor_Tensor")
 def _pow(low, n, x, e):
-    if e == 2:
+    if isinstance(e, (int, float)) and e == 2:
         return _binary(low, n, "mul", x, x)
-    if e == 0.5:
+    if isinstance(e, (int, float)) and e == 0.5:
         return _unary(low, n, "sqrt", x)
-    raise Unsupported(f"pow with exponent {e}")
+    return _binary(low, n, "pow", x, e)
 
 
 # --------------------------------------------------------------- no-op values

@@ -43,8 +43,9 @@ def family_b_binary_lower(g: Graph, n: Node) -> Lowered:
     return add_lower(g, n)
 
 
-# --- comparisons and logical and/or: two tensors of one dtype -> bool, broadcasting, no activation ---
-_COMPARE = ("equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and", "logical_or")
+# --- comparisons, logical and/or (-> bool) and pow, floor_div, floor_mod, atan2: broadcasting, no activation ---
+_COMPARE = ("equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and", "logical_or",
+            "pow", "floor_div", "floor_mod", "atan2")
 shape(*_COMPARE)(broadcast_inputs_shape)
 
 
