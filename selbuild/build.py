@@ -76,12 +76,11 @@ def config_sha256(config: BuildConfig) -> str:
     return hashlib.sha256(json.dumps(data, default=str, sort_keys=True).encode()).hexdigest()
 
 
-def _display_config_path(config: BuildConfig) -> str:
-    p = Path(config.path).resolve()
-    for base in (Path.cwd(), REPO_ROOT):
-        if p.is_relative_to(base):
-            return p.relative_to(base).as_posix()
-    return str(p)
+def _config_path_from(config: BuildConfig, out: Path) -> str:
+    """The config's path relative to the build dir: request.json and manifest.json
+    then hold no absolute path, so two clones building their own configs into
+    their own ./build write the same bytes (the binaries already are)."""
+    return Path(os.path.relpath(Path(config.path).resolve(), out)).as_posix()
 
 
 def _uncovered_ops(config: BuildConfig) -> dict[str, list[str]]:
@@ -200,7 +199,7 @@ def build_target(config: BuildConfig, target: str, *, out_root: Path | None = No
         "schema": 1,
         "target": target,
         "profile": profile or config.profile or "size",
-        "config": _display_config_path(config),
+        "config": _config_path_from(config, out),
         "config_sha256": config_sha256(config),
         "kernels": _cpu_kernels(config),
         "backends": sorted(config.backends),
@@ -212,7 +211,8 @@ def build_target(config: BuildConfig, target: str, *, out_root: Path | None = No
         "extra_cflags": list(extra_cflags or []),
         "library_name": library_name or "selrt",
         "jni": jni,
-        "out_dir": str(out),
+        # Relative to request.json's own folder (the SConstruct resolves it there).
+        "out_dir": ".",
     }
     req_path = out / "request.json"
     cmd = scons_command(req_path)
