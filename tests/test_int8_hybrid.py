@@ -1,27 +1,42 @@
-"""Dynamic-range (hybrid) models fail at convert/build time with a message
-naming the hybrid kernels (selbuild has none), never on the device."""
+"""Dynamic-range (hybrid) models end to end: the converter-made
+tiny_cnn_dynrange (its Dense layer is FULLY_CONNECTED with int8 weights)
+converts, builds and matches LiteRT's reference kernels; its weights stay int8
+in the program, so a hybrid program is about a quarter of the float one.
+lstm_dynrange still stops at its control flow."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+import harness as H
 from selbuild.build import check_config
 from selbuild.config import load_config
 from selbuild.config_write import init_config
 from selbuild.convert import convert
-from selbuild.errors import SelbuildError, UnsupportedError
+from selbuild.errors import SelbuildError
 from selbuild.frontends import load_model
+from tflite_builder import T, one_op, qt
 
 MODELS = Path(__file__).parent / "models" / "tflite"
+DYN = MODELS / "tiny_cnn_dynrange.tflite"
 
 
-def test_convert_names_the_hybrid_kernel():
-    with pytest.raises(UnsupportedError) as e:
-        convert(load_model(MODELS / "tiny_cnn_dynrange.tflite"))
-    assert "fully_connected.f32i8" in e.value.message
-    assert "dynamic-range (hybrid)" in e.value.message
+@pytest.fixture(scope="module")
+def dyn_rt(tmp_path_factory):
+    return H.build_runtime(tmp_path_factory.mktemp("dynrange"), convert(load_model(DYN)).kernels)
+
+
+def test_tiny_cnn_dynrange_matches_litert(dyn_rt):
+    r = convert(load_model(DYN))
+    assert "fully_connected.f32i8" in r.kernels and "fully_connected.f32" not in r.kernels
+    for seed in range(3):
+        x = np.random.default_rng(seed).uniform(0.0, 1.0, (1, 32, 32, 3)).astype(np.float32)
+        from selbuild.verify import run_program
+        ours = run_program(dyn_rt, r.program, {"serving_default_image:0": x})
+        H.assert_close(ours, H.litert(DYN, {"serving_default_image:0": x}))
 
 
 def test_lstm_dynrange_is_rejected_for_its_control_flow():
@@ -30,9 +45,29 @@ def test_lstm_dynrange_is_rejected_for_its_control_flow():
     assert "control flow" in e.value.message
 
 
-def test_build_config_names_the_hybrid_kernel(tmp_path):
+def test_build_config_accepts_the_hybrid_model(tmp_path):
     cfg_path = tmp_path / "dyn.yaml"
-    init_config([MODELS / "tiny_cnn_dynrange.tflite"], cfg_path, targets=["host"])
-    with pytest.raises(SelbuildError) as e:
-        check_config(load_config(cfg_path))
-    assert any("fully_connected.f32i8" in where for where, _ in e.value.problems), e.value.problems
+    init_config([DYN], cfg_path, targets=["host"])
+    cfg = load_config(cfg_path)
+    assert "fully_connected.f32i8" in cfg.ops
+    check_config(cfg)
+
+
+def _fc(units, k, hybrid):
+    rng = np.random.default_rng(0)
+    wf = rng.standard_normal((units, k)).astype(np.float32)
+    w = qt("w", [units, k], 0.01, 0, data=np.clip(np.round(wf * 40), -127, 127).astype(np.int8)) if hybrid \
+        else T("w", [units, k], data=wf)
+    return one_op("FULLY_CONNECTED", [T("x", [1, k]), w, T("b", [units], data=np.zeros(units, np.float32)),
+                                      T("y", [1, units])], ["x", "w", "b"], ["y"], version=3)
+
+
+def test_hybrid_program_is_a_quarter_of_the_float_one():
+    from selbuild.frontends import tflite
+    sizes = {}
+    for hybrid in (False, True):
+        r = convert(tflite.to_ir(tflite.parse_bytes(_fc(256, 512, hybrid), "fc.tflite")))
+        sizes[hybrid] = (len(r.program), r.stats.constant_bytes)
+    (pf, cf), (ph, ch) = sizes[False], sizes[True]
+    assert cf >= 256 * 512 * 4 and ch < 256 * 512 + 4096, sizes     # int8 weights, not re-expanded
+    assert 0.24 < ph / pf < 0.27, sizes

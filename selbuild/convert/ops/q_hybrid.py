@@ -1,14 +1,15 @@
 """Dynamic-range ("hybrid") nodes: float activations with int8/uint8/int4
 constant weights (node dtype f32i8 / f32u8 / f32i4, e.g. TFLite's dynamic
-range quantization). selbuild has no hybrid kernels: such a node fails the
-conversion with a message that names the hybrid kernel and the ways out,
-instead of falling through to a float lowering that would emit a kernel the
-catalogue does not declare.
+range quantization). Ops with a hybrid kernel lower in hybrid.py; any other
+such node fails the conversion with a message that names the hybrid kernel
+and the ways out, instead of falling through to a float lowering that would
+emit a kernel the catalogue does not declare.
 """
 
 from __future__ import annotations
 
 from selbuild.convert.ops._common import describe
+from selbuild.convert.ops.hybrid import HYBRID_KERNELS
 from selbuild.convert.registry import Lowered, lower
 from selbuild.errors import UnsupportedError
 from selbuild.ir import Graph, Node
@@ -23,10 +24,11 @@ HYBRID_OPS = ("fully_connected", "conv2d", "depthwise_conv2d", "batch_matmul", "
 def _reject(g: Graph, n: Node) -> Lowered:
     raise UnsupportedError(
         f"{describe(g, n)}: '{n.kernel}' is a dynamic-range (hybrid) kernel: float activations with "
-        f"{n.dtype[3:]} weights quantized on the fly. selbuild provides no hybrid kernels",
+        f"{n.dtype[3:]} weights quantized on the fly. selbuild has no such kernel (hybrid kernels: "
+        f"{', '.join(k + '.f32i8' for k in HYBRID_KERNELS)})",
         hint="re-export the model with full-integer quantization (int8 kernels) or as float32 "
              "(TFLiteConverter without `optimizations`, or with a representative dataset)")
 
 
 for _dt in HYBRID_DTYPES:
-    lower(*HYBRID_OPS, dtype=_dt)(_reject)
+    lower(*(op for op in HYBRID_OPS if _dt != "f32i8" or op not in HYBRID_KERNELS), dtype=_dt)(_reject)

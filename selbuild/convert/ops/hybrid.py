@@ -1,0 +1,71 @@
+"""Dynamic-range ("hybrid") lowerings: float activations, constant int8
+weights that stay int8 in the program (about a quarter of the float bytes).
+
+The kernels (`<op>.f32i8`, runtime_src/kernels/shared/hybrid.h) quantize the
+float input per batch row on the device, as LiteRT's hybrid kernels do; each
+lowering passes the weights unchanged, their scales as a float constant (one
+per tensor or one per output channel), the float bias, and an int8 scratch
+output that holds the quantized input (the planner gives it arena space for
+that one step). Ops listed in HYBRID_KERNELS are exempt from q_hybrid's
+refusal.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from selbuild.convert.ops._common import activation_fparams, describe
+from selbuild.convert.registry import Lowered, lower
+from selbuild.errors import UnsupportedError
+from selbuild.ir import Graph, Node, Tensor
+
+HYBRID_KERNELS = ("fully_connected",)
+
+
+def _opt(n: Node, i: int) -> int:
+    return n.inputs[i] if len(n.inputs) > i else -1
+
+
+def weight_scales(g: Graph, n: Node, w: Tensor, channels: int, axis: int) -> int:
+    """Tensor id of the weights' float scales ([1] or [channels] along `axis`).
+    TFLite's hybrid kernels assume symmetric weights: a zero point is refused."""
+    q = w.quant
+    if q is None or q.scale.size == 0:
+        raise UnsupportedError(f"{describe(g, n)}: the int8 weights carry no quantization scale")
+    scale = np.asarray(q.scale, dtype=np.float32).reshape(-1)
+    if np.any(np.asarray(q.zero_point) != 0):
+        raise UnsupportedError(f"{describe(g, n)}: hybrid weights must be symmetric (zero point 0)")
+    if not np.all(np.isfinite(scale) & (scale > 0)):
+        raise UnsupportedError(f"{describe(g, n)}: weight scales must be finite and positive")
+    if scale.size != 1 and (scale.size != channels or q.axis != axis):
+        raise UnsupportedError(f"{describe(g, n)}: {scale.size} weight scales along axis {q.axis}; the kernel "
+                               f"takes one or {channels} along axis {axis}")
+    return g.add_tensor(Tensor(name=f"{w.name}/scales", shape=(scale.size,), dtype="f32", data=scale))
+
+
+def scratch(g: Graph, n: Node, x: Tensor) -> int:
+    """The int8 copy of the float input the kernel quantizes into."""
+    return g.add_tensor(Tensor(name=f"{x.name}/quantized", shape=tuple(x.shape), dtype="i8"))
+
+
+def float_bias(g: Graph, n: Node, i: int) -> int:
+    b = _opt(n, i)
+    if b >= 0 and g.tensors[b].dtype != "f32":
+        raise UnsupportedError(f"{describe(g, n)}: a hybrid op's bias must be float32, got {g.tensors[b].dtype}")
+    return b
+
+
+@lower("fully_connected", dtype="f32i8")
+def fully_connected_hybrid(g: Graph, n: Node) -> Lowered:
+    x, w = g.tensors[n.inputs[0]], g.tensors[n.inputs[1]]
+    if n.attrs.get("weights_format", "default") != "default":
+        raise UnsupportedError(f"{describe(g, n)}: weights_format '{n.attrs['weights_format']}' is not supported")
+    if w.dtype != "i8" or not w.is_const or len(w.shape) != 2:
+        raise UnsupportedError(f"{describe(g, n)}: the weights must be a constant 2-D int8 tensor")
+    if x.numel % w.shape[1]:
+        raise UnsupportedError(f"{describe(g, n)}: input {list(x.shape)} does not flatten into rows of {w.shape[1]}")
+    return Lowered(kernel=n.kernel,
+                   inputs=[n.inputs[0], n.inputs[1], weight_scales(g, n, w, w.shape[0], 0), float_bias(g, n, 2)],
+                   outputs=[n.outputs[0], scratch(g, n, x)],
+                   iparams={"asymmetric": int(bool(n.attrs.get("asymmetric_quantize_inputs", False)))},
+                   fparams=activation_fparams(g, n))
