@@ -21,7 +21,7 @@ def command() -> None:
               help="Target to build for (repeatable). Default: android-arm64, android-armv7, ios-arm64.")
 @click.option("--profile", type=click.Choice(["size", "speed"]), default="size", show_default=True)
 @click.option("--name", default=None, help="Config name (default: the output file's stem).")
-@click.option("--force", is_flag=True, help="Overwrite an existing file (kept as <file>.bak).")
+@click.option("--force", is_flag=True, help="Overwrite an existing file (kept as <file>.bak, or .bak.1, ... if taken).")
 def init(models: tuple[Path, ...], out: Path, targets: tuple[str, ...], profile: str,
          name: str | None, force: bool) -> None:
     """Analyze MODELS and write a build config for them."""
@@ -34,6 +34,8 @@ def init(models: tuple[Path, ...], out: Path, targets: tuple[str, ...], profile:
     cfg = result.config
     click.echo(f"wrote {out}: {len(cfg.models)} model(s), {len(cfg.ops)} kernel(s), "
                f"targets {', '.join(cfg.targets)}")
+    if result.backup is not None:
+        click.echo(f"kept the old file as {result.backup}")
     if result.unsupported:
         # Written anyway (kernels can be added); exit 1 so scripts notice. Rerunning
         # init would change nothing, so the hint does not suggest it.
