@@ -17,6 +17,7 @@ import numpy as np
 
 from selbuild.convert import registry
 from selbuild.convert.ops._common import describe
+from selbuild.convert.ops.movers import fold_value
 from selbuild.errors import SelbuildError, UnsupportedError
 from selbuild.ir import Graph, Model, Node, Tensor
 
@@ -25,6 +26,9 @@ CONTROL_FLOW_OPS = {"while", "if", "call_once", "call"}
 
 # Constant integer dtypes DEQUANTIZE may be folded from, and f16.
 _FOLD_DEQUANT_FROM = {"f16", "i8", "u8", "i16"}
+
+# Ops selbuild.convert.ops.movers.fold_value computes from shapes or constants.
+_FOLD_DATA_OPS = {"shape", "rank", "zeros_like", "range", "fill", "tile", "broadcast_to"}
 
 
 @dataclass
@@ -86,7 +90,9 @@ def fold_constants(g: Graph, stats: PassStats) -> None:
 
     DEQUANTIZE of a constant (f16 or int weights) becomes an f32 constant, so
     f16-weight models need no dequantize kernel at run time. RESHAPE/SQUEEZE/
-    EXPAND_DIMS of a constant become a constant of the declared shape. Graph
+    EXPAND_DIMS of a constant become a constant of the declared shape; SHAPE,
+    RANK, ZEROS_LIKE (static shapes) and RANGE, FILL, TILE, BROADCAST_TO of
+    constants become constants (movers.fold_value). Graph
     outputs are never folded: callers read them from the arena.
     """
     outputs = set(g.outputs)
@@ -98,6 +104,8 @@ def fold_constants(g: Graph, stats: PassStats) -> None:
             dst = g.tensors[n.outputs[0]]
             if n.op == "dequantize" and dst.dtype == "f32":
                 value = _dequantize_const(src)
+            elif n.op in _FOLD_DATA_OPS:
+                value = fold_value(g, n)
             elif n.op in ("reshape", "squeeze", "expand_dims") and src.is_const and src.dtype == dst.dtype \
                     and all(i < 0 or g.tensors[i].is_const for i in n.inputs):
                 value = src.data

@@ -184,7 +184,6 @@ _UNDECLARED_FIELDS: dict[str, list[tuple]] = {
     "FakeQuantOptions": [_f("min", "float", 0.0), _f("max", "float", 0.0),
                          _f("num_bits", "int", 0), _f("narrow_range", "bool", False)],
     "OneHotOptions": [_f("axis", "int", 0)],
-    "MirrorPadOptions": [_f("mode", "mirror_mode", "reflect")],
     "UniqueOptions": [_f("idx_out_type", "dtype", "i32")],
     "ReverseSequenceOptions": [_f("seq_dim", "int", 0), _f("batch_dim", "int", 0)],
     "CumsumOptions": [_f("exclusive", "bool", False), _f("reverse", "bool", False)],

@@ -1,0 +1,4 @@
+/* fill.f32: every element = the one-element value input (the dims operand is the output's shape; shared/movers.h) */
+#include "../shared/movers.h"
+
+SELRT_FILL(fill, f32, float, SELRT_F32);

@@ -1,0 +1,4 @@
+/* reshape.bool: a pure copy into the output's shape (shared/movers.h) */
+#include "../shared/movers.h"
+
+SELRT_COPY(reshape, bool, SELRT_BOOL);

@@ -1,0 +1,219 @@
+/* Data movers by element type: kernels that only copy elements around do not
+ * care what the elements mean, only how wide they are. Each macro writes a
+ * whole kernel `op.dt` (check, run, descriptor) for elements of C type T and
+ * dtype D; each use is its own file and object with its own selrt_<op>_<dt>_*
+ * symbols, so the size report keeps one row per kernel and an i32 or bool
+ * variant of a mover is one line.
+ *
+ *   SELRT_COPY(op, dt, D)        reshape/squeeze/expand_dims: same elements, new shape
+ *   SELRT_VIEW(op, dt, T, D)     a strided view (params $view, proof in shared/strided.c)
+ *   SELRT_JOIN(op, dt, D)        join along an axis (param outer, shared/chunks.c)
+ *   SELRT_REPEAT(op, dt, T, D)   tile/broadcast_to: out[o] = in[o mod in dims], right-aligned
+ *   SELRT_MIRROR(op, dt, T, D)   mirror_pad: params before[max_rank], mode (0 reflect, 1 symmetric)
+ *   SELRT_FILL(op, dt, T, D)     every output element = the one-element input 0
+ *   SELRT_GATHERND(op, dt, T, D) gather_nd with int32/int64 indices, each checked at run time
+ * (One word after SELRT_: tests/test_catalogue.py finds a kernel's descriptor
+ * as SELRT_<FAMILY>(<op>, <dtype>, ...).)
+ *
+ * No macro reads outside its tensors whatever the program says: the shape
+ * relations every run loop relies on are proved in its check. */
+#ifndef SELRT_SHARED_MOVERS_H
+#define SELRT_SHARED_MOVERS_H
+
+#include <string.h>
+
+#include "selrt_kernel.h"
+#include "chunks.h"
+#include "elementwise.h"
+#include "strided.h"
+
+#define SELRT_COPY(op, dt, D)                                                        \
+  selrt_status selrt_##op##_##dt##_check(const selrt_program *p, const selrt_node *n) {   \
+    return selrt_shared_elementwise_check(p, n, D, D);                                    \
+  }                                                                                       \
+  selrt_status selrt_##op##_##dt##_run(selrt_session *s, const selrt_node *n) {           \
+    return selrt_shared_elementwise_copy(s, n);                                           \
+  }                                                                                       \
+  SELRT_KERNEL(op##_##dt, #op "." #dt)
+
+#define SELRT_VIEW(op, dt, T, D)                                                                   \
+  _Static_assert(SELRT_##op##_##dt##_N_IPARAMS == SELRT_SHARED_STRIDED_N_IPARAMS &&                    \
+                     SELRT_##op##_##dt##_IP_rank == 0 && SELRT_##op##_##dt##_IP_offset == 1 &&         \
+                     SELRT_##op##_##dt##_IP_dims0 == 2 && SELRT_##op##_##dt##_IP_strides0 == 8,        \
+                 #op "." #dt " iparams must keep the shared strided layout");                          \
+  selrt_status selrt_##op##_##dt##_check(const selrt_program *p, const selrt_node *n) {                 \
+    return selrt_shared_strided_check(p, n, n->ip, D);                                                  \
+  }                                                                                                     \
+  selrt_status selrt_##op##_##dt##_run(selrt_session *s, const selrt_node *n) {                         \
+    const T *src = (const T *)selrt_in(s, n, 0)->data;                                                  \
+    selrt_tensor *yt = selrt_out(s, n, 0);                                                              \
+    T *dst = (T *)yt->data;                                                                             \
+    const int32_t *dims = n->ip + 2, *strides = n->ip + 2 + SELRT_MAX_RANK;                             \
+    int32_t rank = n->ip[0], idx[SELRT_MAX_RANK];                                                       \
+    ptrdiff_t pos = n->ip[1];                                                                           \
+    for (int32_t k = 0; k < rank; k++) idx[k] = 0;                                                      \
+    for (size_t i = 0, total = selrt_numel(yt); i < total; i++) {                                       \
+      dst[i] = src[pos];                                                                                \
+      for (int32_t k = rank - 1; k >= 0; k--) {                                                         \
+        pos += strides[k];                                                                              \
+        if (++idx[k] < dims[k]) break;                                                                  \
+        pos -= (ptrdiff_t)strides[k] * dims[k];                                                         \
+        idx[k] = 0;                                                                                     \
+      }                                                                                                 \
+    }                                                                                                   \
+    return SELRT_OK;                                                                                    \
+  }                                                                                                     \
+  SELRT_KERNEL(op##_##dt, #op "." #dt)
+
+#define SELRT_JOIN(op, dt, D)                                                              \
+  selrt_status selrt_##op##_##dt##_check(const selrt_program *p, const selrt_node *n) {           \
+    return selrt_shared_chunks_check(p, n, n->ip[SELRT_##op##_##dt##_IP_outer], 1, D);             \
+  }                                                                                               \
+  selrt_status selrt_##op##_##dt##_run(selrt_session *s, const selrt_node *n) {                   \
+    return selrt_shared_chunks_run(s, n, n->ip[SELRT_##op##_##dt##_IP_outer], 1);                  \
+  }                                                                                               \
+  SELRT_KERNEL(op##_##dt, #op "." #dt)
+
+/* Output dim k reads input dim k - (rank_out - rank_in) (absent: size 1). check
+ * proves every output dim a multiple of its input dim, so the input coordinate
+ * c[k] = out coordinate mod in dim wraps exactly when the output one does. */
+#define SELRT_REPEAT(op, dt, T, D)                                                          \
+  selrt_status selrt_##op##_##dt##_check(const selrt_program *p, const selrt_node *n) {          \
+    const selrt_tensor *x = selrt_pin(p, n, 0), *y = selrt_pout(p, n, 0);                        \
+    if (x->dtype != D || y->dtype != D || x->rank > y->rank) return SELRT_ERR_UNSUPPORTED;      \
+    for (int32_t j = 0; j < x->rank; j++)                                                        \
+      if (y->dims[j + y->rank - x->rank] % x->dims[j]) return SELRT_ERR_UNSUPPORTED;             \
+    return SELRT_OK;                                                                             \
+  }                                                                                              \
+  selrt_status selrt_##op##_##dt##_run(selrt_session *s, const selrt_node *n) {                  \
+    const selrt_tensor *xt = selrt_in(s, n, 0);                                                  \
+    selrt_tensor *yt = selrt_out(s, n, 0);                                                       \
+    const T *x = (const T *)xt->data;                                                            \
+    T *y = (T *)yt->data;                                                                        \
+    const int32_t r = yt->rank, sh = yt->rank - xt->rank;                                        \
+    int32_t idx[SELRT_MAX_RANK], c[SELRT_MAX_RANK], xd[SELRT_MAX_RANK];                          \
+    size_t xs[SELRT_MAX_RANK], acc = 1, pos = 0;                                                 \
+    for (int32_t k = r - 1; k >= 0; k--) {                                                       \
+      xd[k] = k >= sh ? xt->dims[k - sh] : 1;                                                    \
+      xs[k] = acc;                                                                               \
+      acc *= (size_t)xd[k];                                                                      \
+      idx[k] = c[k] = 0;                                                                         \
+    }                                                                                            \
+    for (size_t i = 0, total = selrt_numel(yt); i < total; i++) {                                \
+      y[i] = x[pos];                                                                             \
+      for (int32_t k = r - 1; k >= 0; k--) {                                                     \
+        pos += xs[k];                                                                            \
+        if (++c[k] == xd[k]) {                                                                   \
+          c[k] = 0;                                                                              \
+          pos -= xs[k] * (size_t)xd[k];                                                          \
+        }                                                                                        \
+        if (++idx[k] < yt->dims[k]) break;                                                       \
+        idx[k] = 0;                                                                              \
+      }                                                                                          \
+    }                                                                                            \
+    return SELRT_OK;                                                                             \
+  }                                                                                              \
+  SELRT_KERNEL(op##_##dt, #op "." #dt)
+
+/* Input coordinate of output coordinate o along a dim of size d padded by b
+ * before: REFLECT (sym 0) mirrors about the edge element, SYMMETRIC (sym 1)
+ * repeats it. check bounds both paddings by d - 1 + sym, which keeps the
+ * result in [0, d). */
+#define SELRT_MIRROR(op, dt, T, D)                                                                \
+  selrt_status selrt_##op##_##dt##_check(const selrt_program *p, const selrt_node *n) {            \
+    const selrt_tensor *x = selrt_pin(p, n, 0), *y = selrt_pout(p, n, 0);                              \
+    const int32_t *before = n->ip + SELRT_##op##_##dt##_IP_before0;                                \
+    const int32_t sym = n->ip[SELRT_##op##_##dt##_IP_mode];                                        \
+    if (x->dtype != D || y->dtype != D || x->rank != y->rank || (sym != 0 && sym != 1))               \
+      return SELRT_ERR_UNSUPPORTED;                                                                    \
+    for (int32_t k = 0; k < SELRT_MAX_RANK; k++) {                                                     \
+      if (k >= x->rank) {                                                                              \
+        if (before[k] != 0) return SELRT_ERR_UNSUPPORTED;                                              \
+        continue;                                                                                      \
+      }                                                                                                \
+      int64_t d = x->dims[k], b = before[k], a = (int64_t)y->dims[k] - d - b;                          \
+      if (b < 0 || a < 0 || b > d - 1 + sym || a > d - 1 + sym) return SELRT_ERR_UNSUPPORTED;          \
+    }                                                                                                  \
+    return SELRT_OK;                                                                                   \
+  }                                                                                                    \
+  selrt_status selrt_##op##_##dt##_run(selrt_session *s, const selrt_node *n) {                    \
+    const selrt_tensor *xt = selrt_in(s, n, 0);                                                        \
+    selrt_tensor *yt = selrt_out(s, n, 0);                                                             \
+    const T *x = (const T *)xt->data;                                                                  \
+    T *y = (T *)yt->data;                                                                              \
+    const int32_t *before = n->ip + SELRT_##op##_##dt##_IP_before0;                                \
+    const int32_t sym = n->ip[SELRT_##op##_##dt##_IP_mode], r = yt->rank;                          \
+    int32_t idx[SELRT_MAX_RANK];                                                                       \
+    for (int32_t k = 0; k < r; k++) idx[k] = 0;                                                        \
+    for (size_t i = 0, total = selrt_numel(yt); i < total; i++) {                                      \
+      size_t pos = 0;                                                                                  \
+      for (int32_t k = 0; k < r; k++) {                                                                \
+        int32_t d = xt->dims[k], c = idx[k] - before[k];                                               \
+        if (c < 0) c = -c - sym;                                                                       \
+        else if (c >= d) c = 2 * d - 2 + sym - c;                                                      \
+        pos = pos * (size_t)d + (size_t)c;                                                             \
+      }                                                                                                \
+      y[i] = x[pos];                                                                                   \
+      for (int32_t k = r - 1; k >= 0; k--) {                                                           \
+        if (++idx[k] < yt->dims[k]) break;                                                             \
+        idx[k] = 0;                                                                                    \
+      }                                                                                                \
+    }                                                                                                  \
+    return SELRT_OK;                                                                                   \
+  }                                                                                                    \
+  SELRT_KERNEL(op##_##dt, #op "." #dt)
+
+#define SELRT_FILL(op, dt, T, D)                                                     \
+  selrt_status selrt_##op##_##dt##_check(const selrt_program *p, const selrt_node *n) {   \
+    const selrt_tensor *v = selrt_pin(p, n, 0), *y = selrt_pout(p, n, 0);                 \
+    if (v->dtype != D || y->dtype != D || selrt_numel(v) != 1) return SELRT_ERR_UNSUPPORTED; \
+    return SELRT_OK;                                                                      \
+  }                                                                                       \
+  selrt_status selrt_##op##_##dt##_run(selrt_session *s, const selrt_node *n) {           \
+    const T v = *(const T *)selrt_in(s, n, 0)->data;                                      \
+    selrt_tensor *yt = selrt_out(s, n, 0);                                                \
+    T *y = (T *)yt->data;                                                                 \
+    for (size_t i = 0, total = selrt_numel(yt); i < total; i++) y[i] = v;                 \
+    return SELRT_OK;                                                                      \
+  }                                                                                       \
+  SELRT_KERNEL(op##_##dt, #op "." #dt)
+
+/* params [d0 .. d(K-1), inner...], indices [n, K] (int32 or int64, K the last
+ * indices dim), output [n, inner...]. check proves K <= rank(params) and the
+ * output count n * inner without multiplying; run checks every index against
+ * its dim and fails with SELRT_ERR_INVALID_ARG (LiteRT fails the invoke). */
+#define SELRT_GATHERND(op, dt, T, D)                                                                 \
+  selrt_status selrt_##op##_##dt##_check(const selrt_program *p, const selrt_node *n) {             \
+    const selrt_tensor *x = selrt_pin(p, n, 0), *ix = selrt_pin(p, n, 1), *y = selrt_pout(p, n, 0);    \
+    if (x->dtype != D || y->dtype != D || (ix->dtype != SELRT_I32 && ix->dtype != SELRT_I64) ||        \
+        ix->rank < 1 || ix->dims[ix->rank - 1] > x->rank)                                              \
+      return SELRT_ERR_UNSUPPORTED;                                                                    \
+    size_t inner = 1, count = selrt_numel(ix) / (size_t)ix->dims[ix->rank - 1];                       \
+    for (int32_t k = ix->dims[ix->rank - 1]; k < x->rank; k++) inner *= (size_t)x->dims[k];            \
+    if (selrt_numel(y) % inner || selrt_numel(y) / inner != count) return SELRT_ERR_UNSUPPORTED;       \
+    return SELRT_OK;                                                                                   \
+  }                                                                                                    \
+  selrt_status selrt_##op##_##dt##_run(selrt_session *s, const selrt_node *n) {                     \
+    const selrt_tensor *xt = selrt_in(s, n, 0), *ix = selrt_in(s, n, 1);                               \
+    selrt_tensor *yt = selrt_out(s, n, 0);                                                             \
+    const T *x = (const T *)xt->data;                                                                  \
+    T *y = (T *)yt->data;                                                                              \
+    const int32_t K = ix->dims[ix->rank - 1];                                                          \
+    const int wide = ix->dtype == SELRT_I64;                                                           \
+    size_t inner = 1, count = selrt_numel(ix) / (size_t)K;                                             \
+    for (int32_t k = K; k < xt->rank; k++) inner *= (size_t)xt->dims[k];                               \
+    for (size_t i = 0; i < count; i++) {                                                               \
+      size_t off = 0;                                                                                  \
+      for (int32_t k = 0; k < K; k++) {                                                                \
+        size_t at = i * (size_t)K + (size_t)k;                                                         \
+        int64_t v = wide ? ((const int64_t *)ix->data)[at] : ((const int32_t *)ix->data)[at];          \
+        if (v < 0 || v >= xt->dims[k]) return SELRT_ERR_INVALID_ARG;                                   \
+        off = off * (size_t)xt->dims[k] + (size_t)v;                                                   \
+      }                                                                                                \
+      memcpy(y + i * inner, x + off * inner, inner * sizeof(T));                                       \
+    }                                                                                                  \
+    return SELRT_OK;                                                                                   \
+  }                                                                                                    \
+  SELRT_KERNEL(op##_##dt, #op "." #dt)
+
+#endif

@@ -1,0 +1,4 @@
+/* slice.i32: a strided view copy (shared/movers.h, shared/strided.c) */
+#include "../shared/movers.h"
+
+SELRT_VIEW(slice, i32, int32_t, SELRT_I32);

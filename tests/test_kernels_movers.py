@@ -1,0 +1,208 @@
+"""Shape and data-movement ops against LiteRT: mirror_pad, tile, broadcast_to,
+fill, reverse_v2, gather_nd (f32/i32/bool where LiteRT runs them), the int32
+and bool variants of the copy movers, and the ops folded at conversion
+(shape, rank, range, zeros_like, fill of constants). Exact comparisons: these
+kernels only move elements."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import harness as H
+from selbuild.errors import RunError, UnsupportedError
+from tflite_builder import Op, T, build_model, litert_shape
+
+MOVERS = [f"{op}.{dt}" for op in ("tile", "broadcast_to", "fill", "reverse_v2") for dt in ("f32", "i32", "bool")]
+MOVERS += [f"{op}.{dt}" for op in ("mirror_pad", "gather_nd") for dt in ("f32", "i32")]
+MOVERS += [f"{op}.{dt}" for op in ("reshape", "squeeze", "expand_dims", "transpose", "slice", "strided_slice",
+                                     "concatenation") for dt in ("i32", "bool")] + ["pack.i32"]
+rt = H.runtime_fixture(MOVERS + ["add.f32", "sum.f32"])
+
+NP = {"f32": np.float32, "i32": np.int32, "bool": np.bool_, "i64": np.int64}
+
+
+def data(shape, dtype, seed=0):
+    r = np.random.default_rng(seed)
+    if dtype == "f32":
+        return r.standard_normal(shape).astype(np.float32)
+    if dtype == "bool":
+        return r.integers(0, 2, shape).astype(np.bool_)
+    return r.integers(-1000, 1000, shape).astype(NP[dtype])
+
+
+def model(builtin, x_shape, dtype, consts=(), options=None, inputs=None, version=1):
+    """One op on input `x`, with the output shape LiteRT infers."""
+    def build(out):
+        tensors = [T("x", list(x_shape), dtype)]
+        tensors += [T(name, list(np.shape(a)), dt, data=a) for name, a, dt in consts]
+        tensors.append(T("y", list(out), dtype))
+        names = inputs or ["x"] + [c[0] for c in consts]
+        return build_model(ops=[Op(builtin, names, ["y"], options=options, version=version)], tensors=tensors)
+    return build([int(d) for d in litert_shape(build([1]))])
+
+
+def i32(v):
+    return np.asarray(v, np.int32)
+
+
+# --------------------------------------------------------------------------- mirror_pad
+
+MIRROR_CASES = [([3, 4], [[1, 2], [2, 3]]), ([1, 3, 4, 2], [[0, 0], [2, 2], [3, 1], [0, 1]]), ([5], [[0, 4]]),
+                ([2, 2, 2, 2, 2, 2], [[1, 1]] * 6), ([4, 1], [[3, 0], [0, 0]])]
+
+
+@pytest.mark.parametrize("mode", ["reflect", "symmetric"])
+@pytest.mark.parametrize("shape,pads", MIRROR_CASES)
+@pytest.mark.parametrize("dtype", ["f32", "i32"])
+def test_mirror_pad(rt, mode, shape, pads, dtype):
+    if mode == "reflect":   # REFLECT pads at most dim - 1
+        pads = [[min(a, d - 1), min(b, d - 1)] for d, (a, b) in zip(shape, pads)]
+    else:                   # SYMMETRIC at most dim: use the limit where it is larger
+        pads = [[a + (a == d - 1), b] for d, (a, b) in zip(shape, pads)]
+    m = model("MIRROR_PAD", shape, dtype, [("p", i32(pads), "i32")], {"mode": mode})
+    H.check(rt, m, {"x": data(shape, dtype)}, exact=True)
+
+
+@pytest.mark.parametrize("mode,pad", [("reflect", 3), ("symmetric", 4)])
+def test_mirror_pad_beyond_the_edge_is_refused(mode, pad):
+    shape = [3, 3]
+    m = build_model(ops=[Op("MIRROR_PAD", ["x", "p"], ["y"], options={"mode": mode})],
+                    tensors=[T("x", shape), T("p", [2, 2], "i32", data=i32([[pad, 0], [0, 0]])),
+                             T("y", [3 + pad, 3])])
+    with pytest.raises(UnsupportedError, match="exceeds"):
+        H.convert_bytes(m)
+
+
+# --------------------------------------------------------------------------- tile, broadcast_to
+
+@pytest.mark.parametrize("shape,mult", [([3], [4]), ([2, 3], [3, 1]), ([1, 2, 3], [2, 2, 2]), ([2, 1, 2, 1, 2, 1],
+                                                                                              [1, 2, 1, 3, 1, 2])])
+@pytest.mark.parametrize("dtype", ["f32", "i32", "bool"])
+def test_tile(rt, shape, mult, dtype):
+    H.check(rt, model("TILE", shape, dtype, [("m", i32(mult), "i32")]), {"x": data(shape, dtype)}, exact=True)
+
+
+@pytest.mark.parametrize("shape,to", [([3], [4, 3]), ([2, 1], [2, 5]), ([1], [2, 3, 4]), ([1, 3, 1], [2, 2, 3, 4]),
+                                      ([2, 3], [2, 3])])
+@pytest.mark.parametrize("dtype", ["f32", "i32", "bool"])
+def test_broadcast_to(rt, shape, to, dtype):
+    H.check(rt, model("BROADCAST_TO", shape, dtype, [("s", i32(to), "i32")], version=2), {"x": data(shape, dtype)}, exact=True)
+
+
+# --------------------------------------------------------------------------- fill
+
+@pytest.mark.parametrize("dtype", ["f32", "i32", "bool"])
+@pytest.mark.parametrize("dims", [[1], [2, 3], [2, 1, 3, 2]])
+def test_fill_with_a_runtime_value(rt, dtype, dims):
+    m = build_model(ops=[Op("FILL", ["d", "x"], ["y"])],
+                    tensors=[T("d", [len(dims)], "i32", data=i32(dims)), T("x", [], dtype), T("y", dims, dtype)],
+                    inputs=["x"], outputs=["y"])
+    ours = H.check(rt, m, {"x": data([], dtype, 5)}, exact=True)
+    assert ours["y"].shape == tuple(dims)
+
+
+def test_shape_and_fill_fold_to_a_constant_ones_like(rt):
+    # ones_like(x) + x the way TF writes it: FILL(SHAPE(x), 1.0); both fold, only add runs
+    shape = [2, 3, 4]
+    m = build_model(ops=[Op("SHAPE", ["x"], ["s"], options={"out_type": "i32"}, options_table="ShapeOptions"), Op("FILL", ["s", "one"], ["o"]),
+                         Op("ADD", ["x", "o"], ["y"])],
+                    tensors=[T("x", shape), T("s", [3], "i32"), T("one", [], "f32", data=np.float32(1.0)),
+                             T("o", shape), T("y", shape)], inputs=["x"], outputs=["y"])
+    from selbuild.convert.pipeline import convert
+    from selbuild.frontends import tflite
+    assert convert(tflite.to_ir(tflite.parse_bytes(m, "t.tflite"))).kernels == ["add.f32"]
+    H.check(rt, m, {"x": data(shape, "f32")})
+
+
+def test_shape_feeds_a_runtime_fill(rt):
+    # FILL(SHAPE(x), v) with v a model input: shape folds, fill.f32 runs
+    shape = [3, 2]
+    m = build_model(ops=[Op("SHAPE", ["x"], ["s"], options={"out_type": "i32"}, options_table="ShapeOptions"), Op("FILL", ["s", "v"], ["o"]),
+                         Op("ADD", ["x", "o"], ["y"])],
+                    tensors=[T("x", shape), T("v", []), T("s", [2], "i32"), T("o", shape), T("y", shape)],
+                    inputs=["x", "v"], outputs=["y"])
+    H.check(rt, m, {"x": data(shape, "f32"), "v": np.float32(-2.5)})
+
+
+def test_rank_range_and_zeros_like_fold(rt):
+    # sum over RANGE(0, RANK(x), 1) (every axis) of x + zeros_like(x)
+    shape = [2, 3, 4]
+    m = build_model(ops=[Op("RANK", ["x"], ["r"]), Op("RANGE", ["zero", "r", "step"], ["axes"]),
+                         Op("ZEROS_LIKE", ["x"], ["z"]), Op("ADD", ["x", "z"], ["xz"]),
+                         Op("SUM", ["xz", "axes"], ["y"], options={"keep_dims": False})],
+                    tensors=[T("x", shape), T("r", [], "i32"), T("zero", [], "i32", data=np.int32(0)),
+                             T("step", [], "i32", data=np.int32(1)), T("axes", [3], "i32"), T("z", shape),
+                             T("xz", shape), T("y", [])], inputs=["x"], outputs=["y"])
+    H.check(rt, m, {"x": data(shape, "f32")})
+
+
+# --------------------------------------------------------------------------- reverse_v2
+
+@pytest.mark.parametrize("shape,axes", [([5], [0]), ([3, 4], [-1]), ([2, 3, 4], [1, 2]), ([2, 3, 4, 5], [1])])
+@pytest.mark.parametrize("dtype", ["f32", "i32", "bool"])
+def test_reverse_v2(rt, shape, axes, dtype):
+    H.check(rt, model("REVERSE_V2", shape, dtype, [("a", i32(axes), "i32")]), {"x": data(shape, dtype)}, exact=True)
+
+
+# --------------------------------------------------------------------------- gather_nd
+
+def gather_nd_model(ps, ishape, dtype, idx_dtype="i32"):
+    out = list(ishape[:-1]) + list(ps[ishape[-1]:])
+    return build_model(ops=[Op("GATHER_ND", ["p", "i"], ["y"])],
+                       tensors=[T("p", ps, dtype), T("i", ishape, idx_dtype), T("y", out, dtype)])
+
+
+def nd_indices(ps, ishape, idx_dtype, seed=1):
+    r = np.random.default_rng(seed)
+    k = ishape[-1]
+    cols = [r.integers(0, ps[j], ishape[:-1] + [1]) for j in range(k)]
+    return np.concatenate(cols, axis=-1).astype(NP[idx_dtype])
+
+
+@pytest.mark.parametrize("ps,ishape", [([5, 3], [4, 1]), ([4, 3, 2], [2, 2]), ([4, 3, 2], [3, 2, 3]),
+                                       ([6], [1]), ([2, 3, 4, 5], [7, 2])])
+@pytest.mark.parametrize("dtype,idx_dtype", [("f32", "i32"), ("f32", "i64"), ("i32", "i32")])
+def test_gather_nd(rt, ps, ishape, dtype, idx_dtype):
+    H.check(rt, gather_nd_model(ps, ishape, dtype, idx_dtype),
+            {"p": data(ps, dtype), "i": nd_indices(ps, ishape, idx_dtype)}, exact=True)
+
+
+@pytest.mark.parametrize("bad", [[0, 3], [-1, 0], [4, 0], [1 << 30, 0]])
+def test_gather_nd_out_of_range_index_fails_like_litert(rt, bad):
+    m = gather_nd_model([4, 3, 2], [2, 2], "f32")
+    feeds = {"p": data([4, 3, 2], "f32"), "i": i32([[1, 1], bad])}
+    with pytest.raises(RuntimeError):
+        H.litert(m, feeds)
+    with pytest.raises(RunError):
+        H.run_ours(rt, m, feeds)
+
+
+# --------------------------------------------------------------------------- int32 / bool movers
+
+@pytest.mark.parametrize("dtype", ["i32", "bool"])
+def test_int_and_bool_copies_and_views(rt, dtype):
+    x = data([2, 3, 4], dtype)
+    cases = [("RESHAPE", [("s", i32([4, 6]), "i32")], None, [4, 6]),
+             ("SQUEEZE", (), {"squeeze_dims": [0]}, [3, 4]),
+             ("EXPAND_DIMS", [("a", i32(-1), "i32")], None, [2, 3, 4, 1]),
+             ("TRANSPOSE", [("p", i32([2, 0, 1]), "i32")], None, [4, 2, 3]),
+             ("SLICE", [("b", i32([0, 1, 1]), "i32"), ("z", i32([2, 2, -1]), "i32")], None, [2, 2, 3]),
+             ("STRIDED_SLICE", [("b", i32([1, 0, 3]), "i32"), ("e", i32([2, 3, 0]), "i32"),
+                                ("st", i32([1, 2, -1]), "i32")], {"begin_mask": 0, "end_mask": 2}, [1, 2, 3])]
+    for builtin, consts, opts, out in cases:
+        shape = [1, 3, 4] if builtin == "SQUEEZE" else [2, 3, 4]
+        tensors = [T("x", shape, dtype)] + [T(nm, list(np.shape(a)), dt, data=a) for nm, a, dt in consts]
+        m = build_model(ops=[Op(builtin, ["x"] + [c[0] for c in consts], ["y"], options=opts)],
+                        tensors=tensors + [T("y", out, dtype)])
+        H.check(rt, m, {"x": x[:1] if builtin == "SQUEEZE" else x}, exact=True)
+
+
+@pytest.mark.parametrize("builtin,dtype", [("CONCATENATION", "i32"), ("CONCATENATION", "bool"), ("PACK", "i32")])
+def test_int_and_bool_joins(rt, builtin, dtype):
+    shape = [2, 3]
+    opts = {"axis": 1} if builtin == "CONCATENATION" else {"axis": 1, "values_count": 2}
+    out = [2, 6] if builtin == "CONCATENATION" else [2, 2, 3]
+    m = build_model(ops=[Op(builtin, ["a", "b"], ["y"], options=opts)],
+                    tensors=[T("a", shape, dtype), T("b", shape, dtype), T("y", out, dtype)])
+    H.check(rt, m, {"a": data(shape, dtype, 1), "b": data(shape, dtype, 2)}, exact=True)
