@@ -83,12 +83,17 @@ def display_name(exe: str) -> str:
     return Path(exe).name
 
 
-def profile_cflags(profile: str, kind: str) -> list[str]:
-    """Optimization flags for a profile. kind: 'clang' or 'gcc'."""
+def profile_cflags(profile: str, kind: str, reasons: bool = False) -> list[str]:
+    """Optimization flags for a profile. kind: 'clang' or 'gcc'.
+
+    A kernel check's reason text (SELRT_REJECT) costs ~500 B in MobileNetV2's
+    runtime, so size-profile device builds leave it out unless `reasons`:
+    their load errors name the node and kernel, and the host build (which
+    selbuild convert/run use to load the same program bytes) says why."""
     if profile == "speed":
         return ["-O2", "-DSELRT_PROFILE_SPEED=1"]
     # gcc has no -Oz before 12 and its -Oz differs; -Os is gcc's size level.
-    return ["-Oz" if kind == "clang" else "-Os", "-DSELRT_PROFILE_SIZE=1"]
+    return ["-Oz" if kind == "clang" else "-Os", "-DSELRT_PROFILE_SIZE=1"] + ([] if reasons else ["-DSELRT_NO_REASONS=1"])
 
 
 def common_cflags(repo: Path, out_dir: Path) -> list[str]:

@@ -45,7 +45,7 @@ def available(target: str) -> tuple[bool, str, str]:
 def configure(env, target: str, profile: str) -> None:
     kind, cc, _ = _compiler()
     repo, out = Path(env["SELRT_REPO"]), Path(env["SELRT_OUT"])
-    cflags = c.common_cflags(repo, out) + c.profile_cflags(profile, kind)
+    cflags = c.common_cflags(repo, out) + c.profile_cflags(profile, kind, reasons=True)
     linkflags = [
         "-shared",
         "-Wl,-soname,libselrt.so",

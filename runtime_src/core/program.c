@@ -184,6 +184,39 @@ static selrt_status bad_node(loader *L, uint32_t i, const selrt_kernel *k, const
   return st;
 }
 
+#ifndef SELRT_NO_REASONS
+/* "node <i> (<kernel>): <reason>", each '%' of the reason replaced by its
+ * next number. */
+static void reason_message(loader *L, uint32_t i, const selrt_kernel *k, const selrt_reason *why) {
+  selrt_msg m = selrt_msg_begin(L->err, L->err ? L->err->status : SELRT_OK);
+  selrt_msg_s(&m, "node ");
+  selrt_msg_u(&m, i);
+  selrt_msg_s(&m, " (");
+  selrt_msg_s(&m, k->name);
+  selrt_msg_s(&m, "): ");
+  const int64_t v[2] = {why->a, why->b};
+  int used = 0;
+  const char *t = why->text;
+  for (;;) {
+    size_t n = 0;
+    while (t[n] && t[n] != '%') n++;
+    selrt_msg_sn(&m, t, n);
+    if (!t[n]) break;
+    if (used < 2) selrt_msg_i(&m, v[used++]);
+    t += n + 1;
+  }
+}
+
+selrt_status selrt_reject(const selrt_program *p, const char *text, int64_t a, int64_t b) {
+  if (p && p->reason) {
+    p->reason->text = text;
+    p->reason->a = a;
+    p->reason->b = b;
+  }
+  return SELRT_ERR_UNSUPPORTED;
+}
+#endif
+
 static selrt_status load_node(loader *L, uint32_t i, const selrt_fb_table *nt) {
   selrt_fb *fb = &L->fb;
   selrt_program *p = L->p;
@@ -418,11 +451,21 @@ static selrt_status load(loader *L, const void *bytes, size_t n) {
   for (uint32_t i = 0; st == SELRT_OK && i < nodes.len; i++) {
     const selrt_kernel *k = p->kernels[p->nodes[i].kernel];
     if (!k) continue; /* the backend's init verifies it */
+#ifndef SELRT_NO_REASONS
+    selrt_reason why = {0, 0, 0};
+    p->reason = &why;
+#endif
     selrt_status kst = k->check(p, &p->nodes[i]);
     if (kst != SELRT_OK) {
       if (kst != SELRT_ERR_BAD_PROGRAM && kst != SELRT_ERR_UNSUPPORTED) kst = SELRT_ERR_UNSUPPORTED;
       st = bad_node(L, i, k, "the kernel rejects its shapes or parameters", kst);
+#ifndef SELRT_NO_REASONS
+      if (why.text) reason_message(L, i, k, &why);
+#endif
     }
+#ifndef SELRT_NO_REASONS
+    p->reason = 0;
+#endif
   }
   return st;
 }

@@ -74,6 +74,7 @@ struct selrt_program {
   const char **kernel_names;    /* "<op>.<dtype>" per kernel index (in the program bytes) */
   uint32_t n_partitions;
   struct selrt_partition *partitions; /* see selrt_backend.h */
+  struct selrt_reason *reason;  /* while a kernel's check runs: where SELRT_REJECT writes; else NULL */
 };
 
 struct selrt_session {
@@ -100,6 +101,25 @@ static inline selrt_tensor *selrt_in(selrt_session *s, const selrt_node *n, uint
 static inline selrt_tensor *selrt_out(selrt_session *s, const selrt_node *n, uint32_t i) {
   return &s->tensors[n->out[i]];
 }
+/* Why a check refused its node, for the load error: the loader prints
+ * "node 12 (depthwise_conv2d.f32): dilation 9 exceeds input height 7".
+ * `text` is a string literal in which each '%' stands for a, then b.
+ *
+ *   if (d > h) return SELRT_REJECT(p, "dilation % exceeds input height %", d, h);
+ *
+ * A build with SELRT_NO_REASONS links no reason text: SELRT_REJECT is then the
+ * bare status and the message says only that the kernel rejects the node. */
+typedef struct selrt_reason {
+  const char *text;
+  int64_t a, b;
+} selrt_reason;
+selrt_status selrt_reject(const selrt_program *p, const char *text, int64_t a, int64_t b);
+#ifdef SELRT_NO_REASONS
+#define SELRT_REJECT(p, text, a, b) ((void)(p), SELRT_ERR_UNSUPPORTED)
+#else
+#define SELRT_REJECT(p, text, a, b) selrt_reject((p), (text), (int64_t)(a), (int64_t)(b))
+#endif
+
 /* Product of t's dims (core/tensor.c). */
 __attribute__((pure)) size_t selrt_numel(const selrt_tensor *t);
 

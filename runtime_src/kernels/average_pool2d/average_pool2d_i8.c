@@ -6,7 +6,7 @@
 #include "../shared/window.h"
 
 selrt_status selrt_average_pool2d_i8_check(const selrt_program *p, const selrt_node *n) {
-  selrt_status st = selrt_shared_pool_check(selrt_pin(p, n, 0), selrt_pout(p, n, 0), SELRT_I8,
+  selrt_status st = selrt_shared_pool_check(p, selrt_pin(p, n, 0), selrt_pout(p, n, 0), SELRT_I8,
                                             n->ip + SELRT_average_pool2d_i8_IP_filter_h);
   if (st != SELRT_OK) return st;
   /* int32 sums: a window of at most 2^23 cells cannot overflow. */

@@ -20,7 +20,7 @@ selrt_status selrt_conv2d_f32_check(const selrt_program *p, const selrt_node *n)
   selrt_status st = selrt_shared_gemm_f32_conv_check(x, w, selrt_pin(p, n, 2), y);
   if (st != SELRT_OK) return st;
   /* w: panels [ceil(Cout/8), KH, KW, Cin, 8] */
-  return selrt_shared_window2d_check(x, y, w->dims + 1, n->ip + SELRT_conv2d_f32_IP_stride_h,
+  return selrt_shared_window2d_check(p, x, y, w->dims + 1, n->ip + SELRT_conv2d_f32_IP_stride_h,
                                      n->ip + SELRT_conv2d_f32_IP_dilation_h, n->ip + SELRT_conv2d_f32_IP_pad_top);
 }
 

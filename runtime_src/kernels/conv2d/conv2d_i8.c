@@ -37,7 +37,7 @@ selrt_status selrt_conv2d_i8_check(const selrt_program *p, const selrt_node *n) 
     return SELRT_ERR_UNSUPPORTED;
   if (selrt_numel(x) > INT32_MAX || selrt_numel(y) > INT32_MAX || selrt_numel(w) > INT32_MAX)
     return SELRT_ERR_UNSUPPORTED;
-  if (selrt_shared_window2d_check(x, y, w->dims + 0,
+  if (selrt_shared_window2d_check(p, x, y, w->dims + 0,
                                   n->ip + SELRT_conv2d_i8_IP_stride_h, n->ip + SELRT_conv2d_i8_IP_dilation_h,
                                   n->ip + SELRT_conv2d_i8_IP_pad_top) != SELRT_OK)
     return SELRT_ERR_UNSUPPORTED;

@@ -93,7 +93,7 @@ selrt_status selrt_depthwise_conv2d_f32_check(const selrt_program *p, const selr
     return SELRT_ERR_UNSUPPORTED;
   if (b && (b->dtype != SELRT_F32 || selrt_numel(b) != (size_t)y->dims[3]))
     return SELRT_ERR_UNSUPPORTED;
-  return selrt_shared_window2d_check(x, y, w->dims + 1, n->ip + SELRT_depthwise_conv2d_f32_IP_stride_h,
+  return selrt_shared_window2d_check(p, x, y, w->dims + 1, n->ip + SELRT_depthwise_conv2d_f32_IP_stride_h,
                                      n->ip + SELRT_depthwise_conv2d_f32_IP_dilation_h,
                                      n->ip + SELRT_depthwise_conv2d_f32_IP_pad_top);
 }

@@ -7,7 +7,7 @@
 #include "../shared/window.h"
 
 selrt_status selrt_max_pool2d_f32_check(const selrt_program *p, const selrt_node *n) {
-  return selrt_shared_pool_check(selrt_pin(p, n, 0), selrt_pout(p, n, 0), SELRT_F32,
+  return selrt_shared_pool_check(p, selrt_pin(p, n, 0), selrt_pout(p, n, 0), SELRT_F32,
                                  n->ip + SELRT_max_pool2d_f32_IP_filter_h);
 }
 

@@ -4,7 +4,7 @@
 #include "../shared/window.h"
 
 selrt_status selrt_max_pool2d_i8_check(const selrt_program *p, const selrt_node *n) {
-  selrt_status st = selrt_shared_pool_check(selrt_pin(p, n, 0), selrt_pout(p, n, 0), SELRT_I8,
+  selrt_status st = selrt_shared_pool_check(p, selrt_pin(p, n, 0), selrt_pout(p, n, 0), SELRT_I8,
                                             n->ip + SELRT_max_pool2d_i8_IP_filter_h);
   if (st != SELRT_OK) return st;
   int32_t lo = n->ip[SELRT_max_pool2d_i8_IP_act_min], hi = n->ip[SELRT_max_pool2d_i8_IP_act_max];

@@ -18,17 +18,18 @@
  * dilation[0..1] (NULL: 1), pad[0..1] cells of padding before (top, left):
  * TFLite's VALID (no padding, every window inside) or SAME (ceil(in / s)
  * outputs, half the needed padding, rounded down, before), with k, s, d >= 1
- * and every window position within int32. A transposed convolution passes its output as x and its input
+ * and every window position within int32; otherwise the reason (SELRT_REJECT). A transposed convolution passes its output as x and its input
  * as y: its windows are those of the forward convolution. */
-selrt_status selrt_shared_window2d_check(const selrt_tensor *x, const selrt_tensor *y, const int32_t *k,
-                                         const int32_t *stride, const int32_t *dilation, const int32_t *pad);
+selrt_status selrt_shared_window2d_check(const selrt_program *p, const selrt_tensor *x, const selrt_tensor *y,
+                                         const int32_t *k, const int32_t *stride, const int32_t *dilation,
+                                         const int32_t *pad);
 
 /* Pooling: x and y are rank-4 `dtype` tensors with equal batch and channels,
  * and `window` (the kernel's iparams filter_h, filter_w, stride_h, stride_w,
  * pad_top, pad_left, in that order, as every pooling entry of kernels.yaml
  * declares them) fits them as selrt_shared_window_check says. */
-selrt_status selrt_shared_pool_check(const selrt_tensor *x, const selrt_tensor *y, selrt_dtype dtype,
-                                     const int32_t *window);
+selrt_status selrt_shared_pool_check(const selrt_program *p, const selrt_tensor *x, const selrt_tensor *y,
+                                     selrt_dtype dtype, const int32_t *window);
 
 /* [*lo, *hi): the taps t in [0, T) whose input index t + off is in [0, I). */
 void selrt_shared_pool_span(int64_t off, int64_t I, int64_t T, int32_t *lo, int32_t *hi);

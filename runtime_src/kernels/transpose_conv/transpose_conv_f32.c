@@ -18,7 +18,7 @@ selrt_status selrt_transpose_conv_f32_check(const selrt_program *p, const selrt_
   selrt_status st = selrt_shared_gemm_f32_conv_check(x, w, selrt_pin(p, n, 2), y);
   if (st != SELRT_OK) return st;
   /* w: panels [ceil(Cout/8), KH, KW, Cin, 8] */
-  return selrt_shared_window2d_check(y, x, w->dims + 1, n->ip + SELRT_transpose_conv_f32_IP_stride_h,
+  return selrt_shared_window2d_check(p, y, x, w->dims + 1, n->ip + SELRT_transpose_conv_f32_IP_stride_h,
                                      0, n->ip + SELRT_transpose_conv_f32_IP_pad_top);
 }
 

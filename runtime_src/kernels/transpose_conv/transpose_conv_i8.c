@@ -27,7 +27,7 @@ selrt_status selrt_transpose_conv_i8_check(const selrt_program *p, const selrt_n
     return SELRT_ERR_UNSUPPORTED;
   if (selrt_numel(x) > INT32_MAX || selrt_numel(y) > INT32_MAX || selrt_numel(w) > INT32_MAX)
     return SELRT_ERR_UNSUPPORTED;
-  if (selrt_shared_window2d_check(y, x, w->dims + 0,
+  if (selrt_shared_window2d_check(p, y, x, w->dims + 0,
                                   n->ip + SELRT_transpose_conv_i8_IP_stride_h, 0,
                                   n->ip + SELRT_transpose_conv_i8_IP_pad_top) != SELRT_OK)
     return SELRT_ERR_UNSUPPORTED;
