@@ -20,8 +20,30 @@ import pytest
 import harness as H
 from tflite_builder import T, one_op, qt
 
-HYBRID_KERNELS = ["fully_connected.f32i8"]
-rt = H.runtime_fixture(HYBRID_KERNELS)
+HYBRID_KERNELS = ["fully_connected.f32i8", "conv2d.f32i8", "depthwise_conv2d.f32i8"]
+
+
+@pytest.fixture(scope="module", params=["host", pytest.param("android-arm64", marks=pytest.mark.qemu),
+                                        pytest.param("android-armv7", marks=pytest.mark.qemu)])
+def rt(request, tmp_path_factory):
+    """The host runner (ASan+UBSan) and the shipped Android libraries (size
+    profile, under qemu): every case runs on each."""
+    if request.param == "host":
+        return H.build_runtime(tmp_path_factory.mktemp("hybrid_kernels"), HYBRID_KERNELS)
+    from selbuild import toolchain_loader
+    from selbuild.build import build_target
+    from selbuild.config import BuildConfig
+    target = request.param
+    av = toolchain_loader.availability(target)
+    if not av.ok:
+        pytest.skip(av.reason)
+    root = tmp_path_factory.mktemp(f"hybrid_kernels_{target}")
+    cfg = BuildConfig(path=root / "hybrid.yaml", name="hybrid", models=[], targets=[target],
+                      ops={k: [] for k in HYBRID_KERNELS})
+    r = build_target(cfg, target, out_root=root, profile="size")
+    if toolchain_loader.run_prefix(target, r.out_dir) is None:
+        pytest.skip(f"{target}: qemu not installed")
+    return r.manifest
 
 
 def _w(shape, seed, lo=-127, hi=127):
@@ -75,3 +97,62 @@ def test_fully_connected_keep_num_dims(rt):
     model = _fc_model(6, 12, 7, [0.01], False, keep_dims=True, x_shape=[2, 3, 12])
     ours = H.check(rt, model, {"x": _x([2, 3, 12], 4)})
     assert next(iter(ours.values())).shape == (2, 3, 7)
+
+
+# ------------------------------------------------------------------ conv family
+
+def _conv_model(builtin, x_shape, w_shape, scales, options, seed, bias=True):
+    axis = 0 if builtin == "CONV_2D" else 3
+    oc = w_shape[axis]
+    w = _w(w_shape, seed)
+    b = np.random.default_rng(seed + 1).standard_normal(oc).astype(np.float32)
+    tensors = [T("x", x_shape), qt("w", w_shape, scales, 0, data=w, axis=axis), T("b", [oc], data=b)]
+    names = ["x", "w", "b" if bias else None]
+    from tflite_builder import litert_shape
+    probe = one_op(builtin, tensors + [T("y", [1])], names, ["y"], options, version=2)
+    return one_op(builtin, tensors + [T("y", litert_shape(probe))], names, ["y"], options, version=2)
+
+
+SCALES_WIDE = lambda c: list(np.geomspace(1e-4, 1e-1, c))  # noqa: E731 - 3 orders of magnitude
+
+
+@pytest.mark.parametrize("per_channel", [True, False], ids=["per_channel", "per_tensor"])
+@pytest.mark.parametrize("case", [
+    ([1, 8, 8, 3], [8, 3, 3, 3], dict(padding="same", stride_h=1, stride_w=1, activation="relu6"), 0.0, True),
+    ([2, 9, 7, 5], [12, 3, 3, 5], dict(padding="same", stride_h=2, stride_w=2), 1.5, True),
+    ([1, 11, 10, 4], [6, 3, 2, 4], dict(padding="valid", stride_h=1, stride_w=2, dilation_h_factor=2,
+                                        dilation_w_factor=2), -1.0, True),
+    ([3, 5, 5, 16], [20, 1, 1, 16], dict(padding="same", stride_h=1, stride_w=1, activation="relu"), 0.3, True),
+], ids=["relu6", "stride2_batch2", "dilated_valid", "1x1_batch3"])
+def test_conv2d(rt, per_channel, case):
+    """LiteRT quantizes symmetrically per image with one filter scale and
+    asymmetrically with per-channel ones; LiteRT needs the bias."""
+    xs, ws, options, shift, bias = case
+    scales = SCALES_WIDE(ws[0]) if per_channel else [0.01]
+    H.check(rt, _conv_model("CONV_2D", xs, ws, scales, options, 5, bias), {"x": _x(xs, 6, shift)})
+
+
+@pytest.mark.parametrize("case", [
+    ([1, 8, 8, 8], [1, 3, 3, 8], dict(padding="same", stride_h=1, stride_w=1, depth_multiplier=1,
+                                      activation="relu6"), 0.0),
+    ([2, 9, 9, 20], [1, 3, 3, 20], dict(padding="same", stride_h=2, stride_w=2, depth_multiplier=1), 2.0),
+    ([1, 7, 6, 3], [1, 3, 3, 6], dict(padding="valid", stride_h=1, stride_w=1, depth_multiplier=2), -0.5),
+    ([1, 10, 10, 4], [1, 3, 3, 4], dict(padding="same", stride_h=1, stride_w=1, depth_multiplier=1,
+                                        dilation_h_factor=2, dilation_w_factor=3), 0.2),
+], ids=["relu6", "stride2_batch2", "multiplier2", "dilated"])
+def test_depthwise_conv2d(rt, case):
+    """LiteRT runs hybrid depthwise only with per-channel scales (per-tensor
+    fails its Prepare; the converter refuses it too)."""
+    xs, ws, options, shift = case
+    scales = SCALES_WIDE(ws[3])
+    H.check(rt, _conv_model("DEPTHWISE_CONV_2D", xs, ws, scales, options, 3), {"x": _x(xs, 8, shift)})
+
+
+def test_per_tensor_depthwise_is_refused():
+    from selbuild.errors import UnsupportedError
+    model = one_op("DEPTHWISE_CONV_2D", [T("x", [1, 4, 4, 2]), qt("w", [1, 3, 3, 2], 0.1, 0, data=_w([1, 3, 3, 2], 1),
+                                                                     axis=3),
+                                         T("b", [2], data=np.zeros(2, np.float32)), T("y", [1, 4, 4, 2])],
+                   ["x", "w", "b"], ["y"], dict(padding="same", stride_h=1, stride_w=1, depth_multiplier=1), version=2)
+    with pytest.raises(UnsupportedError, match="one scale per output channel"):
+        H.convert_bytes(model)

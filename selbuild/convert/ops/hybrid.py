@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from selbuild.convert.ops import conv as fconv
 from selbuild.convert.ops._common import activation_fparams, describe
 from selbuild.convert.registry import Lowered, lower
 from selbuild.errors import UnsupportedError
 from selbuild.ir import Graph, Node, Tensor
 
-HYBRID_KERNELS = ("fully_connected",)
+HYBRID_KERNELS = ("fully_connected", "conv2d", "depthwise_conv2d")
 
 
 def _opt(n: Node, i: int) -> int:
@@ -68,4 +69,45 @@ def fully_connected_hybrid(g: Graph, n: Node) -> Lowered:
                    inputs=[n.inputs[0], n.inputs[1], weight_scales(g, n, w, w.shape[0], 0), float_bias(g, n, 2)],
                    outputs=[n.outputs[0], scratch(g, n, x)],
                    iparams={"asymmetric": int(bool(n.attrs.get("asymmetric_quantize_inputs", False)))},
+                   fparams=activation_fparams(g, n))
+
+
+def _conv_common(g: Graph, n: Node, channels: int, axis: int) -> tuple[Tensor, list[int]]:
+    fconv._rank4(g, n, n.inputs[0], n.inputs[1], n.outputs[0])
+    x, f = g.tensors[n.inputs[0]], g.tensors[n.inputs[1]]
+    if f.dtype != "i8" or not f.is_const:
+        raise UnsupportedError(f"{describe(g, n)}: the filter must be a constant int8 tensor")
+    return x, [n.inputs[0], n.inputs[1], weight_scales(g, n, f, channels, axis), float_bias(g, n, 2)]
+
+
+@lower("conv2d", dtype="f32i8")
+def conv2d_hybrid(g: Graph, n: Node) -> Lowered:
+    f = g.tensors[n.inputs[1]]
+    x, inputs = _conv_common(g, n, f.shape[0], 0)
+    if f.shape[3] != x.shape[3]:
+        raise UnsupportedError(f"{describe(g, n)}: grouped convolution (filter depth {f.shape[3]}, "
+                               f"input depth {x.shape[3]}) is not supported")
+    _, ip = fconv._conv_geometry(g, n, f.shape[1], f.shape[2])
+    # Conv2DOptions has no asymmetric_quantize_inputs: LiteRT quantizes the
+    # image symmetrically for per-tensor filter scales and asymmetrically for
+    # per-channel ones (its EvalHybrid vs EvalHybridPerChannel; checked
+    # against BUILTIN_REF in tests/test_kernels_hybrid.py).
+    ip["asymmetric"] = int(f.quant is not None and f.quant.scale.size > 1)
+    return Lowered(kernel=n.kernel, inputs=inputs, outputs=[n.outputs[0], scratch(g, n, x)], iparams=ip,
+                   fparams=activation_fparams(g, n))
+
+
+@lower("depthwise_conv2d", dtype="f32i8")
+def depthwise_hybrid(g: Graph, n: Node) -> Lowered:
+    f = g.tensors[n.inputs[1]]
+    x, inputs = _conv_common(g, n, f.shape[3], 3)
+    if f.quant is None or f.quant.scale.size != f.shape[3]:
+        # LiteRT refuses these (depthwise_conv.cc's Prepare); no reference to match.
+        raise UnsupportedError(f"{describe(g, n)}: a hybrid depthwise filter needs one scale per output channel")
+    c, oc = x.shape[3], f.shape[3]
+    if f.shape[0] != 1 or oc % c:
+        raise UnsupportedError(f"{describe(g, n)}: filter {list(f.shape)} does not fit input depth {c}")
+    _, ip = fconv._conv_geometry(g, n, f.shape[1], f.shape[2])
+    ip.update(depth_multiplier=oc // c, asymmetric=1)   # LiteRT's per-channel hybrid: asymmetric
+    return Lowered(kernel=n.kernel, inputs=inputs, outputs=[n.outputs[0], scratch(g, n, x)], iparams=ip,
                    fparams=activation_fparams(g, n))
