@@ -17,6 +17,7 @@ MOVERS = [f"{op}.{dt}" for op in ("tile", "broadcast_to", "fill", "reverse_v2") 
 MOVERS += [f"{op}.{dt}" for op in ("mirror_pad", "gather_nd") for dt in ("f32", "i32")]
 MOVERS += [f"{op}.{dt}" for op in ("reshape", "squeeze", "expand_dims", "transpose", "slice", "strided_slice",
                                      "concatenation") for dt in ("i32", "bool")] + ["pack.i32"]
+MOVERS += ["one_hot.f32", "one_hot.i32", "one_hot.bool", "embedding_lookup.f32", "scatter_nd.f32", "scatter_nd.i32"]
 rt = H.runtime_fixture(MOVERS + ["add.f32", "sum.f32"])
 
 NP = {"f32": np.float32, "i32": np.int32, "bool": np.bool_, "i64": np.int64}
@@ -206,3 +207,71 @@ def test_int_and_bool_joins(rt, builtin, dtype):
     m = build_model(ops=[Op(builtin, ["a", "b"], ["y"], options=opts)],
                     tensors=[T("a", shape, dtype), T("b", shape, dtype), T("y", out, dtype)])
     H.check(rt, m, {"a": data(shape, dtype, 1), "b": data(shape, dtype, 2)}, exact=True)
+
+
+# --------------------------------------------------------------------------- one_hot, embedding_lookup, scatter_nd
+
+@pytest.mark.parametrize("ishape,depth,axis", [([5], 4, -1), ([2, 3], 5, 0), ([2, 3], 3, 1), ([3, 2], 4, -1)])
+@pytest.mark.parametrize("dtype,idx_dtype", [("f32", "i32"), ("i32", "i32"), ("bool", "i32"), ("f32", "i64")])
+def test_one_hot_out_of_range_indices_are_off_rows(rt, ishape, depth, axis, dtype, idx_dtype):
+    on, off = {"f32": (2.5, -1.0), "i32": (7, -3), "bool": (True, False)}[dtype]
+    out = list(ishape)
+    out.insert(len(ishape) if axis == -1 else axis, depth)
+    m = build_model(ops=[Op("ONE_HOT", ["i", "d", "on", "off"], ["y"], options={"axis": axis})],
+                    tensors=[T("i", ishape, idx_dtype), T("d", [], "i32", data=np.int32(depth)),
+                             T("on", [], dtype, data=np.asarray(on, NP[dtype])),
+                             T("off", [], dtype, data=np.asarray(off, NP[dtype])), T("y", out, dtype)],
+                    inputs=["i"], outputs=["y"])
+    # indices include -1, depth and a huge value: LiteRT gives all-off rows there
+    idx = np.random.default_rng(2).integers(-1, depth + 1, ishape).astype(NP[idx_dtype])
+    idx.reshape(-1)[0] = 1 << 30
+    H.check(rt, m, {"i": idx}, exact=True)
+
+
+def embedding_model(n_ids, ps):
+    return build_model(ops=[Op("EMBEDDING_LOOKUP", ["i", "p"], ["y"])],
+                       tensors=[T("i", [n_ids], "i32"), T("p", ps), T("y", [n_ids] + ps[1:])])
+
+
+@pytest.mark.parametrize("n_ids,ps", [(4, [6, 3]), (1, [2, 2, 5]), (7, [3, 1])])
+def test_embedding_lookup(rt, n_ids, ps):
+    ids = np.random.default_rng(3).integers(0, ps[0], [n_ids]).astype(np.int32)
+    H.check(rt, embedding_model(n_ids, ps), {"i": ids, "p": data(ps, "f32")}, exact=True)
+
+
+@pytest.mark.parametrize("bad", [-1, 6, 1 << 31 - 1])
+def test_embedding_lookup_out_of_range_id_fails_like_litert(rt, bad):
+    feeds = {"i": i32([0, bad, 2]), "p": data([6, 3], "f32")}
+    with pytest.raises(RuntimeError):
+        H.litert(embedding_model(3, [6, 3]), feeds)
+    with pytest.raises(RunError):
+        H.run_ours(rt, embedding_model(3, [6, 3]), feeds)
+
+
+def scatter_model(ishape, out, dtype, idx_dtype="i32"):
+    upd = ishape[:-1] + out[ishape[-1]:]
+    return build_model(ops=[Op("SCATTER_ND", ["i", "u", "s"], ["y"])],
+                       tensors=[T("i", ishape, idx_dtype), T("u", upd, dtype),
+                                T("s", [len(out)], idx_dtype, data=np.asarray(out, NP[idx_dtype])), T("y", out, dtype)],
+                       inputs=["i", "u"], outputs=["y"])
+
+
+@pytest.mark.parametrize("ishape,out", [([4, 1], [8]), ([3, 1], [4, 3]), ([2, 3, 2], [4, 3, 2]), ([5, 2], [3, 3])])
+@pytest.mark.parametrize("dtype,idx_dtype", [("f32", "i32"), ("i32", "i32")])
+def test_scatter_nd_sums_duplicates(rt, ishape, out, dtype, idx_dtype):
+    r = np.random.default_rng(4)
+    k = ishape[-1]
+    idx = np.stack([r.integers(0, out[j], ishape[:-1]) for j in range(k)], axis=-1).astype(NP[idx_dtype])
+    idx.reshape(-1, k)[-1] = idx.reshape(-1, k)[0]          # a duplicate: the updates add
+    upd = data(ishape[:-1] + out[k:], dtype, 5)
+    H.check(rt, scatter_model(ishape, out, dtype, idx_dtype), {"i": idx, "u": upd}, exact=dtype != "f32")
+
+
+@pytest.mark.parametrize("bad", [[0, 3], [-1, 0], [3, 0]])
+def test_scatter_nd_out_of_range_index_fails_like_litert(rt, bad):
+    m = scatter_model([2, 2], [3, 3], "f32")
+    feeds = {"i": i32([[1, 1], bad]), "u": data([2], "f32")}
+    with pytest.raises(RuntimeError):
+        H.litert(m, feeds)
+    with pytest.raises(RunError):
+        H.run_ours(rt, m, feeds)

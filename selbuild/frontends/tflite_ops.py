@@ -106,7 +106,8 @@ def canonical_op(builtin: str) -> str:
 
 
 # Which input decides Node.dtype when it is not input 0; -1 = output 0.
-DTYPE_INPUT: dict[str, int] = {"SPLIT": 1, "TRANSPOSE_CONV": 2, "FILL": 1, "SCATTER_ND": 1,
+DTYPE_INPUT: dict[str, int] = {"SPLIT": 1, "TRANSPOSE_CONV": 2, "FILL": 1, "SCATTER_ND": 1, "ONE_HOT": 2,
+                               "EMBEDDING_LOOKUP": 1,
                                "QUANTIZE": -1, "SELECT": 1, "SELECT_V2": 1}
 
 HYBRID_OPS = frozenset({
@@ -183,7 +184,6 @@ _UNDECLARED_FIELDS: dict[str, list[tuple]] = {
     "ShapeOptions": [_f("out_type", "dtype", "f32")],
     "FakeQuantOptions": [_f("min", "float", 0.0), _f("max", "float", 0.0),
                          _f("num_bits", "int", 0), _f("narrow_range", "bool", False)],
-    "OneHotOptions": [_f("axis", "int", 0)],
     "UniqueOptions": [_f("idx_out_type", "dtype", "i32")],
     "ReverseSequenceOptions": [_f("seq_dim", "int", 0), _f("batch_dim", "int", 0)],
     "CumsumOptions": [_f("exclusive", "bool", False), _f("reverse", "bool", False)],

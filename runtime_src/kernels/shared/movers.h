@@ -12,6 +12,9 @@
  *   SELRT_MIRROR(op, dt, T, D)   mirror_pad: params before[max_rank], mode (0 reflect, 1 symmetric)
  *   SELRT_FILL(op, dt, T, D)     every output element = the one-element input 0
  *   SELRT_GATHERND(op, dt, T, D) gather_nd with int32/int64 indices, each checked at run time
+ *   SELRT_ONEHOT(op, dt, T, D)   one_hot: params depth, inner; out-of-range indices give `off`
+ *   SELRT_LOOKUP(op, dt, T, D)   embedding_lookup: int32 ids, each checked at run time
+ *   SELRT_SCATTERND(op, dt, T, D, U) scatter_nd: zeros plus updates at index tuples, each checked
  * (One word after SELRT_: tests/test_catalogue.py finds a kernel's descriptor
  * as SELRT_<FAMILY>(<op>, <dtype>, ...).)
  *
@@ -214,6 +217,105 @@
     }                                                                                                  \
     return SELRT_OK;                                                                                   \
   }                                                                                                    \
+  SELRT_KERNEL(op##_##dt, #op "." #dt)
+
+/* indices [outer, inner] (int32 or int64), on/off one-element inputs, output
+ * [outer, depth, inner] (the converter's flattening around the one_hot axis).
+ * An index outside [0, depth) gives a row of `off`, as in LiteRT. */
+#define SELRT_ONEHOT(op, dt, T, D)                                                                       \
+  selrt_status selrt_##op##_##dt##_check(const selrt_program *p, const selrt_node *n) {                  \
+    const selrt_tensor *ix = selrt_pin(p, n, 0), *on = selrt_pin(p, n, 1), *off = selrt_pin(p, n, 2);    \
+    const selrt_tensor *y = selrt_pout(p, n, 0);                                                         \
+    const int32_t depth = n->ip[SELRT_##op##_##dt##_IP_depth], inner = n->ip[SELRT_##op##_##dt##_IP_inner]; \
+    if ((ix->dtype != SELRT_I32 && ix->dtype != SELRT_I64) || on->dtype != D || off->dtype != D ||        \
+        y->dtype != D || selrt_numel(on) != 1 || selrt_numel(off) != 1 || depth < 1 || inner < 1 ||       \
+        selrt_numel(ix) % (size_t)inner || selrt_numel(y) % (size_t)depth ||                             \
+        selrt_numel(y) / (size_t)depth != selrt_numel(ix))                                               \
+      return SELRT_ERR_UNSUPPORTED;                                                                      \
+    return SELRT_OK;                                                                                     \
+  }                                                                                                      \
+  selrt_status selrt_##op##_##dt##_run(selrt_session *s, const selrt_node *n) {                          \
+    const selrt_tensor *ix = selrt_in(s, n, 0);                                                          \
+    const T on = *(const T *)selrt_in(s, n, 1)->data, off = *(const T *)selrt_in(s, n, 2)->data;         \
+    T *y = (T *)selrt_out(s, n, 0)->data;                                                                \
+    const int64_t depth = n->ip[SELRT_##op##_##dt##_IP_depth];                                           \
+    const size_t inner = (size_t)n->ip[SELRT_##op##_##dt##_IP_inner], outer = selrt_numel(ix) / inner;   \
+    const int wide = ix->dtype == SELRT_I64;                                                             \
+    for (size_t o = 0; o < outer; o++)                                                                   \
+      for (int64_t d = 0; d < depth; d++)                                                                \
+        for (size_t i = 0; i < inner; i++) {                                                             \
+          size_t at = o * inner + i;                                                                     \
+          int64_t v = wide ? ((const int64_t *)ix->data)[at] : ((const int32_t *)ix->data)[at];          \
+          *y++ = v == d ? on : off;                                                                      \
+        }                                                                                                \
+    return SELRT_OK;                                                                                     \
+  }                                                                                                      \
+  SELRT_KERNEL(op##_##dt, #op "." #dt)
+
+/* ids [n] (int32), params [rows, inner...], output [n, inner...]: output row i
+ * = params row ids[i]; an id outside [0, rows) fails the run (LiteRT fails
+ * the invoke). */
+#define SELRT_LOOKUP(op, dt, T, D)                                                                       \
+  selrt_status selrt_##op##_##dt##_check(const selrt_program *p, const selrt_node *n) {                  \
+    const selrt_tensor *ids = selrt_pin(p, n, 0), *x = selrt_pin(p, n, 1), *y = selrt_pout(p, n, 0);     \
+    if (ids->dtype != SELRT_I32 || ids->rank != 1 || x->dtype != D || y->dtype != D || x->rank < 1)      \
+      return SELRT_ERR_UNSUPPORTED;                                                                      \
+    size_t inner = selrt_numel(x) / (size_t)x->dims[0];                                                  \
+    if (selrt_numel(y) % inner || selrt_numel(y) / inner != (size_t)ids->dims[0]) return SELRT_ERR_UNSUPPORTED; \
+    return SELRT_OK;                                                                                     \
+  }                                                                                                      \
+  selrt_status selrt_##op##_##dt##_run(selrt_session *s, const selrt_node *n) {                          \
+    const selrt_tensor *ids = selrt_in(s, n, 0), *xt = selrt_in(s, n, 1);                                \
+    const int32_t *id = (const int32_t *)ids->data;                                                      \
+    const T *x = (const T *)xt->data;                                                                    \
+    T *y = (T *)selrt_out(s, n, 0)->data;                                                                \
+    const size_t inner = selrt_numel(xt) / (size_t)xt->dims[0];                                          \
+    for (int32_t i = 0; i < ids->dims[0]; i++) {                                                         \
+      if (id[i] < 0 || id[i] >= xt->dims[0]) return SELRT_ERR_INVALID_ARG;                               \
+      memcpy(y + (size_t)i * inner, x + (size_t)id[i] * inner, inner * sizeof(T));                       \
+    }                                                                                                    \
+    return SELRT_OK;                                                                                     \
+  }                                                                                                      \
+  SELRT_KERNEL(op##_##dt, #op "." #dt)
+
+/* indices [n, K] (int32 or int64), updates [n, inner...], output [d0..d(K-1),
+ * inner...] = zeros with every update added at its index tuple (duplicates
+ * sum, as in LiteRT; U is the type they are added in: uint32_t for int32 so
+ * that overflow wraps instead of being undefined). An index outside the
+ * output fails the run. */
+#define SELRT_SCATTERND(op, dt, T, D, U)                                                                   \
+  selrt_status selrt_##op##_##dt##_check(const selrt_program *p, const selrt_node *n) {                  \
+    const selrt_tensor *ix = selrt_pin(p, n, 0), *u = selrt_pin(p, n, 1), *y = selrt_pout(p, n, 0);      \
+    if ((ix->dtype != SELRT_I32 && ix->dtype != SELRT_I64) || u->dtype != D || y->dtype != D ||          \
+        ix->rank < 1 || ix->dims[ix->rank - 1] > y->rank)                                                \
+      return SELRT_ERR_UNSUPPORTED;                                                                      \
+    size_t inner = 1, count = selrt_numel(ix) / (size_t)ix->dims[ix->rank - 1];                         \
+    for (int32_t k = ix->dims[ix->rank - 1]; k < y->rank; k++) inner *= (size_t)y->dims[k];              \
+    if (selrt_numel(u) % inner || selrt_numel(u) / inner != count) return SELRT_ERR_UNSUPPORTED;         \
+    return SELRT_OK;                                                                                     \
+  }                                                                                                      \
+  selrt_status selrt_##op##_##dt##_run(selrt_session *s, const selrt_node *n) {                          \
+    const selrt_tensor *ix = selrt_in(s, n, 0);                                                          \
+    const T *u = (const T *)selrt_in(s, n, 1)->data;                                                     \
+    selrt_tensor *yt = selrt_out(s, n, 0);                                                               \
+    T *y = (T *)yt->data;                                                                                \
+    const int32_t K = ix->dims[ix->rank - 1];                                                            \
+    const int wide = ix->dtype == SELRT_I64;                                                             \
+    size_t inner = 1, count = selrt_numel(ix) / (size_t)K;                                               \
+    for (int32_t k = K; k < yt->rank; k++) inner *= (size_t)yt->dims[k];                                 \
+    memset(y, 0, yt->bytes);                                                                             \
+    for (size_t i = 0; i < count; i++) {                                                                 \
+      size_t off = 0;                                                                                    \
+      for (int32_t k = 0; k < K; k++) {                                                                  \
+        size_t at = i * (size_t)K + (size_t)k;                                                           \
+        int64_t v = wide ? ((const int64_t *)ix->data)[at] : ((const int32_t *)ix->data)[at];            \
+        if (v < 0 || v >= yt->dims[k]) return SELRT_ERR_INVALID_ARG;                                     \
+        off = off * (size_t)yt->dims[k] + (size_t)v;                                                     \
+      }                                                                                                  \
+      for (size_t j = 0; j < inner; j++) y[off * inner + j] = (T)((U)y[off * inner + j] + (U)u[i * inner + j]); \
+    }                                                                                                    \
+    return SELRT_OK;                                                                                     \
+  }                                                                                                      \
   SELRT_KERNEL(op##_##dt, #op "." #dt)
 
 #endif

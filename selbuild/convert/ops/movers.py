@@ -1,5 +1,6 @@
 """Shape and data-movement ops: mirror_pad, tile, broadcast_to, fill,
-reverse_v2, gather_nd, and the int32/bool variants of the copy movers.
+reverse_v2, gather_nd, one_hot, embedding_lookup, scatter_nd, and the
+int32/bool concatenation.
 
 Shapes are static in a selbuild program, so every operand that only decides
 the output shape (tile multiples, broadcast_to shape, fill dims) is read at
@@ -138,6 +139,85 @@ def gather_nd_lower(g: Graph, n: Node) -> Lowered:
         if bad.any():
             raise UnsupportedError(f"{describe(g, n)}: index {idx[bad.any(axis=1)][0].tolist()} out of range "
                                    f"for params {list(params.shape)}")
+    return Lowered(kernel=n.kernel, inputs=list(n.inputs[:2]), outputs=[n.outputs[0]])
+
+
+# --------------------------------------------------------------------------- one_hot, embedding_lookup, scatter_nd
+
+def _one_hot_axis(g: Graph, n: Node) -> tuple[list[int], int, int]:
+    ind = list(g.tensors[n.inputs[0]].shape)
+    (depth,) = const_ints(g, n, 1, "depth")
+    axis = int(n.attrs.get("axis", 0))
+    axis = len(ind) if axis == -1 else norm_axis(g, n, axis, len(ind) + 1)
+    return ind, depth, axis
+
+
+@shape("one_hot")
+def one_hot_shape(g: Graph, n: Node) -> list[tuple[int, ...]]:
+    ind, depth, axis = _one_hot_axis(g, n)
+    return [tuple(ind[:axis] + [depth] + ind[axis:])]
+
+
+@lower("one_hot")
+def one_hot_lower(g: Graph, n: Node) -> Lowered:
+    check_ranks(g, n)
+    ind, depth, axis = _one_hot_axis(g, n)
+    if depth < 1:
+        raise UnsupportedError(f"{describe(g, n)}: depth {depth}; the runtime has no zero-size tensors")
+    if g.tensors[n.inputs[0]].dtype not in ("i32", "i64"):
+        raise UnsupportedError(f"{describe(g, n)}: {g.tensors[n.inputs[0]].dtype} indices; the kernel takes i32 or i64")
+    for i in n.inputs[2:4]:
+        if g.tensors[i].numel != 1:
+            raise UnsupportedError(f"{describe(g, n)}: on/off values must have one element")
+    return Lowered(kernel=n.kernel, inputs=[n.inputs[0], n.inputs[2], n.inputs[3]], outputs=[n.outputs[0]],
+                   iparams={"depth": depth, "inner": prod(ind[axis:])})
+
+
+def _check_const_index(g: Graph, n: Node, it_pos: int, dims: list[int], k: int) -> None:
+    """Constant indices are checked at conversion: a bad model fails here, not on the device."""
+    it = g.tensors[n.inputs[it_pos]]
+    if it.dtype not in ("i32", "i64"):
+        raise UnsupportedError(f"{describe(g, n)}: {it.dtype} indices; the kernel takes i32 or i64")
+    if it.data is not None:
+        idx = np.asarray(it.data).reshape(-1, k)
+        bad = ((idx < 0) | (idx >= np.asarray(dims[:k]))).any(axis=1)
+        if bad.any():
+            raise UnsupportedError(f"{describe(g, n)}: index {idx[bad][0].tolist()} out of range for {dims}")
+
+
+@shape("embedding_lookup")
+def embedding_lookup_shape(g: Graph, n: Node) -> list[tuple[int, ...]]:
+    ids, params = (list(g.tensors[i].shape) for i in n.inputs[:2])
+    if len(ids) != 1 or len(params) < 2:      # LiteRT's rule too
+        raise SelbuildError(f"{describe(g, n)}: ids {ids} must be 1-D and params {params} at least 2-D")
+    return [tuple(ids + params[1:])]
+
+
+@lower("embedding_lookup")
+def embedding_lookup_lower(g: Graph, n: Node) -> Lowered:
+    check_ranks(g, n)
+    if g.tensors[n.inputs[0]].dtype != "i32":
+        raise UnsupportedError(f"{describe(g, n)}: the ids must be int32")
+    _check_const_index(g, n, 0, list(g.tensors[n.inputs[1]].shape), 1)
+    return Lowered(kernel=n.kernel, inputs=list(n.inputs[:2]), outputs=[n.outputs[0]])
+
+
+@shape("scatter_nd")
+def scatter_nd_shape(g: Graph, n: Node) -> list[tuple[int, ...]]:
+    ind, upd = (list(g.tensors[i].shape) for i in n.inputs[:2])
+    out = const_ints(g, n, 2, "shape")
+    if not ind or ind[-1] > len(out) or upd != ind[:-1] + out[ind[-1]:]:
+        raise SelbuildError(f"{describe(g, n)}: indices {ind} and updates {upd} do not scatter into {out}")
+    return [tuple(out)]
+
+
+@lower("scatter_nd")
+def scatter_nd_lower(g: Graph, n: Node) -> Lowered:
+    check_ranks(g, n)
+    ind = g.tensors[n.inputs[0]].shape
+    if g.tensors[n.inputs[0]].dtype != "i32":
+        raise UnsupportedError(f"{describe(g, n)}: the indices must be int32 (as LiteRT requires)")
+    _check_const_index(g, n, 0, list(g.tensors[n.outputs[0]].shape), ind[-1])
     return Lowered(kernel=n.kernel, inputs=list(n.inputs[:2]), outputs=[n.outputs[0]])
 
 
