@@ -167,6 +167,11 @@ def read_yaml(path: Path) -> tuple[Any, dict[tuple, int], Problems]:
         what = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise ConfigError(f"{path}: not valid YAML{where}: {what}",
                           hint="fix the syntax (indentation, ':' after keys, quoting)") from None
+    except (ValueError, TypeError, OverflowError) as e:
+        # PyYAML's constructors call int()/float() on what a tag claims: `!!int 0x`,
+        # `!!float abc` raise ValueError there, not a YAMLError.
+        raise ConfigError(f"{path}: not valid YAML: a value does not match its tag ({e})",
+                          hint="remove the !!tag or write a value of that type") from None
     lines: dict[tuple, int] = {}
     dups: Problems = []
     _lines(root, (), lines, dups)

@@ -44,6 +44,11 @@ def check_yaml_bounds(text: str, where: str) -> None:
             if ev.anchor is not None:
                 sizes[ev.anchor] = 1
         elif isinstance(ev, yaml.AliasEvent):
+            # An alias inside the collection it names (`&a [*a]`) makes a cyclic
+            # document: every walk of it (line map, schema) would never end.
+            if any(a == ev.anchor for _, a in stack):
+                raise ConfigError(f"{where}: the alias *{ev.anchor} refers to a collection that contains it",
+                                  hint="a build config needs no anchors or aliases; write the values out")
             n = sizes.get(ev.anchor, 1)     # an undefined alias: the composer reports it
         else:
             continue

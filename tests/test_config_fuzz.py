@@ -60,3 +60,22 @@ def test_non_utf8_file(tmp_path):
     p.write_bytes(b"name: \xff\xfe\n")
     with pytest.raises(ConfigError):
         C.load_config(p)
+
+
+# Found by bench/fuzz_python.py: PyYAML's constructors call int()/float() on what
+# a tag claims and raise ValueError, not YAMLError; a self-referencing alias made
+# the line-number walk recurse until RecursionError.
+@pytest.mark.parametrize("value", ["!!int 0x", "!!float abc", "!!int " + "9" * 5000])
+def test_values_that_do_not_match_their_tag(tmp_path, value):
+    p = tmp_path / "c.yaml"
+    p.write_text(f"schema_version: 1\nname: {value}\n")
+    with pytest.raises(ConfigError, match="does not match its tag"):
+        C.load_config(p, check_models=False)
+
+
+@pytest.mark.parametrize("text", ["a: &a [*a]\n", "a: &a {b: [1, *a]}\n", "- &x\n  - *x\n"])
+def test_cyclic_alias_is_refused(tmp_path, text):
+    p = tmp_path / "c.yaml"
+    p.write_text(text)
+    with pytest.raises(ConfigError, match="refers to a collection that contains it"):
+        C.load_config(p, check_models=False)

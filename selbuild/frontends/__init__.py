@@ -9,6 +9,8 @@ and raises ModelError for files it cannot read.
 from __future__ import annotations
 
 import importlib
+import os
+import zipfile
 from pathlib import Path
 from types import ModuleType
 
@@ -37,7 +39,33 @@ def frontend_for(path: Path) -> ModuleType:
         raise ModelError(f"{path}: unknown model format '{path.suffix or '(no suffix)'}'",
                          hint=f"selbuild reads {known}")
     _check_identifier(path)
+    _check_large(path)
     return importlib.import_module(module)
+
+
+# Above this size a file must show its format's header before any frontend reads it
+# whole: a 1.9 GB file of zeros (under the 2 GiB limit) otherwise costs 2 GB of memory
+# and half a minute of reading and hashing before the parser refuses its first bytes.
+LARGE = 16 * 1024 ** 2
+_ZIP_SUFFIXES = (".ptl", ".pt", ".pt2")
+_FLATBUFFER_IDS = {".tflite": b"TFL3", ".pte": b"ET12"}
+
+
+def _check_large(path: Path) -> None:
+    suffix = path.suffix.lower()
+    if os.stat(path).st_size <= LARGE:
+        return                      # small files: the frontend's own, more precise, message
+    if suffix in _ZIP_SUFFIXES:
+        if not zipfile.is_zipfile(path):     # reads only the end-of-archive record
+            raise ModelError(f"{path}: not {KINDS[suffix]} (not a zip archive)",
+                             hint="torch writes these files as zip archives")
+        return
+    ident = _FLATBUFFER_IDS.get(suffix)
+    if ident is not None:
+        with open(path, "rb") as f:
+            head = f.read(8)
+        if head[4:8] != ident:
+            raise ModelError(f"{path}: not {KINDS[suffix]} (no '{ident.decode()}' identifier at byte 4)")
 
 
 # What a file of each suffix should be, for messages.
