@@ -133,3 +133,15 @@ def test_installed_wheel_analyzes_builds_and_runs(installed, tmp_path) -> None:
     # Same sources, same bytes: the wheel's host library is the checkout's.
     dev = build_target(load_config(work / "app.yaml"), "host", out_root=tmp_path / "dev")
     assert (work / "build" / "app" / "host" / "libselrt.so").read_bytes() == dev.library.read_bytes()
+
+
+def test_installed_wheel_doctor_and_demo_without_checkout(installed, tmp_path) -> None:
+    """doctor finds the shipped toolchain modules; demo, whose default config and
+    models live only in a checkout, says so in one error line (exit 2)."""
+    cli, env = str(installed["venv"] / "bin" / "selbuild"), installed["env"]
+    out = _run([cli, "doctor"], cwd=tmp_path, env=env)
+    assert "android-arm64" in out and "host" in out
+    proc = subprocess.run([cli, "demo"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and "checkout" in proc.stderr
+    assert [line for line in proc.stderr.splitlines() if line.startswith("error:")] == [proc.stderr.splitlines()[0]]

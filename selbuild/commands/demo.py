@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from selbuild import REPO_ROOT
-from selbuild.errors import SelbuildError
+from selbuild.errors import ConfigError, SelbuildError
 
 DEFAULT_CONFIG = REPO_ROOT / "configs" / "mobilenetv2_f32.yaml"
 
@@ -86,6 +86,12 @@ def command(config_path: Path, out_root: Path | None, targets: tuple[str, ...], 
     console = Console()
     if not console.is_terminal:     # logs and CI: 80 columns would fold the size table
         console = Console(width=120)
+    if config_path == DEFAULT_CONFIG and not DEFAULT_CONFIG.is_file():
+        # An installed wheel ships the runtime sources but not the bundled models.
+        raise ConfigError("selbuild demo's default config and models come with a selbuild checkout, "
+                          "not with the installed package",
+                          hint="run it on your own config: selbuild demo --config app.yaml "
+                               "(write one with `selbuild config init MODEL -o app.yaml`)")
     cfg = load_config(config_path)
     from selbuild import toolchain_loader
     for t in targets:                # an unknown or unbuildable target fails before any work
