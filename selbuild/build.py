@@ -143,19 +143,32 @@ def _write_if_changed(path: Path, text: str) -> None:
 
 
 def _run_scons(cmd: list[str], progress: Callable[[str], None] | None,
-               every_line: bool) -> tuple[int, list[str]]:
+               every_line: bool, out: Path, lock_fd: int) -> tuple[int, list[str]]:
+    """Run SCons under selbuild.scons_guard, in its own process group: however
+    selbuild ends (Ctrl-C, SIGTERM, SIGKILL), SCons and its compilers stop and
+    the build dir keeps no temporaries. The guard holds the build-dir lock
+    (`lock_fd`) until its group is gone, so the next build waits for that."""
     # Unbuffered: progress lines arrive as SCons prints them, not in 8 KB chunks.
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            cwd=REPO_ROOT, bufsize=1, env=env)
+    guard = [sys.executable, "-m", "selbuild.scons_guard", str(out), str(os.getpid()), "--", *cmd]
+    proc = subprocess.Popen(guard, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            cwd=REPO_ROOT, bufsize=1, env=env, process_group=0, pass_fds=(lock_fd,))
     lines: list[str] = []
     assert proc.stdout is not None
-    for line in proc.stdout:
-        line = line.rstrip("\n")
-        lines.append(line)
-        if progress and (every_line or line.startswith(PROGRESS_PREFIXES) or ": warning:" in line):
-            progress(line)
-    return proc.wait(), lines
+    try:
+        for line in proc.stdout:
+            line = line.rstrip("\n")
+            lines.append(line)
+            if progress and (every_line or line.startswith(PROGRESS_PREFIXES) or ": warning:" in line):
+                progress(line)
+        return proc.wait(), lines
+    except BaseException:          # KeyboardInterrupt, or progress() failing: stop the build
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        raise
 
 
 def _result(target: str, out: Path, seconds: float) -> BuildResult:
@@ -222,7 +235,7 @@ def build_target(config: BuildConfig, target: str, *, out_root: Path | None = No
     with open(out / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         _write_if_changed(req_path, json.dumps(request, indent=2) + "\n")
-        code, lines = _run_scons(cmd, progress, verbose)
+        code, lines = _run_scons(cmd, progress, verbose, out, lock.fileno())
     if code != 0:
         tail = "\n".join(lines[-40:])
         raise BuildError(f"building {config.stem} for {target} failed (scons exit {code}):\n{tail}",
