@@ -25,7 +25,7 @@ selrt_status selrt_depthwise_conv2d_f32i8_check(const selrt_program *p, const se
   if ((asym != 0 && asym != 1) || selrt_shared_hybrid_scales_check(sc, OC) != SELRT_OK ||
       selrt_shared_hybrid_acc_check((size_t)w->dims[1] * (size_t)w->dims[2]) != SELRT_OK)
     return SELRT_ERR_UNSUPPORTED;
-  return selrt_shared_window2d_check(x, y, w->dims + 1, n->ip + SELRT_depthwise_conv2d_f32i8_IP_stride_h,
+  return selrt_shared_window2d_check(p, x, y, w->dims + 1, n->ip + SELRT_depthwise_conv2d_f32i8_IP_stride_h,
                                      n->ip + SELRT_depthwise_conv2d_f32i8_IP_dilation_h,
                                      n->ip + SELRT_depthwise_conv2d_f32i8_IP_pad_top);
 }
@@ -55,7 +55,7 @@ selrt_status selrt_depthwise_conv2d_f32i8_run(selrt_session *s, const selrt_node
     float rs;
     int32_t zp;
     const int8_t *qb = q + (size_t)bi * image;
-    selrt_shared_hybrid_quantize(x + (size_t)bi * image, image, asym, q + (size_t)bi * image, &rs, &zp);
+    selrt_shared_hybrid_quantize(x + (size_t)bi * image, image, 1, asym, q + (size_t)bi * image, &rs, &zp);
     for (int32_t oy = 0; oy < OH; oy++)
       for (int32_t ox = 0; ox < OW; ox++) {
         float *yp = y + (((size_t)bi * OH + oy) * OW + ox) * OC;

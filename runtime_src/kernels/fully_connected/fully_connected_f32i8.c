@@ -41,7 +41,7 @@ selrt_status selrt_fully_connected_f32i8_run(selrt_session *s, const selrt_node 
     float rs;
     int32_t zp;
     int8_t *qr = q + r * K;
-    selrt_shared_hybrid_quantize(x + r * K, K, asym, qr, &rs, &zp);
+    selrt_shared_hybrid_quantize(x + r * K, K, 1, asym, qr, &rs, &zp);
     for (size_t o = 0; o < N; o++) {
       const int8_t *wr = w + o * K;
       int32_t acc = 0; /* bounded by check (hybrid.h) */

@@ -10,12 +10,12 @@ static int32_t selrt_hybrid_clamp(float t, float lo, float hi) {
   return (int32_t)t;
 }
 
-void selrt_shared_hybrid_quantize(const float *x, size_t n, int32_t asymmetric, int8_t *q, float *scale,
-                                  int32_t *zp) {
+void selrt_shared_hybrid_quantize(const float *x, size_t n, size_t stride, int32_t asymmetric, int8_t *q,
+                                  float *scale, int32_t *zp) {
   float mn = n ? x[0] : 0.0f, mx = mn;
   for (size_t i = 1; i < n; i++) {
-    if (x[i] < mn) mn = x[i];
-    if (x[i] > mx) mx = x[i];
+    if (x[i * stride] < mn) mn = x[i * stride];
+    if (x[i * stride] > mx) mx = x[i * stride];
   }
   *zp = 0;
   *scale = 1.0f;
@@ -27,7 +27,7 @@ void selrt_shared_hybrid_quantize(const float *x, size_t n, int32_t asymmetric, 
     }
     *scale = range / 127.0f;
     const float inv = 127.0f / range;
-    for (size_t i = 0; i < n; i++) q[i] = (int8_t)selrt_hybrid_clamp(roundf(x[i] * inv), -127.0f, 127.0f);
+    for (size_t i = 0; i < n; i++) q[i] = (int8_t)selrt_hybrid_clamp(roundf(x[i * stride] * inv), -127.0f, 127.0f);
     return;
   }
   const double rmin = mn < 0.0f ? (double)mn : 0.0, rmax = mx > 0.0f ? (double)mx : 0.0;
@@ -44,7 +44,7 @@ void selrt_shared_hybrid_quantize(const float *x, size_t n, int32_t asymmetric, 
   *zp = z;
   const float inv = 1.0f / *scale;
   for (size_t i = 0; i < n; i++)
-    q[i] = (int8_t)selrt_hybrid_clamp(roundf((float)z + x[i] * inv), -128.0f, 127.0f);
+    q[i] = (int8_t)selrt_hybrid_clamp(roundf((float)z + x[i * stride] * inv), -128.0f, 127.0f);
 }
 
 selrt_status selrt_shared_hybrid_acc_check(size_t taps) {

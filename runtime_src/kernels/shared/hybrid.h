@@ -20,9 +20,10 @@
 
 #define SELRT_SHARED_HYBRID_MAX_TAPS (INT32_MAX / (128 * 255))
 
-/* Quantizes n floats into q; writes the row's scale and zero point. */
-void selrt_shared_hybrid_quantize(const float *x, size_t n, int32_t asymmetric, int8_t *q, float *scale,
-                                  int32_t *zp);
+/* Quantizes the n floats x[0], x[stride], ... into q[0..n); writes the
+ * row's scale and zero point. */
+void selrt_shared_hybrid_quantize(const float *x, size_t n, size_t stride, int32_t asymmetric, int8_t *q,
+                                  float *scale, int32_t *zp);
 
 /* SELRT_OK when `taps` products per accumulator cannot overflow int32. */
 selrt_status selrt_shared_hybrid_acc_check(size_t taps);

@@ -15,12 +15,13 @@ from __future__ import annotations
 import numpy as np
 
 from selbuild.convert.ops import conv as fconv
+from selbuild.convert.ops import fully_connected as ffc
 from selbuild.convert.ops._common import activation_fparams, describe
 from selbuild.convert.registry import Lowered, lower
 from selbuild.errors import UnsupportedError
 from selbuild.ir import Graph, Node, Tensor
 
-HYBRID_KERNELS = ("fully_connected", "conv2d", "depthwise_conv2d")
+HYBRID_KERNELS = ("fully_connected", "conv2d", "depthwise_conv2d", "batch_matmul")
 
 
 def _opt(n: Node, i: int) -> int:
@@ -111,3 +112,36 @@ def depthwise_hybrid(g: Graph, n: Node) -> Lowered:
     ip.update(depth_multiplier=oc // c, asymmetric=1)   # LiteRT's per-channel hybrid: asymmetric
     return Lowered(kernel=n.kernel, inputs=inputs, outputs=[n.outputs[0], scratch(g, n, x)], iparams=ip,
                    fparams=activation_fparams(g, n))
+
+
+@lower("batch_matmul", dtype="f32i8")
+def batch_matmul_hybrid(g: Graph, n: Node) -> Lowered:
+    a_idx = n.inputs[0]
+    bt = g.tensors[n.inputs[1]]
+    if bt.dtype != "i8" or not bt.is_const:
+        raise UnsupportedError(f"{describe(g, n)}: the int8 operand b must be constant")
+    q = bt.quant
+    if q is not None and q.scale.size != 1:
+        # LiteRT's hybrid batch matmul reads only the per-tensor scale.
+        raise UnsupportedError(f"{describe(g, n)}: hybrid batch_matmul takes one scale for b, got {q.scale.size}")
+    scales = weight_scales(g, n, bt, 1, 0)
+    data = np.asarray(bt.data, dtype=np.int8)
+    if not n.attrs.get("adj_y", False):
+        data = np.swapaxes(data, -1, -2)          # [.., K, N] -> [.., N, K]: dot-product rows
+    data = np.ascontiguousarray(data)
+    b_idx = g.add_tensor(Tensor(name=f"{bt.name}/nk", shape=tuple(data.shape), dtype="i8", data=data))
+    a, b = tuple(g.tensors[a_idx].shape), tuple(data.shape)
+    batch = tuple(g.tensors[n.outputs[0]].shape[:-2])
+    sa, sb = ffc._batch_strides(a, batch), ffc._batch_strides(b, batch)
+    dims = [(d, x, y) for d, x, y in zip(batch, sa, sb) if d != 1]
+    if len(dims) > ffc._MAX_BATCH_DIMS:
+        raise UnsupportedError(f"{describe(g, n)}: {len(dims)} batch dims; the kernel takes up to "
+                               f"{ffc._MAX_BATCH_DIMS}")
+    dims = [(1, 0, 0)] * (ffc._MAX_BATCH_DIMS - len(dims)) + dims
+    adj_x = bool(n.attrs.get("adj_x", False))
+    ip = {"adj_x": int(adj_x), "asymmetric": int(bool(n.attrs.get("asymmetric_quantize_inputs", False)))}
+    for i, (d, x, y) in enumerate(dims):
+        ip[f"batch{i}"], ip[f"a_stride{i}"], ip[f"b_stride{i}"] = d, x, y
+    k = a[-2] if adj_x else a[-1]
+    q_idx = g.add_tensor(Tensor(name=f"{g.tensors[a_idx].name}/quantized_row", shape=(k,), dtype="i8"))
+    return Lowered(kernel=n.kernel, inputs=[a_idx, b_idx, scales], outputs=[n.outputs[0], q_idx], iparams=ip)
