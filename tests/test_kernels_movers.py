@@ -275,3 +275,44 @@ def test_scatter_nd_out_of_range_index_fails_like_litert(rt, bad):
         H.litert(m, feeds)
     with pytest.raises(RunError):
         H.run_ours(rt, m, feeds)
+
+
+# --------------------------------------------------------------------------- torch.export
+
+rt_torch = H.runtime_fixture(["tile.f32", "reverse_v2.f32", "mirror_pad.f32", "broadcast_to.f32", "reshape.f32",
+                              "add.f32", "mul.f32", "conv2d.f32", "transpose.f32", "slice.f32"])
+
+
+@pytest.mark.parametrize("which", ["repeat", "repeat_new_dims", "flip", "flip_after_conv", "reflection_pad1d",
+                                   "reflection_pad2d", "expand"])
+def test_torch_movers_match_torch(rt_torch, which):
+    torch = pytest.importorskip("torch")
+    from selbuild import torch_api, verify
+    from selbuild.convert.pipeline import convert
+
+    conv = torch.nn.Conv2d(3, 4, 3, padding=1)
+    fns = {"repeat": lambda x: x.repeat(2, 1, 3) * 2.0, "repeat_new_dims": lambda x: x.repeat(2, 1, 1, 2) + 1.0,
+           "flip": lambda x: torch.flip(x, [0, 2]) + x,
+           "flip_after_conv": lambda x: torch.flip(conv(x.reshape(1, 3, 2, 4)), [1, 3]),
+           "reflection_pad1d": lambda x: torch.nn.functional.pad(x, (3, 2), mode="reflect"),
+           "reflection_pad2d": lambda x: torch.nn.functional.pad(x.reshape(1, 3, 2, 4), (1, 3, 1, 0), mode="reflect"),
+           "expand": lambda x: x[:, :1, :].expand(3, 5, 4) * 3.0}
+    wanted = {"repeat": "tile.f32", "repeat_new_dims": "tile.f32", "flip": "reverse_v2.f32",
+              "flip_after_conv": "reverse_v2.f32", "reflection_pad1d": "mirror_pad.f32",
+              "reflection_pad2d": "mirror_pad.f32", "expand": "broadcast_to.f32"}
+
+    class M(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = conv
+
+        def forward(self, x):
+            return fns[which](x)
+
+    x = torch.from_numpy(data([3, 2, 4], "f32"))
+    result = convert(torch_api.to_ir(M().eval(), (x,), which))
+    assert wanted[which] in result.kernels
+    with torch.no_grad():
+        ref = M().eval()(x).numpy()
+    (ours,) = verify.run_program(rt_torch / "manifest.json", result.program, {"x": x.numpy()}).values()
+    np.testing.assert_allclose(ours, ref, rtol=1e-5, atol=1e-5)

@@ -60,9 +60,10 @@ def decompose(ep: Any) -> Any:
     table = torch.export.default_decompositions()
     # Ops with a kernel of their own stay whole: hardswish would become five
     # elementwise ops, prelu a compare and a select, linear on a rank > 2 input
-    # a batched matmul.
+    # a batched matmul, reflection padding index gathers (it is mirror_pad).
     for op in (torch.ops.aten.linear.default, torch.ops.aten.hardswish.default, torch.ops.aten.prelu.default,
-               torch.ops.aten._prelu_kernel.default):
+               torch.ops.aten._prelu_kernel.default, torch.ops.aten.reflection_pad1d.default,
+               torch.ops.aten.reflection_pad2d.default, torch.ops.aten.reflection_pad3d.default):
         table.pop(op, None)
     try:
         with warnings.catch_warnings():

@@ -84,6 +84,7 @@ HANDLERS_LOADED = False
 def _load_more() -> None:
     global HANDLERS_LOADED
     from selbuild.frontends import torch_handlers_logic, torch_handlers_shape  # noqa: F401 - register handlers
+    from selbuild.frontends import torch_handlers_movers  # noqa: F401 - after _shape: replaces its expand
     HANDLERS_LOADED = True
 
 

@@ -194,15 +194,6 @@ def _permute(low, n, x, dims):
     return out
 
 
-@handles("aten.expand.default", "aten.expand_copy.default")
-def _expand(low, n, x, sizes, implicit=False):
-    shape = _shape(n)
-    if shape == x.shape:
-        return x
-    # broadcasting add of zeros: no extra kernel beyond add
-    return _binary(low, n, "add", x, Val(shape, const=np.zeros(shape, np.float32)))
-
-
 @handles("aten.cat.default")
 def _cat(low, n, tensors, dim=0):
     shape = _shape(n)

@@ -1,0 +1,72 @@
+"""ATen data movers onto the shape/data-movement kernels (see
+selbuild/convert/ops/movers.py): repeat -> tile, flip -> reverse_v2,
+reflection_pad{1,2,3}d -> mirror_pad (REFLECT), expand -> broadcast_to.
+They work on the plain (torch-order) layout: moving data does not care where
+channels sit, and one transpose in is cheaper to reason about than permuted
+multiples or axes. See torch_handlers.py."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from selbuild.frontends.torch_handlers import _shape, handles
+from selbuild.frontends.torch_lower import TO_NHWC, Unsupported, Val
+
+
+@handles("aten.repeat.default")
+def _repeat(low, n, x, repeats):
+    shape = _shape(n)
+    reps = [int(r) for r in repeats]
+    tin = low.plain(x, f"{n.name}_x")
+    lead = len(reps) - len(x.shape)
+    if lead < 0:
+        raise Unsupported("repeat with fewer repeats than dims")
+    if lead:   # torch prepends size-1 dims first; TILE needs equal ranks
+        full = (1,) * lead + tuple(x.shape)
+        t = low.new(f"{n.name}_r", full, False)
+        low.node("reshape", [tin, low.ints(list(full), f"{n.name}_shape")], [t.tid], new_shape=list(full))
+        tin = t.tid
+    out = low.new(n.name, shape, False)
+    low.node("tile", [tin, low.ints(reps, f"{n.name}_multiples")], [out.tid])
+    return out
+
+
+@handles("aten.flip.default")
+def _flip(low, n, x, dims):
+    rank = len(x.shape)
+    axes = sorted({int(d) % rank for d in dims})
+    if not axes:
+        return x
+    if x.nhwc:   # reverse the NHWC tensor along the mapped dims: no transpose needed
+        axes = sorted(TO_NHWC.index(d) for d in axes)
+    out = low.new(n.name, _shape(n), x.nhwc)
+    low.node("reverse_v2", [x.tid, low.ints(axes, f"{n.name}_axes")], [out.tid])
+    return out
+
+
+@handles("aten.reflection_pad1d.default", "aten.reflection_pad2d.default", "aten.reflection_pad3d.default")
+def _reflection_pad(low, n, x, padding):
+    rank = len(x.shape)
+    rows = [[0, 0] for _ in range(rank)]
+    for i in range(len(padding) // 2):           # padding lists the last dim first
+        rows[rank - 1 - i] = [int(padding[2 * i]), int(padding[2 * i + 1])]
+    if min(min(r) for r in rows) < 0:
+        raise Unsupported("negative reflection padding")
+    if x.nhwc:
+        rows = [rows[p] for p in TO_NHWC]
+    out = low.new(n.name, _shape(n), x.nhwc)
+    low.node("mirror_pad", [x.tid, low.const_tensor(np.asarray(rows, np.int32), f"{n.name}_paddings")],
+             [out.tid], mode="reflect")
+    return out
+
+
+@handles("aten.expand.default", "aten.expand_copy.default")
+def _expand(low, n, x, sizes, implicit=False):
+    shape = _shape(n)
+    if shape == x.shape:
+        return x
+    if isinstance(x, Val) and x.const is not None:
+        return Val(shape, const=np.ascontiguousarray(np.broadcast_to(x.const, shape)))
+    out = low.new(n.name, shape, False)
+    low.node("broadcast_to", [low.plain(x, f"{n.name}_x"), low.ints(list(shape), f"{n.name}_shape")], [out.tid])
+    return out
