@@ -20,7 +20,8 @@ import pytest
 import harness as H
 from tflite_builder import T, one_op, qt
 
-HYBRID_KERNELS = ["fully_connected.f32i8", "conv2d.f32i8", "depthwise_conv2d.f32i8", "batch_matmul.f32i8"]
+HYBRID_KERNELS = ["fully_connected.f32i8", "conv2d.f32i8", "depthwise_conv2d.f32i8", "batch_matmul.f32i8",
+                  "embedding_lookup.f32i8"]
 
 
 @pytest.fixture(scope="module", params=["host", pytest.param("android-arm64", marks=pytest.mark.qemu),
@@ -195,3 +196,23 @@ def test_batch_matmul_shared_b(rt, asym, adj_x):
     one = one_op("BATCH_MATMUL", [T("a", a_shape[2:]), w, T("y", [m, n])], ["a", "b"], ["y"], opts, version=4)
     ref = np.stack([H.litert(one, {"a": x[i, j]})["y"] for i in range(2) for j in range(3)]).reshape(2, 3, m, n)
     H.assert_close({"y": ours}, {"y": ref})
+
+
+# ------------------------------------------------------------------ embedding_lookup
+
+@pytest.mark.parametrize("scales", [[0.05], [0.01, 0.02, 0.5, 1e-3, 7.0, 3e-5, 0.25]], ids=["per_tensor", "per_row"])
+@pytest.mark.parametrize("table_shape", [[7, 4], [7, 3, 2]])
+def test_embedding_lookup(rt, scales, table_shape):
+    table = _w(table_shape, 2, -128, 127)
+    ids = np.array([6, 0, 2, 2, 5], np.int32)
+    model = one_op("EMBEDDING_LOOKUP", [T("ids", [5], "i32"), qt("v", table_shape, scales, 0, data=table),
+                                        T("y", [5] + table_shape[1:])], ["ids", "v"], ["y"])
+    H.check(rt, model, {"ids": ids}, exact=True)
+
+
+def test_embedding_lookup_bad_id_fails_the_run(rt):
+    from selbuild.errors import SelbuildError
+    model = one_op("EMBEDDING_LOOKUP", [T("ids", [2], "i32"), qt("v", [3, 4], 0.1, 0, data=_w([3, 4], 1)),
+                                        T("y", [2, 4])], ["ids", "v"], ["y"])
+    with pytest.raises(SelbuildError):
+        H.run_ours(rt, model, {"ids": np.array([1, 3], np.int32)})

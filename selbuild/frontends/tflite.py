@@ -35,6 +35,11 @@ def node_dtype(op: RawOp, tensors: list) -> str:
         return tensors[outs[0]].dtype if outs else "none"
     idx = ins[pick] if pick < len(ins) and ins[pick] >= 0 else next(i for i in ins if i >= 0)
     dtype = tensors[idx].dtype
+    if op.builtin == "EMBEDDING_LOOKUP" and dtype in _HYBRID_WEIGHTS:
+        # A quantized table with a float output: the hybrid (dequantizing) lookup.
+        outs = [i for i in op.outputs if i >= 0]
+        if outs and tensors[outs[0]].dtype == "f32" and _is_const(tensors[idx]):
+            return "f32" + dtype
     if op.builtin in T.HYBRID_OPS and dtype == "f32":
         for i in ins[1:]:
             t = tensors[i] if i >= 0 else None

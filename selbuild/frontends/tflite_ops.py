@@ -47,7 +47,8 @@ Node.dtype
     * hybrid ops (HYBRID_OPS: conv2d, depthwise_conv2d, fully_connected,
       batch_matmul and the LSTM/RNN/SVDF family) with float32 input 0 and a
       constant int8 weight input → "f32i8" (dynamic-range models); other
-      weight dtypes give "f32<w>" (e.g. f32u8);
+      weight dtypes give "f32<w>" (e.g. f32u8); EMBEDDING_LOOKUP with a
+      constant int8 table (input 1) and a float output → "f32i8" too;
     * an op with neither inputs nor outputs (CALL_ONCE) → "none".
     DEQUANTIZE follows the rule: dequantize.i8, dequantize.f16. Control flow
     follows it too (while.<dtype of input 0>, if.bool); selbuild claims no

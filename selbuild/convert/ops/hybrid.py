@@ -21,7 +21,7 @@ from selbuild.convert.registry import Lowered, lower
 from selbuild.errors import UnsupportedError
 from selbuild.ir import Graph, Node, Tensor
 
-HYBRID_KERNELS = ("fully_connected", "conv2d", "depthwise_conv2d", "batch_matmul")
+HYBRID_KERNELS = ("fully_connected", "conv2d", "depthwise_conv2d", "batch_matmul", "embedding_lookup")
 
 
 def _opt(n: Node, i: int) -> int:
@@ -145,3 +145,16 @@ def batch_matmul_hybrid(g: Graph, n: Node) -> Lowered:
     k = a[-2] if adj_x else a[-1]
     q_idx = g.add_tensor(Tensor(name=f"{g.tensors[a_idx].name}/quantized_row", shape=(k,), dtype="i8"))
     return Lowered(kernel=n.kernel, inputs=[a_idx, b_idx, scales], outputs=[n.outputs[0], q_idx], iparams=ip)
+
+
+@lower("embedding_lookup", dtype="f32i8")
+def embedding_lookup_hybrid(g: Graph, n: Node) -> Lowered:
+    from selbuild.convert.ops.movers import _check_const_index
+    ids, table = g.tensors[n.inputs[0]], g.tensors[n.inputs[1]]
+    if ids.dtype != "i32":
+        raise UnsupportedError(f"{describe(g, n)}: the ids must be int32")
+    if not table.is_const or table.dtype != "i8" or len(table.shape) < 2:
+        raise UnsupportedError(f"{describe(g, n)}: the table must be a constant int8 tensor of rank >= 2")
+    _check_const_index(g, n, 0, list(table.shape), 1)
+    return Lowered(kernel=n.kernel, inputs=[n.inputs[0], n.inputs[1], weight_scales(g, n, table, table.shape[0], 0)],
+                   outputs=[n.outputs[0]])
