@@ -1,8 +1,9 @@
 """Reproducible from anywhere: two copies of the source tree at different
 absolute paths, built under different TZ, LANG and umask, one with and one
-without SOURCE_DATE_EPOCH, give bit-identical libraries, runners and .selrt
-programs for every target this machine builds, and identical request.json,
-manifest.json and size.json (the build dirs name no checkout path).
+without SOURCE_DATE_EPOCH, give bit-identical libraries, link maps, runners
+and .selrt programs for every target this machine builds, the same AAR, and
+identical request.json, manifest.json and size.json (the build dirs name no
+checkout path).
 
 Each copy runs the `selbuild` CLI in a subprocess with PYTHONPATH at the copy,
 so the copy's own SConstruct, runtime_src/ and toolchains/ are what builds
@@ -32,7 +33,10 @@ CONFIG = "configs/tiny_cnn_f32.yaml"         # the bundled config with the small
 MODEL = "tests/models/tflite/tiny_cnn_f32.tflite"
 STEM = "tiny_cnn_f32"
 # What a build dir holds that must be the same bytes everywhere (None: the target has none).
-ARTIFACTS = ("library", "unstripped", "libselrt.a", "selrt_run", "manifest.json", "request.json", "size.json")
+ARTIFACTS = ("library", "unstripped", "libselrt.a", "libselrt.map", "selrt_run", "manifest.json", "request.json",
+             "size.json")
+# Files the copy's root holds after `convert` and `package --aar` (zips: entry order and timestamps).
+OUTPUTS = ("tiny.selrt", "tiny.aar", "tiny.native-debug-symbols.zip", "tiny.pom")
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,9 @@ def _build_copy(root: Path, s: Setting, targets: list[str]) -> Path:
         args += ["--target", t]
     _selbuild(root, s, *args)
     _selbuild(root, s, "convert", MODEL, "-o", "tiny.selrt")
+    # The AAR reuses the android-* builds' sources in its own <target>.aar dirs (JNI, own soname).
+    if {"android-arm64", "android-armv7"} <= set(targets):
+        _selbuild(root, s, "package", CONFIG, "--aar", "tiny.aar")
     return root
 
 
@@ -127,16 +134,23 @@ def test_every_target_bit_identical_across_copies(built) -> None:
                 differ.append(f"{t}/{name}: {pa} vs {pb}")
             cells.append(("same " if same else "DIFF ") + _digest(pa) if pa else "-")
         rows.append((t, cells))
-    pa, pb = a / "tiny.selrt", b / "tiny.selrt"
-    same = pa.read_bytes() == pb.read_bytes()
-    if not same:
-        differ.append(f"program: {pa} vs {pb}")
+    outputs = []
+    for name in OUTPUTS:
+        pa, pb = a / name, b / name
+        assert pa.exists() == pb.exists(), f"{name} exists in one copy only"
+        if not pa.exists():
+            continue
+        same = pa.read_bytes() == pb.read_bytes()
+        if not same:
+            differ.append(f"{name}: {pa} vs {pb}")
+        outputs.append((name, ("same " if same else "DIFF ") + _digest(pa), pa.stat().st_size))
     print(f"\nreproducibility matrix: copy A at {a} ({SETTINGS[0].env}, umask {SETTINGS[0].umask:03o})")
     print(f"                        copy B at {b} ({SETTINGS[1].env}, umask {SETTINGS[1].umask:03o})")
     print(f"{'target':16s}" + "".join(f"{n:20s}" for n in ARTIFACTS))
     for t, cells in rows:
         print(f"{t:16s}" + "".join(f"{c:20s}" for c in cells))
-    print(f"{'program':16s}{('same ' if same else 'DIFF ') + _digest(pa):20s}(tiny.selrt, {pa.stat().st_size} B)")
+    for name, cell, size in outputs:
+        print(f"{name:32s}{cell:20s}{size:,} B")
     assert not differ, "not reproducible:\n" + "\n".join(differ)
 
 
