@@ -71,3 +71,16 @@ def test_hybrid_program_is_a_quarter_of_the_float_one():
     (pf, cf), (ph, ch) = sizes[False], sizes[True]
     assert cf >= 256 * 512 * 4 and ch < 256 * 512 + 4096, sizes     # int8 weights, not re-expanded
     assert 0.24 < ph / pf < 0.27, sizes
+
+
+def test_analyze_reports_the_8bit_weights(capsys):
+    import json
+    from selbuild.cli import main
+    with pytest.raises(SystemExit) as e:
+        main(["analyze", "--json", str(DYN), str(MODELS / "tiny_cnn_f32.tflite")])
+    assert e.value.code == 0
+    dyn, f32 = json.loads(capsys.readouterr().out)["models"]
+    # The Dense layer: 1024 x 10 int8 weights.
+    assert "dynamic-range (hybrid) quantized: 10,240 weight values stay 8-bit" in " ".join(dyn["notes"])
+    assert not any("dynamic-range" in n for n in f32.get("notes", []))
+    assert all(u["supported"] for u in dyn["ops"]) and dyn["unsupported"] == []
