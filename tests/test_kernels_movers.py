@@ -18,7 +18,8 @@ MOVERS += [f"{op}.{dt}" for op in ("mirror_pad", "gather_nd") for dt in ("f32", 
 MOVERS += [f"{op}.{dt}" for op in ("reshape", "squeeze", "expand_dims", "transpose", "slice", "strided_slice",
                                      "concatenation") for dt in ("i32", "bool")] + ["pack.i32"]
 MOVERS += ["one_hot.f32", "one_hot.i32", "one_hot.bool", "embedding_lookup.f32", "scatter_nd.f32", "scatter_nd.i32"]
-rt = H.runtime_fixture(MOVERS + ["add.f32", "sum.f32"])
+MOVERS += ["space_to_batch_nd.f32", "batch_to_space_nd.f32"]
+rt = H.runtime_fixture(MOVERS + ["add.f32", "sum.f32", "conv2d.f32"])
 
 NP = {"f32": np.float32, "i32": np.int32, "bool": np.bool_, "i64": np.int64}
 
@@ -275,6 +276,40 @@ def test_scatter_nd_out_of_range_index_fails_like_litert(rt, bad):
         H.litert(m, feeds)
     with pytest.raises(RunError):
         H.run_ours(rt, m, feeds)
+
+
+# --------------------------------------------------------------------------- space_to_batch_nd, batch_to_space_nd
+
+@pytest.mark.parametrize("shape,block,pads", [([1, 4, 4, 3], [2, 2], [[0, 0], [0, 0]]),
+                                              ([2, 5, 3, 2], [2, 3], [[1, 2], [2, 1]]),
+                                              ([1, 7, 2], [4], [[1, 0]]), ([3, 2, 2, 1], [1, 1], [[0, 0], [0, 0]]),
+                                              ([1, 3, 5, 2], [3, 2], [[0, 3], [1, 0]])])
+def test_space_to_batch_nd(rt, shape, block, pads):
+    m = model("SPACE_TO_BATCH_ND", shape, "f32", [("b", i32(block), "i32"), ("p", i32(pads), "i32")])
+    H.check(rt, m, {"x": data(shape, "f32")}, exact=True)
+
+
+@pytest.mark.parametrize("shape,block,crops", [([4, 2, 2, 3], [2, 2], [[0, 0], [0, 0]]),
+                                               ([12, 2, 2, 2], [2, 3], [[1, 2], [2, 1]]),
+                                               ([4, 2, 3], [4], [[1, 2]]), ([6, 3, 2, 1], [3, 2], [[0, 2], [1, 0]])])
+def test_batch_to_space_nd(rt, shape, block, crops):
+    m = model("BATCH_TO_SPACE_ND", shape, "f32", [("b", i32(block), "i32"), ("c", i32(crops), "i32")])
+    H.check(rt, m, {"x": data(shape, "f32")}, exact=True)
+
+
+def test_dilated_conv_pattern(rt):
+    # how TF writes a dilation-2 convolution: space_to_batch, conv, batch_to_space
+    w = data([4, 3, 3, 2], "f32", 7)
+    m = build_model(ops=[Op("SPACE_TO_BATCH_ND", ["x", "b", "p"], ["s"]),
+                         Op("CONV_2D", ["s", "w", "bias"], ["c"], options={"padding": "valid", "stride_w": 1,
+                                                                            "stride_h": 1}),
+                         Op("BATCH_TO_SPACE_ND", ["c", "b", "cr"], ["y"])],
+                    tensors=[T("x", [1, 8, 8, 2]), T("b", [2], "i32", data=i32([2, 2])),
+                             T("p", [2, 2], "i32", data=i32([[2, 2], [2, 2]])), T("s", [4, 6, 6, 2]),
+                             T("w", [4, 3, 3, 2], data=w), T("bias", [4], data=np.zeros(4, np.float32)),
+                             T("c", [4, 4, 4, 4]), T("cr", [2, 2], "i32", data=i32([[0, 0], [0, 0]])),
+                             T("y", [1, 8, 8, 4])], inputs=["x"], outputs=["y"])
+    H.check(rt, m, {"x": data([1, 8, 8, 2], "f32")})
 
 
 # --------------------------------------------------------------------------- torch.export
