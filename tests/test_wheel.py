@@ -89,6 +89,10 @@ def test_wheel_and_sdist_carry_the_sources(installed) -> None:
     missing = [d for d in DATA if f"selbuild/_data/{d}" not in names]
     assert not missing, f"wheel lacks {missing}"
     assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
+    # Every file of the package itself, data files beside the modules included.
+    own = {p.relative_to(REPO_ROOT).as_posix() for p in (REPO_ROOT / "selbuild").rglob("*")
+           if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"}
+    assert not sorted(own - names), f"wheel lacks package files {sorted(own - names)[:10]}"
     with tarfile.open(installed["sdist"]) as tar:
         members = {m.split("/", 1)[1] for m in tar.getnames() if "/" in m}
     assert not [d for d in DATA if d not in members], "sdist lacks sources the wheel build needs"
