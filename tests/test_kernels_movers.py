@@ -18,7 +18,7 @@ MOVERS += [f"{op}.{dt}" for op in ("mirror_pad", "gather_nd") for dt in ("f32", 
 MOVERS += [f"{op}.{dt}" for op in ("reshape", "squeeze", "expand_dims", "transpose", "slice", "strided_slice",
                                      "concatenation") for dt in ("i32", "bool")] + ["pack.i32"]
 MOVERS += ["one_hot.f32", "one_hot.i32", "one_hot.bool", "embedding_lookup.f32", "scatter_nd.f32", "scatter_nd.i32"]
-MOVERS += ["space_to_batch_nd.f32", "batch_to_space_nd.f32"]
+MOVERS += ["space_to_batch_nd.f32", "batch_to_space_nd.f32", "gather.i32", "gather.bool"]
 rt = H.runtime_fixture(MOVERS + ["add.f32", "sum.f32", "conv2d.f32"])
 
 NP = {"f32": np.float32, "i32": np.int32, "bool": np.bool_, "i64": np.int64}
@@ -198,6 +198,22 @@ def test_int_and_bool_copies_and_views(rt, dtype):
         m = build_model(ops=[Op(builtin, ["x"] + [c[0] for c in consts], ["y"], options=opts)],
                         tensors=tensors + [T("y", out, dtype)])
         H.check(rt, m, {"x": x[:1] if builtin == "SQUEEZE" else x}, exact=True)
+
+
+@pytest.mark.parametrize("dtype", ["i32", "bool"])
+@pytest.mark.parametrize("ps,ishape,axis,bd", [([5, 3], [4], 0, 0), ([2, 6, 3], [2, 2], -2, 0), ([2, 3, 4], [2, 5], 1, 1)])
+def test_int_and_bool_gather(rt, dtype, ps, ishape, axis, bd):
+    ax = axis % len(ps)
+    out = ps[:ax] + ishape[bd:] + ps[ax + 1:]
+    m = build_model(ops=[Op("GATHER", ["p", "i"], ["y"], options={"axis": axis, "batch_dims": bd})],
+                    tensors=[T("p", ps, dtype), T("i", ishape, "i32"), T("y", out, dtype)])
+    idx = np.random.default_rng(1).integers(0, ps[ax], ishape).astype(np.int32)
+    H.check(rt, m, {"p": data(ps, dtype), "i": idx}, exact=True)
+    idx.reshape(-1)[-1] = ps[ax]                  # one index past the end: the run fails, LiteRT's too
+    with pytest.raises(RuntimeError):
+        H.litert(m, {"p": data(ps, dtype), "i": idx})
+    with pytest.raises(RunError):
+        H.run_ours(rt, m, {"p": data(ps, dtype), "i": idx})
 
 
 @pytest.mark.parametrize("builtin,dtype", [("CONCATENATION", "i32"), ("CONCATENATION", "bool"), ("PACK", "i32")])

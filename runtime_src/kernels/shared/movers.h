@@ -14,6 +14,7 @@
  *   SELRT_GATHERND(op, dt, T, D) gather_nd with int32/int64 indices, each checked at run time
  *   SELRT_ONEHOT(op, dt, T, D)   one_hot: params depth, inner; out-of-range indices give `off`
  *   SELRT_LOOKUP(op, dt, T, D)   embedding_lookup: int32 ids, each checked at run time
+ *   SELRT_GATHER(op, dt, T, D)   gather (params as gather.f32), each index checked at run time
  *   SELRT_SCATTERND(op, dt, T, D, U) scatter_nd: zeros plus updates at index tuples, each checked
  * (One word after SELRT_: tests/test_catalogue.py finds a kernel's descriptor
  * as SELRT_<FAMILY>(<op>, <dtype>, ...).)
@@ -314,6 +315,58 @@
       }                                                                                                  \
       for (size_t j = 0; j < inner; j++) y[off * inner + j] = (T)((U)y[off * inner + j] + (U)u[i * inner + j]); \
     }                                                                                                    \
+    return SELRT_OK;                                                                                     \
+  }                                                                                                      \
+  SELRT_KERNEL(op##_##dt, #op "." #dt)
+
+/* gather: params [batch, outer, axis_size, inner], indices [batch, n_indices]
+ * (int32 or int64), output [batch, outer, n_indices, inner] (the converter's
+ * flattening, params as for gather.f32). check proves the three element
+ * counts by division; run checks each index and fails with
+ * SELRT_ERR_INVALID_ARG before reading outside params. */
+#define SELRT_GATHER(op, dt, T, D)                                                                       \
+  static int selrt_##op##_##dt##_is_product(size_t c, int32_t a, int32_t b, int32_t e, int32_t d) {      \
+    int32_t f[4];                                                                                        \
+    f[0] = a, f[1] = b, f[2] = e, f[3] = d;                                                              \
+    for (int i = 0; i < 4; i++) {                                                                        \
+      if (f[i] < 1 || c % (size_t)f[i]) return 0;                                                        \
+      c /= (size_t)f[i];                                                                                 \
+    }                                                                                                    \
+    return c == 1;                                                                                       \
+  }                                                                                                      \
+  selrt_status selrt_##op##_##dt##_check(const selrt_program *p, const selrt_node *n) {                  \
+    const selrt_tensor *x = selrt_pin(p, n, 0), *ix = selrt_pin(p, n, 1), *y = selrt_pout(p, n, 0);      \
+    const int32_t *ip = n->ip;                                                                           \
+    int32_t batch = ip[SELRT_##op##_##dt##_IP_batch], outer = ip[SELRT_##op##_##dt##_IP_outer];          \
+    int32_t axis = ip[SELRT_##op##_##dt##_IP_axis_size], inner = ip[SELRT_##op##_##dt##_IP_inner];       \
+    int32_t count = ip[SELRT_##op##_##dt##_IP_n_indices];                                                \
+    if (x->dtype != D || y->dtype != D || (ix->dtype != SELRT_I32 && ix->dtype != SELRT_I64) ||          \
+        !selrt_##op##_##dt##_is_product(selrt_numel(x), batch, outer, axis, inner) ||                    \
+        !selrt_##op##_##dt##_is_product(selrt_numel(ix), batch, count, 1, 1) ||                          \
+        !selrt_##op##_##dt##_is_product(selrt_numel(y), batch, outer, count, inner))                     \
+      return SELRT_ERR_UNSUPPORTED;                                                                      \
+    return SELRT_OK;                                                                                     \
+  }                                                                                                      \
+  selrt_status selrt_##op##_##dt##_run(selrt_session *s, const selrt_node *n) {                          \
+    const T *x = (const T *)selrt_in(s, n, 0)->data;                                                     \
+    const selrt_tensor *ix = selrt_in(s, n, 1);                                                          \
+    T *y = (T *)selrt_out(s, n, 0)->data;                                                                \
+    const int32_t *ip = n->ip;                                                                           \
+    int32_t batch = ip[SELRT_##op##_##dt##_IP_batch], outer = ip[SELRT_##op##_##dt##_IP_outer];          \
+    int32_t axis = ip[SELRT_##op##_##dt##_IP_axis_size], count = ip[SELRT_##op##_##dt##_IP_n_indices];   \
+    size_t inner = (size_t)ip[SELRT_##op##_##dt##_IP_inner];                                             \
+    int wide = ix->dtype == SELRT_I64;                                                                   \
+    for (int32_t b = 0; b < batch; b++)                                                                  \
+      for (int32_t o = 0; o < outer; o++) {                                                              \
+        const T *row = x + ((size_t)b * (size_t)outer + (size_t)o) * (size_t)axis * inner;               \
+        for (int32_t i = 0; i < count; i++) {                                                            \
+          size_t at = (size_t)b * (size_t)count + (size_t)i;                                             \
+          int64_t k = wide ? ((const int64_t *)ix->data)[at] : ((const int32_t *)ix->data)[at];          \
+          if (k < 0 || k >= axis) return SELRT_ERR_INVALID_ARG;                                          \
+          memcpy(y, row + (size_t)k * inner, inner * sizeof(T));                                         \
+          y += inner;                                                                                    \
+        }                                                                                                \
+      }                                                                                                  \
     return SELRT_OK;                                                                                     \
   }                                                                                                      \
   SELRT_KERNEL(op##_##dt, #op "." #dt)
