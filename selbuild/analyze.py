@@ -16,7 +16,7 @@ one: custom, unknown, delegate ops).
 With `backends` (`selbuild analyze --backend vulkan`), one more key:
 "backends": [{model, backend, nodes, backend_nodes, cpu_nodes, partitions,
 kernels: {kernel: {backend, cpu}}, cpu: [{kernel, reason, count}]}] (see
-selbuild/backends/__init__.py analyze_model).
+selbuild/planning.py backend_report).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from selbuild import frontends
+from selbuild import planning
 from selbuild.frontends.base import Delegate, ModelSummary
 from selbuild.support import Support, judge
 
@@ -84,21 +84,15 @@ def analyze(paths: Iterable[Path | str], example_inputs: Path | None = None,
     observes exact dtypes by running the module once. `backends`: also report
     which nodes each backend would take."""
     paths = [Path(p) for p in paths]
-    summaries = [_summarize(p, example_inputs) for p in paths]
-    result = Analysis(summaries, support=[judge(p, s) for p, s in zip(paths, summaries)])
+    analyses = [planning.analysis(p, example_inputs) for p in paths]
+    summaries = [a.summary for a in analyses]
+    result = Analysis(summaries, support=[judge(a) for a in analyses])
     if backends:
-        from selbuild.backends import analyze_model, get
+        from selbuild.backends import get
         for b in backends:
             get(b)   # unknown name: a clear error before any work
-        result.backends = [row for p in paths for row in analyze_model(p, list(backends))]
+        result.backends = [row for p in paths for row in planning.backend_report(p, list(backends))]
     return result
-
-
-def _summarize(path: Path, example_inputs: Path | None) -> ModelSummary:
-    if example_inputs is not None and frontends.frontend_for(path).__name__ == "selbuild.frontends.torchscript":
-        from selbuild.frontends import torchscript
-        return torchscript.summarize(path, example_inputs=example_inputs)
-    return frontends.summarize(path)
 
 
 def _shape(shape: list[int]) -> str:

@@ -85,7 +85,7 @@ def _config_path_from(config: BuildConfig, out: Path) -> str:
 
 def _uncovered_ops(config: BuildConfig) -> dict[str, list[str]]:
     """Kernels the config's models need but the config lacks -> the models needing them."""
-    from selbuild.config import missing_ops
+    from selbuild.planning import missing_ops
     return missing_ops(config) if config.models else {}
 
 
@@ -103,7 +103,7 @@ def check_config(config: BuildConfig) -> None:
         if not (RUNTIME_SRC / "backends" / b).is_dir():
             problems.append(("backends", f"{b}: no backend folder runtime_src/backends/{b}/"))
     if config.models:
-        from selbuild.backends import delegate_problems
+        from selbuild.planning import delegate_problems
         problems += delegate_problems(config)
     if problems:
         missing = [p[1].split(" ", 1)[0] for p in problems]
@@ -114,10 +114,10 @@ def check_config(config: BuildConfig) -> None:
 
 
 def _cpu_kernels(config: BuildConfig) -> list[str]:
-    """With `fallback: none`, the kernels no backend fully covers (selbuild/backends/__init__.py)."""
+    """With `fallback: none`, the kernels no backend fully covers (selbuild/planning.py)."""
     if not config.backends or config.fallback != "none":
         return config.kernels()
-    from selbuild.backends import cpu_kernels
+    from selbuild.planning import cpu_kernels
     return cpu_kernels(config)
 
 

@@ -9,7 +9,7 @@ sync by hand.
 
 The file is checked against kernels.schema.json (beside it) before anything
 reads it; a catalogue that breaks the schema or refers to an unknown param
-group is a SelbuildError naming the entry.
+group is a CatalogueError naming the entry (an internal error: exit 3).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from selbuild import RUNTIME_SRC
-from selbuild.errors import SelbuildError
+from selbuild.errors import CatalogueError
 
 CATALOGUE_PATH = RUNTIME_SRC / "kernels" / "kernels.yaml"
 SCHEMA_PATH = RUNTIME_SRC / "kernels" / "kernels.schema.json"
@@ -156,7 +156,7 @@ def _expand(names: list[str], groups: dict[str, list[str]], constants: dict[str,
     for n in names:
         if n.startswith("$"):
             if n[1:] not in groups:
-                raise SelbuildError(f"{origin}: {where}: unknown param group {n!r}",
+                raise CatalogueError(f"{origin}: {where}: unknown param group {n!r}",
                                     hint=f"groups: {', '.join(sorted(groups)) or 'none'}")
             out += _expand(groups[n[1:]], {}, constants, where, origin)
             continue
@@ -167,7 +167,7 @@ def _expand(names: list[str], groups: dict[str, list[str]], constants: dict[str,
         size = m.group(2)
         count = int(size) if size.isdigit() else constants.get(size)
         if count is None:
-            raise SelbuildError(f"{origin}: {where}: array size {size!r} is neither a number nor a constant")
+            raise CatalogueError(f"{origin}: {where}: array size {size!r} is neither a number nor a constant")
         out += [f"{m.group(1)}{i}" for i in range(count)]
     return tuple(out)
 
@@ -188,15 +188,15 @@ def parse_catalogue(text: str, origin: str = "kernels.yaml") -> Catalogue:
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as e:
-        raise SelbuildError(f"{origin}: not valid YAML: {e}") from None
+        raise CatalogueError(f"{origin}: not valid YAML: {e}") from None
     if not isinstance(raw, dict) or raw.get("schema_version") != 1 or not isinstance(raw.get("kernels"), dict):
-        raise SelbuildError(f"{origin}: expected `schema_version: 1` and a `kernels:` mapping")
+        raise CatalogueError(f"{origin}: expected `schema_version: 1` and a `kernels:` mapping")
     for name, entry in raw["kernels"].items():
         if not isinstance(name, str) or name.count(".") != 1 or not isinstance(entry, dict):
-            raise SelbuildError(f"{origin}: bad kernel entry {name!r}: expected `<op>.<dtype>: {{...}}`")
+            raise CatalogueError(f"{origin}: bad kernel entry {name!r}: expected `<op>.<dtype>: {{...}}`")
     problems = _schema_problems(raw)
     if problems:
-        raise SelbuildError(f"{origin}: {len(problems)} problem(s) against kernels.schema.json:\n  "
+        raise CatalogueError(f"{origin}: {len(problems)} problem(s) against kernels.schema.json:\n  "
                             + "\n  ".join(problems[:20]))
     constants = dict(raw.get("constants") or {})
     groups = raw.get("param_groups") or {}
@@ -215,12 +215,12 @@ def parse_catalogue(text: str, origin: str = "kernels.yaml") -> Catalogue:
     ops = {name: _op(name, e or {}) for name, e in (raw.get("ops") or {}).items()}
     undeclared = sorted({k.op for k in kernels.values()} - set(ops)) if ops else []
     if undeclared:
-        raise SelbuildError(f"{origin}: kernels of undeclared ops: {', '.join(undeclared)}",
+        raise CatalogueError(f"{origin}: kernels of undeclared ops: {', '.join(undeclared)}",
                             hint="give each op an entry under `ops:`")
     libm = dict(raw.get("libm_functions") or {})
     strays = sorted({f"{k.name}: {f}" for k in kernels.values() for f in k.libm if libm and f not in libm})
     if strays:
-        raise SelbuildError(f"{origin}: kernels call libm functions not in libm_functions: {', '.join(strays)}",
+        raise CatalogueError(f"{origin}: kernels call libm functions not in libm_functions: {', '.join(strays)}",
                             hint="add the function (with its prototype) to libm_functions and run scripts/generate.py")
     return Catalogue(kernels, ops, constants, libm)
 

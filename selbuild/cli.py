@@ -15,7 +15,7 @@ import sys
 import click
 
 from selbuild import __version__
-from selbuild.errors import ConfigError, SelbuildError
+from selbuild.errors import CatalogueError, ConfigError, SelbuildError
 
 # command name -> (module, one-line help shown by `selbuild --help`)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -64,8 +64,12 @@ def print_error(err: SelbuildError) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from selbuild.planning import command_scope   # here: `selbuild --help` stays light
     try:
-        cli.main(args=argv, prog_name="selbuild", standalone_mode=False)
+        with command_scope():       # each model is read and parsed once per command
+            cli.main(args=argv, prog_name="selbuild", standalone_mode=False)
+    except CatalogueError as err:   # kernels.yaml itself is wrong: selbuild's bug, not the user's
+        _internal_error(err)
     except SelbuildError as err:
         print_error(err)
         sys.exit(err.exit_code)

@@ -45,6 +45,9 @@ import yaml
 from selbuild import REPO_ROOT, RUNTIME_SRC
 from selbuild.errors import ConfigError, ModelError
 from selbuild.inputs import CONFIG_LIMIT, not_regular, read_file
+# What the models need is planning's to say (one analysis per model); the
+# config layer sits above it. Re-exported: callers ask the config module.
+from selbuild.planning import analysis, missing_ops, needed_kernels  # noqa: F401
 from selbuild.yaml_bounds import check_yaml_bounds
 
 SCHEMA_PATH = REPO_ROOT / "configs" / "schema.json"
@@ -298,31 +301,8 @@ def _backend_option_problems(cfg: BuildConfig) -> list[tuple[tuple, str]]:
     return out
 
 
-def needed_kernels(path: Path, summary: Any = None) -> list[str]:
-    """Kernels the runtime needs for one model, sorted.
-
-    The converter's view when the model converts: it folds constants first, so
-    e.g. the DEQUANTIZE of float16 weights needs no kernel. When it cannot
-    convert the model (control flow, other formats, or any failure of the
-    converter) every canonical op `analyze` reports is needed: a superset is
-    safe, a subset would fail at run time.
-    """
-    from selbuild import frontends
-
-    if summary is None:
-        summary = frontends.summarize(path)
-    ops = sorted({u.op for u in summary.ops if u.op})
-    try:
-        from selbuild.convert.pipeline import required_kernels
-
-        converted = set(required_kernels(frontends.load_model(path)))
-    except Exception:  # noqa: BLE001 - see docstring: fall back to the analysis
-        return ops
-    return sorted(converted) if converted <= set(ops) else ops
-
-
 def _model_problems(cfg: BuildConfig, data: dict) -> list[tuple[tuple, str]]:
-    from selbuild import frontends
+    from selbuild.backends import for_delegate
 
     out: list[tuple[tuple, str]] = []
     have = set(cfg.kernels())
@@ -335,7 +315,8 @@ def _model_problems(cfg: BuildConfig, data: dict) -> list[tuple[tuple, str]]:
             out.append((("models", i, "path"), f"{what}: {m.path}"))
             continue
         try:
-            s = frontends.summarize(m.path)
+            a = analysis(m.path)
+            s = a.summary
         except ModelError as e:
             out.append((("models", i, "path"), e.message))
             continue
@@ -343,13 +324,12 @@ def _model_problems(cfg: BuildConfig, data: dict) -> list[tuple[tuple, str]]:
             out.append((("models", i, "sha256"), f"model changed since the config was written (file sha256 "
                         f"{s.sha256[:12]}…, config {m.sha256[:12]}…); rerun `selbuild config init` "
                         "or update sha256 after checking `ops`"))
-        for kernel in needed_kernels(m.path, s):
+        for kernel in a.kernels:
             if kernel not in have:
                 missing.setdefault(kernel, []).append(m.name)
         no_kernel = sorted({u.source_op for u in s.ops if u.op is None})
         if no_kernel and not {d.name for d in s.delegates} & set(cfg.backends):
             out.append((("models", i), f"no selbuild kernel for: {', '.join(no_kernel)}"))
-        from selbuild.backends import for_delegate
         for d in s.delegates:
             if d.name not in cfg.backends and for_delegate(d.name) not in cfg.backends:
                 out.append((("models", i), f"needs delegate {d.name}: {d.reason}"))
@@ -391,18 +371,3 @@ def load_config(path: Path, *, check_models: bool = True) -> BuildConfig:
                           hint="fix them by hand (configs/README.md) or regenerate with `selbuild config "
                                "init ... --force`", problems=problems)
     return cfg
-
-
-def missing_ops(cfg: BuildConfig) -> dict[str, list[str]]:
-    """Kernels the config's models need that the config lacks → the model names needing them.
-
-    Only canonical kernels (custom/unknown ops have none; `config check` reports
-    those separately). Raises ModelError when a model cannot be read.
-    """
-    have = set(cfg.kernels())
-    out: dict[str, list[str]] = {}
-    for m in cfg.models:
-        for kernel in needed_kernels(m.path):
-            if kernel not in have and m.name not in out.setdefault(kernel, []):
-                out[kernel].append(m.name)
-    return dict(sorted(out.items()))

@@ -196,7 +196,7 @@ def write_config(models: list[Path], out: Path, *, targets: list[str] | None = N
     refs = [ModelRef(Path(p).resolve(), s.sha256, n) for p, s, n in zip(models, result.models, names)]
     ops: dict[str, list[str]] = {}
     for p, n, s in zip(models, names, result.models):
-        for kernel in needed_kernels(Path(p), s):
+        for kernel in needed_kernels(Path(p)):
             ops.setdefault(kernel, []).append(n)
     if name is not None and not CONFIG_NAME.fullmatch(name):
         raise UsageError(f"--name {name!r}: a config name is letters, digits, _ . - and starts with "
@@ -204,7 +204,7 @@ def write_config(models: list[Path], out: Path, *, targets: list[str] | None = N
     cfg_name = name or safe_name(out.stem)
     from selbuild.backends import for_delegate
     # Delegates a selbuild backend can stand in for become backends; the others
-    # stay commented in the file and fail `selbuild build` (backends.delegate_problems).
+    # stay commented in the file and fail `selbuild build` (planning.delegate_problems).
     backends = sorted({b for s in result.models for d in s.delegates if (b := for_delegate(d.name))})
     cfg = BuildConfig(path=out.resolve(), name=cfg_name, models=refs, targets=targets,
                       profile=profile, ops=dict(sorted(ops.items())), backends=backends)

@@ -23,6 +23,14 @@ class SelbuildError(Exception):
         return self.message
 
 
+class CatalogueError(SelbuildError):
+    """The kernel catalogue (runtime_src/kernels/kernels.yaml) or what is derived
+    from it is inconsistent. That is selbuild's own mistake, not the user's: the
+    CLI reports it as an internal error (exit 3), and no fallback swallows it."""
+
+    exit_code = 3
+
+
 class UsageError(SelbuildError):
     """Wrong arguments, missing files given on the command line."""
 

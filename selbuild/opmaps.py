@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from selbuild import catalogue as _catalogue_module
 from selbuild.catalogue import Catalogue
-from selbuild.errors import SelbuildError
+from selbuild.errors import CatalogueError
 
 
 def _cat(cat: Catalogue | None) -> Catalogue:
@@ -46,7 +46,7 @@ def _tflite(cat: Catalogue) -> dict[str, TfliteOp]:
         if spec.tflite is None:
             continue
         if spec.tflite in out:
-            raise SelbuildError(f"kernels.yaml: TFLite builtin {spec.tflite} declared by both "
+            raise CatalogueError(f"kernels.yaml: TFLite builtin {spec.tflite} declared by both "
                                 f"{out[spec.tflite].op} and {spec.name}")
         out[spec.tflite] = TfliteOp(spec.tflite, spec.name, spec.tflite_options, cat.dtypes_of(spec.name))
     return out
@@ -65,7 +65,7 @@ def _fields(cat: Catalogue) -> dict[str, list[tuple]]:
             continue
         fields = [(a.field, a.name, a.type, a.default) for a in spec.attrs]
         if spec.tflite_options in out and out[spec.tflite_options] != fields:
-            raise SelbuildError(f"kernels.yaml: {spec.name} and {owner[spec.tflite_options]} read "
+            raise CatalogueError(f"kernels.yaml: {spec.name} and {owner[spec.tflite_options]} read "
                                 f"{spec.tflite_options} with different attrs")
         out[spec.tflite_options] = fields
         owner.setdefault(spec.tflite_options, spec.name)
@@ -87,7 +87,7 @@ def torch_unary(cat: Catalogue | None = None) -> dict[str, str]:
     for spec in _cat(cat).ops.values():
         if spec.torch == "unary":
             if not spec.aten:
-                raise SelbuildError(f"kernels.yaml: {spec.name} is `torch: unary` but names no aten operator")
+                raise CatalogueError(f"kernels.yaml: {spec.name} is `torch: unary` but names no aten operator")
             out[f"aten.{spec.aten[0].split('::', 1)[1]}.default"] = spec.name
     return out
 

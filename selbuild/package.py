@@ -166,12 +166,12 @@ def aar_side_files(out: Path) -> tuple[Path, Path]:
 def bundled_programs(config: BuildConfig) -> dict[str, bytes]:
     """<model name>.selrt for every model of the config the converter can compile."""
     from selbuild.convert import convert
-    from selbuild.frontends import load_model
     from selbuild.errors import UnsupportedError
+    from selbuild.planning import analysis
     out = {}
     for m in config.models:
         try:
-            out[f"{m.name}.selrt"] = convert(load_model(Path(m.path)), kernels=set(config.kernels())).program
+            out[f"{m.name}.selrt"] = convert(analysis(Path(m.path)).model, kernels=set(config.kernels())).program
         except UnsupportedError as e:
             raise PackageError(f"{m.name}: cannot bundle it as a .selrt program: {e.message}",
                                hint="remove the model from the config, or convert it yourself") from None

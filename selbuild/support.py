@@ -7,17 +7,16 @@ its node never reaches the runtime). Custom, unknown and delegate ops have no
 canonical name and are never supported.
 
 Folding depends on the model, so only when some op lacks a kernel is the
-converter asked (selbuild.config.needed_kernels: the kernels left after
-folding; when the model does not convert, every op counts as needed).
+converter asked (selbuild.planning.ModelAnalysis.kernels: the kernels left
+after folding; when the model does not convert, every op counts as needed).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-from selbuild.frontends.base import ModelSummary
 from selbuild.opmaps import is_supported
+from selbuild.planning import ModelAnalysis
 
 
 @dataclass(frozen=True)
@@ -26,12 +25,12 @@ class Support:
     unsupported: tuple[str, ...]    # sorted names: `<op>.<dtype>`, or the source op when it has none
 
 
-def judge(path: Path, summary: ModelSummary) -> Support:
+def judge(a: ModelAnalysis) -> Support:
+    summary = a.summary
     lacking = {u.op for u in summary.ops if u.op and not is_supported(u.op)}
     folded: set[str] = set()
     if lacking:
-        from selbuild.config import needed_kernels
-        folded = lacking - set(needed_kernels(Path(path), summary))
+        folded = lacking - set(a.kernels)
     flags = tuple(u.op is not None and (u.op not in lacking or u.op in folded) for u in summary.ops)
     names = {u.op or u.source_op for u, ok in zip(summary.ops, flags) if not ok}
     return Support(flags, tuple(sorted(names)))

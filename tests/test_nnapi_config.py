@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from selbuild import backends as bk
+from selbuild import planning
 from selbuild.config import load_config, validate
 from selbuild.convert import convert, read_program
 from selbuild.errors import ConfigError
@@ -33,7 +34,7 @@ def test_default_level_keeps_mean_on_cpu(tmp_path) -> None:
     assert bk.configured(cfg) == ["nnapi"]
     stats = convert(load_model(MBV2), backends=bk.configured(cfg)).stats
     assert "mean.f32" not in stats.backend_nodes and len(stats.partitions) == 2
-    assert bk.cpu_kernels(cfg) == ["mean.f32"]             # fallback: none keeps what NNAPI does not take
+    assert planning.cpu_kernels(cfg) == ["mean.f32"]             # fallback: none keeps what NNAPI does not take
 
 
 def test_level_28_from_the_config(tmp_path) -> None:
@@ -42,7 +43,7 @@ def test_level_28_from_the_config(tmp_path) -> None:
     assert b.name == "nnapi" and b.level == 28
     stats = convert(load_model(MBV2), backends=bk.configured(cfg)).stats
     assert stats.backend_nodes.get("mean.f32") == 1 and len(stats.partitions) == 1
-    assert bk.cpu_kernels(cfg) == []                       # fallback: none: no CPU kernel left
+    assert planning.cpu_kernels(cfg) == []                       # fallback: none: no CPU kernel left
 
 
 def test_cli_convert_uses_the_level(tmp_path) -> None:

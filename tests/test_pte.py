@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from selbuild.errors import ModelError, SelbuildError, UnsupportedError
-from selbuild.frontends import aten_ops, executorch, summarize
+from selbuild.frontends import aten_ops, executorch, pte, summarize
 
 PTE_DIR = Path(__file__).parent / "models" / "pte"
 EXPECTED = json.loads((PTE_DIR / "expected.json").read_text())
@@ -50,7 +50,7 @@ def test_summary_contract(name: str) -> None:
 
 def test_portable_canonical_ops_without_torch(monkeypatch) -> None:
     # the analysis must not need torch: the static ATen map then gives one row per operator
-    monkeypatch.setattr(executorch, "_converted_rows", lambda data, prog: None)
+    monkeypatch.setattr(pte, "_converted_rows", lambda data, prog: None)
     s = summarize(PTE_DIR / "tiny_cnn_portable.pte")
     assert {o.source_op for o in s.ops} == set(EXPECTED["tiny_cnn_portable.pte"]["plans"][0]["operators"])
     by_src: dict[str, set] = {}
@@ -78,7 +78,7 @@ def test_delegate_reason_counts_subgraphs() -> None:
 
 def test_delegated_programs_are_not_converted() -> None:
     with pytest.raises(UnsupportedError, match="XnnpackBackend"):
-        executorch.load(PTE_DIR / "tiny_cnn_xnnpack.pte")
+        pte.load(PTE_DIR / "tiny_cnn_xnnpack.pte")
 
 
 def test_empty_and_foreign_files(tmp_path: Path) -> None:

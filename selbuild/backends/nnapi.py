@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from selbuild.backends import PartitionPlan
+from selbuild.backends.contract import PartitionPlan
 
 MAGIC = 0x314E4E53        # "SNN1"
 VERSION = 1

@@ -27,7 +27,7 @@ import tempfile
 from pathlib import Path
 
 from selbuild import RUNTIME_SRC
-from selbuild.backends import PartitionPlan
+from selbuild.backends.contract import PartitionPlan
 from selbuild.errors import BuildError
 
 MAGIC = 0x314B5653          # "SVK1"

@@ -32,7 +32,7 @@ def command(model: Path, output: Path | None, config_path: Path | None, as_json:
     """Compile MODEL ahead of time into a .selrt program."""
     from selbuild.config import load_config
     from selbuild.convert import convert
-    from selbuild.frontends import load_model
+    from selbuild.planning import analysis
     from selbuild.outputs import write_atomic
 
     # convert only needs the config's kernel list (and may convert another model).
@@ -44,7 +44,7 @@ def command(model: Path, output: Path | None, config_path: Path | None, as_json:
     backends = configured(cfg) if cfg and cfg.backends else None
     out = output or Path(model.stem + ".selrt")
     check_output(out, Path(model), config_path)
-    m = load_model(model)
+    m = analysis(model).model      # the one read of the model (the config check shares it)
     r = convert(m, kernels=kernels, backends=backends)
     write_atomic(out, r.program)     # no half-written program if interrupted
     s = r.stats

@@ -41,13 +41,13 @@ def _available_targets(console: Console) -> list[str]:
 def _verify_host(cfg, host_build, console: Console) -> None:
     """Run every .tflite model of the config on the host build and compare with LiteRT."""
     from selbuild.convert.pipeline import convert
-    from selbuild.frontends import load_model
+    from selbuild.planning import analysis
     from selbuild.verify import compare_float, compare_quantized, litert_reference, random_inputs, run_in_process
     from selbuild.convert.program import read_program
     for ref in cfg.models:
         if Path(ref.path).suffix != ".tflite":
             continue
-        program = convert(load_model(ref.path), kernels=set(cfg.kernels())).program
+        program = convert(analysis(ref.path).model, kernels=set(cfg.kernels())).program
         info = read_program(program)
         inputs = random_inputs(info, seed=0)
         ours = run_in_process(host_build.manifest, program, inputs)

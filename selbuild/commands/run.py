@@ -71,8 +71,8 @@ def command(config_path: Path, model: Path, target: str, inputs_path: Path | Non
         program = read_model(model)
     else:
         from selbuild.backends import configured
-        from selbuild.frontends import load_model
-        program = convert(load_model(model), kernels=set(config.kernels()),
+        from selbuild.planning import analysis
+        program = convert(analysis(model).model, kernels=set(config.kernels()),
                           backends=configured(config) or None).program
     info = read_program(program, str(model))
 

@@ -10,7 +10,7 @@ into the arena for later nodes (uploads/downloads below).
 
 With `fallback: cpu` the partition's nodes keep their CPU kernels (the
 program is the same either way); a `fallback: none` build just omits the CPU
-kernels that only partitioned nodes use (selbuild.backends.cpu_kernels).
+kernels that only partitioned nodes use (selbuild.planning.cpu_kernels).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from selbuild import backends as bk
-from selbuild.backends import PartitionPlan
+from selbuild.backends.contract import PartitionPlan
 from selbuild.convert.registry import Lowered
 from selbuild.ir import Graph
 
@@ -81,8 +81,7 @@ def plans(g: Graph, lowered: list[Lowered], backends: list[str],
             uploads=[remap[t] for t in uploads], downloads=[remap[t] for t in downloads],
             arena_size=arena_size, constant_bytes=sum(g.tensors[t].nbytes for t in consts),
             graph=g, lowered=[lowered[i] for i in nodes], remap=remap)
-        fits = getattr(bk.get(name), "fits", None)
-        if fits is None or fits(plan) is True:
+        if bk.fits(name, plan) is True:
             result.append(plan)
     return result
 

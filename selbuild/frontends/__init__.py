@@ -19,7 +19,7 @@ from selbuild.inputs import MODEL_LIMIT, check_file, read_file
 
 FRONTENDS: dict[str, str] = {
     ".tflite": "selbuild.frontends.tflite",
-    ".pte": "selbuild.frontends.executorch",
+    ".pte": "selbuild.frontends.pte",
     ".ptl": "selbuild.frontends.torchscript",
     ".pt": "selbuild.frontends.torchscript",
     ".pt2": "selbuild.frontends.torch_export",

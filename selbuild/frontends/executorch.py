@@ -13,18 +13,16 @@ touch is therefore bounds-checked (`_Reader.table`), every vector length is
 checked against the bytes it would need, and any decoding failure is turned
 into ModelError, so a damaged file never escapes as a Python exception.
 
-`load` converts portable programs (no delegates) through executorch_load:
-the kernel calls become an fx graph of functional ATen ops, lowered like a
-torch.export program.
+This module only reads: it needs neither torch nor ExecuTorch. The frontend
+(`summarize`, `load`) is frontends/pte.py; `load` converts portable programs
+(no delegates) through executorch_load: the kernel calls become an fx graph of
+functional ATen ops, lowered like a torch.export program.
 """
 
 from __future__ import annotations
 
-import hashlib
 import struct
-from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from selbuild._generated.etpte import KernelTypes as KT
@@ -43,7 +41,7 @@ from selbuild._generated.etpte.Tensor import Tensor
 from selbuild._generated.etpte.TensorList import TensorList
 from selbuild.errors import ModelError
 from selbuild.frontends import aten_ops
-from selbuild.frontends.base import Delegate, ModelSummary, OpUse, TensorInfo
+from selbuild.frontends.base import TensorInfo
 
 FILE_IDENTIFIER = b"ET12"
 
@@ -315,78 +313,3 @@ def _constants(r: _Reader, prog: Any, header: Header, file_size: int) -> list[tu
         vec = b._tab.Vector(b._tab.Offset(4)) if n else 0
         out.append((vec, r.count(n, 1)))
     return out
-
-
-def _read(path: Path) -> bytes:
-    from selbuild.frontends import read_model
-    return read_model(Path(path))
-
-
-def summarize(path: Path) -> ModelSummary:
-    data = _read(path)
-    try:
-        prog = read_program(data)
-    except ModelError as e:
-        raise ModelError(f"{path}: {e.message}", hint=e.hint) from None
-    uses: Counter[tuple[str | None, str]] = Counter()
-    for plan in prog.plans:
-        for call in plan.calls:
-            spelled = aten_ops.spell(call.name, call.overload)
-            uses[(aten_ops.kernel_name(call.name, call.args), spelled)] += 1
-    # operators a plan lists without calling them (rare) still need registering
-    for plan in prog.plans:
-        for name, overload in plan.operators:
-            spelled = aten_ops.spell(name, overload)
-            if not any(src == spelled for _, src in uses):
-                uses[(aten_ops.kernel_name(name), spelled)] += 0
-    ops = [OpUse(op, src, None, n) for (op, src), n in uses.items()]
-    per_backend: dict[str, list[tuple[str, int]]] = {}
-    for plan in prog.plans:
-        for backend, n in Counter(plan.delegates).items():
-            per_backend.setdefault(backend, []).append((plan.name, n))
-    delegates = []
-    for backend, uses_ in per_backend.items():
-        total = sum(n for _, n in uses_)
-        where = ", ".join(f"{n} subgraph{'s' if n != 1 else ''} of plan '{p}'" for p, n in uses_)
-        delegates.append(Delegate(backend, f"{where} {'is' if total == 1 else 'are'} delegated to {backend}"))
-    notes = []
-    converted = _converted_rows(data, prog)
-    if converted is not None:
-        # the exact kernels the converted program uses (batch norm folded,
-        # activations fused, layout transposes and views as their own kernels)
-        rows, errors = converted
-        listed = {src for _, src in rows}
-        folded = sorted({o.source_op for o in ops} - listed)
-        ops = [OpUse(op, src, None, n) for (op, src), n in sorted(rows.items(), key=lambda r: (r[0][1], r[0][0] or ""))]
-        if folded:
-            notes.append("folded or fused during conversion (no kernel of their own): " + ", ".join(folded))
-        if errors:
-            notes.append("cannot convert yet: " + "; ".join(f"{s} ({why})" for s, why in errors))
-    unmapped = sorted({o.source_op for o in ops if o.op is None})
-    if unmapped:
-        notes.append("no selbuild kernel for: " + ", ".join(unmapped))
-    return ModelSummary(
-        path=str(path), format="pte", sha256=hashlib.sha256(data).hexdigest(),
-        subgraphs=len(prog.plans),
-        inputs=[t for p in prog.plans for t in p.inputs],
-        outputs=[t for p in prog.plans for t in p.outputs],
-        ops=ops, custom_ops=[], delegates=delegates, notes=notes)
-
-
-def _converted_rows(data: bytes, prog: PteProgram):
-    """(kernel, source op) -> count of the converted program, or None when the
-    program is not convertible (delegates, several plans) or torch is absent."""
-    import importlib.util
-    if len(prog.plans) != 1 or prog.plans[0].delegates or importlib.util.find_spec("torch") is None:
-        return None
-    from selbuild.frontends import executorch_load
-    return executorch_load.kernel_rows(data, prog)
-
-
-def load(path: Path):
-    """The IR of a portable program (no delegates); needs torch, see executorch_load."""
-    from selbuild.frontends import executorch_load
-    try:
-        return executorch_load.load(Path(path))
-    except ModelError as e:
-        raise ModelError(f"{path}: {e.message}" if str(path) not in e.message else e.message, hint=e.hint) from None

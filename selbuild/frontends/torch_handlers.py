@@ -1,4 +1,4 @@
-"""Per-op lowerings of core ATen to the IR (used by torch_lower.lower_graph).
+"""Per-op lowerings of core ATen to the IR (found by torch_lower through torch_registry).
 
 Each handler takes the Lowerer, the fx node and the node's arguments with fx
 nodes replaced by their values (Val for tensors, Python scalars/lists as
@@ -8,26 +8,16 @@ several results). Layout rules are those of torch_lower's docstring.
 
 from __future__ import annotations
 
-import operator
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from selbuild import ir
-from selbuild.frontends.torch_lower import Lowerer, Unsupported, Val
+from selbuild.frontends.torch_lower import Lowerer, Unsupported, Val, _is_const
+from selbuild.frontends.torch_registry import HANDLERS, Handler, handles
 from selbuild.opmaps import torch_unary
 
-Handler = Callable[..., Any]
 FLT_MAX = 3.4028234663852886e38     # max pooling's padding value: never the maximum
-HANDLERS: dict[str, Handler] = {}
-
-
-def handles(*names: str) -> Callable[[Handler], Handler]:
-    def deco(fn: Handler) -> Handler:
-        for name in names:
-            HANDLERS[name] = fn
-        return fn
-    return deco
 
 
 def _shape(n: Any) -> tuple[int, ...]:
@@ -35,78 +25,6 @@ def _shape(n: Any) -> tuple[int, ...]:
     if isinstance(val, (tuple, list)):
         val = val[0]
     return tuple(int(d) for d in val.shape)
-
-
-def _is_const(v: Any) -> bool:
-    return not isinstance(v, Val) or v.const is not None
-
-
-def _value(low: Lowerer, a: Any) -> Any:
-    from torch.fx import Node
-    if isinstance(a, Node):
-        return low.vals[a]
-    if isinstance(a, (list, tuple)):
-        return type(a)(_value(low, x) for x in a)
-    return a
-
-
-def _fold(n: Any, args: tuple, kwargs: dict) -> Any:
-    """Evaluate an op on constants with torch itself."""
-    import torch
-
-    def to_t(v: Any) -> Any:
-        if isinstance(v, Val):
-            return torch.from_numpy(np.ascontiguousarray(v.const))
-        if isinstance(v, (list, tuple)):
-            return type(v)(to_t(x) for x in v)
-        return v
-
-    def from_t(r: Any) -> Any:
-        if isinstance(r, torch.Tensor):
-            arr = r.detach().contiguous().numpy().copy()
-            return Val(tuple(arr.shape), const=arr)
-        if isinstance(r, (list, tuple)):
-            return [from_t(x) for x in r]
-        return r
-
-    return from_t(n.target(*to_t(args), **to_t(kwargs)))
-
-
-def _all_const(x: Any) -> bool:
-    if isinstance(x, (list, tuple)):
-        return all(_all_const(v) for v in x)
-    return _is_const(x)
-
-
-HANDLERS_LOADED = False
-
-
-def _load_more() -> None:
-    global HANDLERS_LOADED
-    from selbuild.frontends import torch_handlers_logic, torch_handlers_shape  # noqa: F401 - register handlers
-    from selbuild.frontends import torch_handlers_movers  # noqa: F401 - after _shape: replaces its expand
-    HANDLERS_LOADED = True
-
-
-def lower_node(low: Lowerer, n: Any) -> Any:
-    import torch
-    if isinstance(n.target, torch._ops.HigherOrderOperator):
-        raise Unsupported("control flow and other higher-order ops (torch.cond, while_loop, map) "
-                          "are not supported; export a graph without them")
-    args = _value(low, tuple(n.args))
-    kwargs = {k: _value(low, v) for k, v in n.kwargs.items()}
-    if n.target is operator.getitem:
-        seq = args[0]
-        return seq[args[1]] if seq is not None else None
-    name = str(n.target)
-    if _all_const(args) and _all_const(list(kwargs.values())):
-        return _fold(n, args, kwargs)
-    if not HANDLERS_LOADED:
-        _load_more()
-    fn = HANDLERS.get(name)
-    if fn is None:
-        raise Unsupported("no lowering to selbuild's IR")
-    return fn(low, n, *args, **kwargs)
 
 
 # ------------------------------------------------------------------ elementwise

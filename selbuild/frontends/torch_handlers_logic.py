@@ -3,8 +3,9 @@ bool-valued ops behind masking. See torch_handlers.py."""
 
 from __future__ import annotations
 
-from selbuild.frontends.torch_handlers import HANDLERS, Handler, _as_val, _binary, _shape, handles
+from selbuild.frontends.torch_handlers import _as_val, _binary, _shape
 from selbuild.frontends.torch_lower import Unsupported
+from selbuild.frontends.torch_registry import HANDLERS, Handler, handles
 
 # Comparisons give bool tensors (the kernel is named by the operands' dtype,
 # f32 here); logical ops take and give bool.

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from selbuild.frontends.torch_handlers import _shape, handles
+from selbuild.frontends.torch_handlers import _shape
 from selbuild.frontends.torch_lower import TO_NHWC, Unsupported, Val
+from selbuild.frontends.torch_registry import handles
 
 
 @handles("aten.repeat.default")

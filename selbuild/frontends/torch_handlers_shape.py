@@ -8,8 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from selbuild.frontends.torch_handlers import _binary, _shape, _unary, handles
+from selbuild.frontends.torch_handlers import _binary, _shape, _unary
 from selbuild.frontends.torch_lower import TO_NHWC, Lowerer, Unsupported, Val, _same_bytes
+from selbuild.frontends.torch_registry import handles
 
 
 def _ir_axis(x: Val, d: int) -> int:

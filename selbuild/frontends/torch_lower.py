@@ -27,12 +27,14 @@ op at once (summarize) or raise one UnsupportedError naming all (load).
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from selbuild import ir
+from selbuild.frontends.torch_registry import handler_for
 
 TO_NHWC = (0, 2, 3, 1)
 TO_NCHW = (0, 3, 1, 2)
@@ -152,8 +154,6 @@ def lower_fx(graph: Any, consts: dict[str, Any], outputs: dict[int, str], name: 
     decomposed from ("from_node"), else its own target."""
     import torch
 
-    from selbuild.frontends import torch_handlers as H
-
     low = Lowerer(name)
     for n in graph.nodes:
         low.users[n] = len(n.users)
@@ -179,7 +179,7 @@ def lower_fx(graph: Any, consts: dict[str, Any], outputs: dict[int, str], name: 
             fn = n.meta.get("from_node")
             low.src = n.meta.get("selbuild_source") or (source_name(fn[0].target) if fn else source_name(n.target))
             try:
-                low.vals[n] = H.lower_node(low, n)
+                low.vals[n] = lower_node(low, n)
             except Unsupported as e:
                 via = source_name(n.target)
                 low.errors.append((low.src, str(e) if via == low.src else f"{via}: {e}"))
@@ -205,6 +205,71 @@ def lower_fx(graph: Any, consts: dict[str, Any], outputs: dict[int, str], name: 
                 elif isinstance(v, Val):
                     low.errors.append(("output", f"output {i} is a constant"))
     return low
+
+
+# ------------------------------------------------------------ one node: fold or dispatch
+
+def _is_const(v: Any) -> bool:
+    return not isinstance(v, Val) or v.const is not None
+
+
+def _value(low: Lowerer, a: Any) -> Any:
+    from torch.fx import Node
+    if isinstance(a, Node):
+        return low.vals[a]
+    if isinstance(a, (list, tuple)):
+        return type(a)(_value(low, x) for x in a)
+    return a
+
+
+def _fold(n: Any, args: tuple, kwargs: dict) -> Any:
+    """Evaluate an op on constants with torch itself."""
+    import torch
+
+    def to_t(v: Any) -> Any:
+        if isinstance(v, Val):
+            return torch.from_numpy(np.ascontiguousarray(v.const))
+        if isinstance(v, (list, tuple)):
+            return type(v)(to_t(x) for x in v)
+        return v
+
+    def from_t(r: Any) -> Any:
+        if isinstance(r, torch.Tensor):
+            arr = r.detach().contiguous().numpy().copy()
+            return Val(tuple(arr.shape), const=arr)
+        if isinstance(r, (list, tuple)):
+            return [from_t(x) for x in r]
+        return r
+
+    return from_t(n.target(*to_t(args), **to_t(kwargs)))
+
+
+def _all_const(x: Any) -> bool:
+    if isinstance(x, (list, tuple)):
+        return all(_all_const(v) for v in x)
+    return _is_const(x)
+
+
+def lower_node(low: Lowerer, n: Any) -> Any:
+    import torch
+    if isinstance(n.target, torch._ops.HigherOrderOperator):
+        raise Unsupported("control flow and other higher-order ops (torch.cond, while_loop, map) "
+                          "are not supported; export a graph without them")
+    args = _value(low, tuple(n.args))
+    kwargs = {k: _value(low, v) for k, v in n.kwargs.items()}
+    if n.target is operator.getitem:
+        seq = args[0]
+        return seq[args[1]] if seq is not None else None
+    name = str(n.target)
+    if _all_const(args) and _all_const(list(kwargs.values())):
+        return _fold(n, args, kwargs)
+    fn = handler_for(name)
+    if fn is None:
+        raise Unsupported("no lowering to selbuild's IR")
+    return fn(low, n, *args, **kwargs)
+
+
+# ------------------------------------------------------------------ elementwise
 
 
 def _placeholder(low: Lowerer, n: Any) -> Any:

@@ -209,7 +209,7 @@ def _backend_notes(names: list[str]) -> list[str]:
     notes = []
     for name in names:
         try:
-            note = getattr(backends.get(name), "size_note", None)
+            note = backends.size_note(name)
         except SelbuildError:    # a row named after a backend this checkout lacks: no caveat to add
             note = None
         if note:

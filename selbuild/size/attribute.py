@@ -203,8 +203,9 @@ class Attributor:
 
 
 def _catalogue_names() -> set[str]:
+    from selbuild.catalogue import load_catalogue
+    from selbuild.errors import CatalogueError
     try:
-        from selbuild.catalogue import load_catalogue
         return set(load_catalogue().names())
-    except Exception:  # the size report must work on artifacts even without a readable catalogue
+    except (CatalogueError, OSError):  # the size report must work on artifacts even without a readable catalogue
         return set()
