@@ -85,7 +85,8 @@ def seed_programs(max_size: int | None = None) -> dict[str, bytes]:
                 if kind not in layers:
                     layers.add(kind)
                     seeds[f"{name}.node{i}"] = p
-    for name, model in {**H.small_models(), **{f"{k}_i8": m for k, m in H.small_int8_models().items()}}.items():
+    for name, model in {**H.small_models(), **{f"{k}_i8": m for k, m in H.small_int8_models().items()},
+                        **{f"{k}_f32i8": m for k, m in H.small_hybrid_models().items()}}.items():
         seeds[f"op_{name}"] = H.convert_bytes(model)
     seeds.update(_one_op_add_graphs())
     unique: dict[str, bytes] = {}

@@ -434,3 +434,27 @@ def small_int8_models() -> dict[str, bytes]:
                                                          q("y", [1, 5, 7, 2], 0.1, -3)],
                              ["x", "s"], ["y"], dict(align_corners=True), version=3),
     }
+
+
+def small_hybrid_models() -> dict[str, bytes]:
+    """One small single-op dynamic-range model per hybrid kernel (float
+    activations, constant int8 weights): the fuzz corpus edits them."""
+    q, op, T = TB.qt, TB.one_op, TB.T
+    same1 = dict(padding="same", stride_h=1, stride_w=1)
+    return {
+        "conv2d": op("CONV_2D", [T("x", [1, 5, 6, 3]),
+                                 q("w", [4, 3, 3, 3], [0.01, 0.02, 0.03, 0.04], data=_w8([4, 3, 3, 3], 1)),
+                                 T("b", [4], data=rnd([4], 2)), T("y", [1, 5, 6, 4])],
+                     ["x", "w", "b"], ["y"], same1, version=2),
+        "depthwise": op("DEPTHWISE_CONV_2D", [T("x", [1, 5, 5, 2]),
+                                              q("w", [1, 3, 3, 4], [0.01] * 4, data=_w8([1, 3, 3, 4], 3), axis=3),
+                                              T("b", [4], data=rnd([4], 4)), T("y", [1, 5, 5, 4])],
+                        ["x", "w", "b"], ["y"], dict(same1, depth_multiplier=2), version=2),
+        "fully_connected": op("FULLY_CONNECTED", [T("x", [2, 4]), q("w", [5, 4], 0.01, data=_w8([5, 4], 5)),
+                                                  T("b", [5], data=rnd([5], 6)), T("y", [2, 5])],
+                              ["x", "w", "b"], ["y"], dict(asymmetric_quantize_inputs=True), version=9),
+        "batch_matmul": op("BATCH_MATMUL", [T("a", [2, 3, 4]), q("b", [1, 4, 5], 0.02, data=_w8([1, 4, 5], 7)),
+                                            T("y", [2, 3, 5])], ["a", "b"], ["y"], {}, version=4),
+        "embedding_lookup": op("EMBEDDING_LOOKUP", [T("ids", [3], "i32"), q("v", [4, 3], 0.1, data=_w8([4, 3], 8)),
+                                                    T("y", [3, 3])], ["ids", "v"], ["y"]),
+    }

@@ -216,3 +216,18 @@ def test_embedding_lookup_bad_id_fails_the_run(rt):
                                         T("y", [2, 4])], ["ids", "v"], ["y"])
     with pytest.raises(SelbuildError):
         H.run_ours(rt, model, {"ids": np.array([1, 3], np.int32)})
+
+
+@pytest.mark.parametrize("name", sorted(H.small_hybrid_models()))
+def test_fuzz_seed_models_match_litert(rt, name):
+    """The fuzz corpus's hybrid seeds (harness.small_hybrid_models) are real
+    models: each matches LiteRT before the fuzzer edits it."""
+    model = H.small_hybrid_models()[name]
+    from tflite_builder import litert_shape  # noqa: F401 - LiteRT must accept the model
+    from ai_edge_litert.interpreter import Interpreter
+    it = Interpreter(model_content=model)
+    inputs = {}
+    for d in it.get_input_details():
+        shape = [int(v) for v in d["shape"]]
+        inputs[d["name"]] = (np.array([3, 0, 1], np.int32) if d["dtype"] == np.int32 else _x(shape, 1, 0.2))
+    H.check(rt, model, inputs)
