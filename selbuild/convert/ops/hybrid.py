@@ -22,6 +22,8 @@ from selbuild.errors import UnsupportedError
 from selbuild.ir import Graph, Node, Tensor
 
 HYBRID_KERNELS = ("fully_connected", "conv2d", "depthwise_conv2d", "batch_matmul", "embedding_lookup")
+# Ops with an int4-weight kernel (`<op>.f32i4`).
+HYBRID_I4_KERNELS = ("fully_connected",)
 
 
 def _opt(n: Node, i: int) -> int:
@@ -158,3 +160,25 @@ def embedding_lookup_hybrid(g: Graph, n: Node) -> Lowered:
     _check_const_index(g, n, 0, list(table.shape), 1)
     return Lowered(kernel=n.kernel, inputs=[n.inputs[0], n.inputs[1], weight_scales(g, n, table, table.shape[0], 0)],
                    outputs=[n.outputs[0]])
+
+
+@lower("fully_connected", dtype="f32i4")
+def fully_connected_hybrid_i4(g: Graph, n: Node) -> Lowered:
+    x, w = g.tensors[n.inputs[0]], g.tensors[n.inputs[1]]
+    if n.attrs.get("weights_format", "default") != "default":
+        raise UnsupportedError(f"{describe(g, n)}: weights_format '{n.attrs['weights_format']}' is not supported")
+    if w.dtype != "i4" or not w.is_const or len(w.shape) != 2:
+        raise UnsupportedError(f"{describe(g, n)}: the weights must be a constant 2-D int4 tensor")
+    units, k = w.shape
+    if x.numel % k:
+        raise UnsupportedError(f"{describe(g, n)}: input {list(x.shape)} does not flatten into rows of {k}")
+    # Row-wise packing, low nibble first (the frontend unpacked TFLite's flat packing to int8 values).
+    v = np.asarray(w.data, dtype=np.int8).reshape(units, k).astype(np.uint8) & 0x0F
+    v = np.pad(v, ((0, 0), (0, k % 2)))
+    packed = np.ascontiguousarray(v[:, 0::2] | (v[:, 1::2] << 4)).astype(np.uint8)
+    wt = g.add_tensor(Tensor(name=f"{w.name}/rows_i4", shape=tuple(packed.shape), dtype="u8", data=packed))
+    q = g.add_tensor(Tensor(name=f"{x.name}/quantized_row", shape=(k,), dtype="i8"))
+    return Lowered(kernel=n.kernel, inputs=[n.inputs[0], wt, weight_scales(g, n, w, units, 0), float_bias(g, n, 2)],
+                   outputs=[n.outputs[0], q],
+                   iparams={"asymmetric": int(bool(n.attrs.get("asymmetric_quantize_inputs", False))), "depth": k},
+                   fparams=activation_fparams(g, n))

@@ -9,7 +9,7 @@ emit a kernel the catalogue does not declare.
 from __future__ import annotations
 
 from selbuild.convert.ops._common import describe
-from selbuild.convert.ops.hybrid import HYBRID_KERNELS
+from selbuild.convert.ops.hybrid import HYBRID_I4_KERNELS, HYBRID_KERNELS
 from selbuild.convert.registry import Lowered, lower
 from selbuild.errors import UnsupportedError
 from selbuild.ir import Graph, Node
@@ -25,10 +25,11 @@ def _reject(g: Graph, n: Node) -> Lowered:
     raise UnsupportedError(
         f"{describe(g, n)}: '{n.kernel}' is a dynamic-range (hybrid) kernel: float activations with "
         f"{n.dtype[3:]} weights quantized on the fly. selbuild has no such kernel (hybrid kernels: "
-        f"{', '.join(k + '.f32i8' for k in HYBRID_KERNELS)})",
+        f"{', '.join([k + '.f32i8' for k in HYBRID_KERNELS] + [k + '.f32i4' for k in HYBRID_I4_KERNELS])})",
         hint="re-export the model with full-integer quantization (int8 kernels) or as float32 "
              "(TFLiteConverter without `optimizations`, or with a representative dataset)")
 
 
+_HAVE = {"f32i8": HYBRID_KERNELS, "f32i4": HYBRID_I4_KERNELS}
 for _dt in HYBRID_DTYPES:
-    lower(*(op for op in HYBRID_OPS if _dt != "f32i8" or op not in HYBRID_KERNELS), dtype=_dt)(_reject)
+    lower(*(op for op in HYBRID_OPS if op not in _HAVE.get(_dt, ())), dtype=_dt)(_reject)
