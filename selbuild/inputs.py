@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import stat
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from selbuild.errors import SelbuildError
@@ -127,3 +129,56 @@ def bounded_memory(file_size: int) -> Iterator[None]:
         yield
     finally:
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def _single_threaded_torch() -> None:
+    """In a forked child: the parent's intra-op worker threads were not copied, and
+    torch's OpenMP pool waits for them forever (a model run in the parent, then a probe
+    that runs one, hangs); one thread runs every parallel loop inline."""
+    import sys
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)
+
+
+# How long a foreign loader may take on one file in the probe below.
+PROBE_SECONDS = 120.0
+
+
+def probe_foreign_loader(path: Path, load: Callable[[], object], what: str) -> None:
+    """Run `load` once in a forked child before the caller runs it in-process: torch's
+    C++ readers can die with SIGSEGV on a damaged archive (bench/fuzz_python.py found
+    a .ptl that does), which would kill selbuild with no error line. ModelError when
+    the child dies by a signal or takes longer than PROBE_SECONDS; when it merely
+    raises, the caller's own load raises the same and reports it. No-op without fork."""
+    from selbuild.errors import ModelError
+    if not hasattr(os, "fork"):
+        return
+    size = os.stat(path).st_size
+    pid = os.fork()
+    if pid == 0:                                    # the child: load, report by exit status only
+        code = 1
+        try:
+            _single_threaded_torch()
+            with bounded_memory(size):
+                load()
+            code = 0
+        except BaseException:                       # noqa: BLE001 - the parent only needs "it raised"
+            pass
+        os._exit(code)
+    deadline = time.monotonic() + PROBE_SECONDS
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise ModelError(f"{path}: {what} did not finish reading it in {PROBE_SECONDS:.0f} s",
+                             hint="the file is damaged or not what its suffix says")
+        time.sleep(0.005)
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+        raise ModelError(f"{path}: damaged: {what} crashed reading it ({name})",
+                         hint="write the file again with torch; a damaged archive cannot be read")

@@ -164,3 +164,37 @@ def test_sparse_model_in_a_config_is_refused(tmp_path):
     (tmp_path / "c.yaml").write_text("schema_version: 1\nname: x\nmodels:\n  - path: m.tflite\n"
                                      "targets: [host]\n")
     _refused_quickly(["config", "check", "c.yaml"], tmp_path, "identifier", limit=15.0)
+
+
+# ---------------------------------------------------------------- native crashes
+
+REGRESSIONS = Path(__file__).resolve().parent / "fuzz_regressions"
+
+
+def test_native_crash_in_torch_is_a_model_error(tmp_path):
+    """Found by the campaign (case 2129 of seed 1): a mutated .ptl on which
+    torch._C._freeze_module dies with SIGSEGV; analyze used to die with it
+    (exit 139, no error line)."""
+    pytest.importorskip("torch")
+    r = _cli(["analyze", str(REGRESSIONS / "torchscript_freeze_segfault.ptl")], tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr, (r.returncode, r.stderr[-2000:])
+    assert r.stderr.startswith("error: ") and "crashed reading it (SIGSEGV)" in r.stderr, r.stderr
+
+
+def test_probe_reports_signals_and_hangs(tmp_path, monkeypatch):
+    """The probe itself, independent of which files crash this torch version."""
+    import signal
+
+    from selbuild import inputs
+    from selbuild.errors import ModelError
+    p = tmp_path / "m.ptl"
+    p.write_bytes(b"x")
+    with pytest.raises(ModelError, match=r"crashed reading it \(SIGSEGV\)"):
+        inputs.probe_foreign_loader(p, lambda: os.kill(os.getpid(), signal.SIGSEGV), "loader")
+    with pytest.raises(ModelError, match=r"crashed reading it \(SIGABRT\)"):
+        inputs.probe_foreign_loader(p, os.abort, "loader")
+    inputs.probe_foreign_loader(p, lambda: 1 / 0, "loader")      # raising: the caller reports it
+    inputs.probe_foreign_loader(p, lambda: None, "loader")
+    monkeypatch.setattr(inputs, "PROBE_SECONDS", 0.5)
+    with pytest.raises(ModelError, match="did not finish reading it"):
+        inputs.probe_foreign_loader(p, lambda: time.sleep(30), "loader")

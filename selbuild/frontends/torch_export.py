@@ -27,7 +27,7 @@ from selbuild.errors import ModelError, UnsupportedError
 from selbuild.frontends import aten_ops
 from selbuild.frontends.base import Delegate, ModelSummary, OpUse, TensorInfo
 from selbuild.frontends.torchscript import require_torch
-from selbuild.inputs import bounded_memory
+from selbuild.inputs import bounded_memory, probe_foreign_loader
 from selbuild.opmaps import fusable_ops
 
 # Ops that take a fused activation in the TFLite conventions the kernels follow
@@ -45,8 +45,11 @@ def read_program(path: Path) -> Any:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            probe_foreign_loader(Path(path), lambda: torch.export.load(str(path)), "torch.export.load")
             with bounded_memory(Path(path).stat().st_size):   # see torchscript.summarize
                 return torch.export.load(str(path))
+    except ModelError:
+        raise
     except Exception as e:          # torch raises many kinds for a bad archive
         why = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise ModelError(f"{path}: not a torch.export program ({why})",

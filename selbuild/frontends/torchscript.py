@@ -43,7 +43,7 @@ from typing import Any
 from selbuild.errors import ModelError, UnsupportedError
 from selbuild.frontends import aten_ops
 from selbuild.frontends.base import Delegate, ModelSummary, OpUse, TensorInfo
-from selbuild.inputs import MODEL_LIMIT, bounded_memory
+from selbuild.inputs import MODEL_LIMIT, bounded_memory, probe_foreign_loader
 
 TORCH_HINT = "install the torch extra: pip install 'selbuild[torch]'"
 
@@ -276,8 +276,14 @@ def summarize(path: Path, example_inputs: Any = None) -> ModelSummary:
     try:
         with warnings.catch_warnings():     # torch 2.x flags TorchScript as deprecated
             warnings.simplefilter("ignore", DeprecationWarning)
+            # Every native step (load, freeze, a run with the example inputs) once in a
+            # child: torch._C._freeze_module segfaults on some damaged archives.
+            probe_foreign_loader(path, lambda: _module_rows(torch, torch.jit.load(str(path), map_location="cpu")
+                                                            .eval(), example_inputs, []), "torch")
             with bounded_memory(len(data)):     # a mutated pickle can ask torch for gigabytes
                 module = torch.jit.load(str(path), map_location="cpu")
+    except ModelError:
+        raise
     except Exception as e:                          # torch's errors are RuntimeError and friends
         module = None
         why = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
