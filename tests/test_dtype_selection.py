@@ -94,3 +94,24 @@ def test_int8_model_rejected_by_float_config():
     with pytest.raises(UnsupportedError) as e:
         convert(model, kernels=set(load_config(REPO / "configs" / "mobilenetv2_f32.yaml").kernels()))
     assert "conv2d.i8" in e.value.message
+
+
+def test_hybrid_build_has_no_full_int8_code(tmp_path):
+    """A dynamic-range model's runtime: its f32i8 kernel and the float ones,
+    no full-integer kernel (conv2d.i8, shared/qi8.c, ...)."""
+    from selbuild.config_write import init_config
+    av = toolchain_loader.availability(TARGET)
+    if not av.ok:
+        pytest.skip(av.reason)
+    cfg_path = tmp_path / "dyn.yaml"
+    init_config([REPO / "tests" / "models" / "tflite" / "tiny_cnn_dynrange.tflite"], cfg_path, targets=[TARGET])
+    r = build_target(load_config(cfg_path), TARGET, out_root=tmp_path, profile="size")
+    manifest = json.loads(Path(r.manifest).read_text())
+    report = report_artifact(r.library, r.manifest)
+    assert "fully_connected.f32i8" in manifest["kernels"]
+    assert {_dtype(k) for k in manifest["kernels"]} == {"f32", "f32i8"}, manifest["kernels"]
+    srcs = _sources(manifest)
+    assert not [s for s in srcs if Path(s).stem.endswith("_i8") or "qi8" in s], srcs
+    ops = {r.name: r.size for r in report.rows if r.kind == "op"}
+    assert ops.get("fully_connected.f32i8", 0) > 0, ops
+    assert not [s for s in _symbols(report) if s.endswith("_i8_run") or "qi8" in s]
