@@ -26,8 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from selbuild import REPO_ROOT, RUNTIME_SRC
-from selbuild.catalogue import load_catalogue
+from selbuild import REPO_ROOT
 from selbuild.config import BuildConfig
 from selbuild.errors import BuildError, ConfigError, ToolchainError
 from selbuild.targets import TARGETS
@@ -83,31 +82,16 @@ def _config_path_from(config: BuildConfig, out: Path) -> str:
     return Path(os.path.relpath(Path(config.path).resolve(), out)).as_posix()
 
 
-def _uncovered_ops(config: BuildConfig) -> dict[str, list[str]]:
-    """Kernels the config's models need but the config lacks -> the models needing them."""
-    from selbuild.planning import missing_ops
-    return missing_ops(config) if config.models else {}
-
-
 def check_config(config: BuildConfig) -> None:
-    """Fail before compiling anything: uncovered model ops, unknown kernels,
-    unknown backends, each listed in full."""
-    problems: list[tuple[str, str]] = []
-    for op, users in _uncovered_ops(config).items():
-        problems.append(("ops", f"{op} is needed by {', '.join(users)} but not in the config"))
-    catalogue = load_catalogue()
-    for k in config.kernels():
-        if k not in catalogue:
-            problems.append(("ops", f"{k} has no kernel in the catalogue (runtime_src/kernels/kernels.yaml)"))
-    for b in config.backends:
-        if not (RUNTIME_SRC / "backends" / b).is_dir():
-            problems.append(("backends", f"{b}: no backend folder runtime_src/backends/{b}/"))
-    if config.models:
-        from selbuild.planning import delegate_problems
-        problems += delegate_problems(config)
+    """Fail before compiling anything, with every problem listed: the config
+    validator's (selbuild.config.build_problems: uncovered model ops, unknown
+    kernels and backends, delegates no backend stands in for)."""
+    from selbuild.config import build_problems
+
+    problems = build_problems(config)
     if problems:
-        missing = [p[1].split(" ", 1)[0] for p in problems]
-        raise ConfigError(f"{config.stem}: {len(problems)} problem(s) before building: {', '.join(missing)}",
+        n = len(problems)
+        raise ConfigError(f"{config.stem}: {n} problem{'s' if n != 1 else ''} before building",
                           hint="add the missing ops to `ops:` (selbuild config init regenerates them), "
                                "or remove what the catalogue does not have",
                           problems=problems)

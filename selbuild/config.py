@@ -260,19 +260,22 @@ def _model_index(data: dict, ref: ModelRef) -> int:
     return 0
 
 
-def _semantic(cfg: BuildConfig, data: dict, check_models: bool) -> list[tuple[tuple, str]]:
+def _semantic(cfg: BuildConfig, data: dict | None, check_models: bool,
+              for_build: bool = False) -> list[tuple[tuple, str]]:
     from selbuild.opmaps import is_supported
 
+    # for_build: only what stops a build (names and the ops' model lists are
+    # bookkeeping a config made in Python may skip).
     out: list[tuple[tuple, str]] = []
     names = [m.name for m in cfg.models]
     for i, m in enumerate(cfg.models):
-        if names.count(m.name) > 1 and names.index(m.name) != i:
+        if names.count(m.name) > 1 and names.index(m.name) != i and not for_build:
             out.append((("models", i), f"a second model named {m.name!r}; give one of them a `name:`"))
     for kernel, users in cfg.ops.items():
         if not is_supported(kernel):
-            out.append((("ops", kernel), "no kernel in the catalogue provides it (see `selbuild ops`)"))
+            out.append((("ops", kernel), f"no kernel in the catalogue provides {kernel} (see `selbuild ops`)"))
         for j, u in enumerate(users):
-            if u not in names:
+            if u not in names and not for_build:
                 out.append((("ops", kernel, j), f"{u!r} is not a model of this config "
                                                 f"(models: {', '.join(names) or 'none'})"))
     for j, kernel in enumerate(cfg.extra_ops):
@@ -283,8 +286,24 @@ def _semantic(cfg: BuildConfig, data: dict, check_models: bool) -> list[tuple[tu
             out.append((("backends", j), f"unknown backend {b!r} (no runtime_src/backends/{b}/)"))
     out += _backend_option_problems(cfg)
     if check_models:
-        out += _model_problems(cfg, data)
+        out += _model_problems(cfg, data, for_build)
     return out
+
+
+def build_problems(cfg: BuildConfig) -> Problems:
+    """The same validator for a loaded (or Python-made) config, as `selbuild
+    build` asks it before compiling: every problem that stops a build. Not
+    asked here: the file's own YAML and schema (already read), a model's
+    sha256 and ops without any kernel (a build may go ahead without them,
+    as before), but every op must have a kernel file to compile."""
+    from selbuild.catalogue import load_catalogue
+
+    items = _semantic(cfg, None, bool(cfg.models), for_build=True)
+    catalogue = load_catalogue()
+    named = {w[1] for w, _ in items if w[:1] == ("ops",) and len(w) > 1}
+    items += [(("ops", k), f"no kernel file for {k} in the catalogue (runtime_src/kernels/kernels.yaml)")
+              for k in cfg.kernels() if k not in catalogue and k not in named]
+    return [(yaml_path(w), msg) for w, msg in items]
 
 
 def _backend_option_problems(cfg: BuildConfig) -> list[tuple[tuple, str]]:
@@ -301,14 +320,14 @@ def _backend_option_problems(cfg: BuildConfig) -> list[tuple[tuple, str]]:
     return out
 
 
-def _model_problems(cfg: BuildConfig, data: dict) -> list[tuple[tuple, str]]:
-    from selbuild.backends import for_delegate
+def _model_problems(cfg: BuildConfig, data: dict | None, for_build: bool = False) -> list[tuple[tuple, str]]:
+    from selbuild.planning import delegate_messages
 
     out: list[tuple[tuple, str]] = []
     have = set(cfg.kernels())
     missing: dict[str, list[str]] = {}
     for m in cfg.models:
-        i = _model_index(data, m)
+        i = _model_index(data, m) if data is not None else cfg.models.index(m)
         if not m.path.is_file():
             what = ("is a directory, not a model file" if m.path.is_dir() else
                     f"model file is {why}" if (why := not_regular(m.path)) else "model file not found")
@@ -320,7 +339,7 @@ def _model_problems(cfg: BuildConfig, data: dict) -> list[tuple[tuple, str]]:
         except ModelError as e:
             out.append((("models", i, "path"), e.message))
             continue
-        if m.sha256 and s.sha256 != m.sha256:
+        if m.sha256 and s.sha256 != m.sha256 and not for_build:
             out.append((("models", i, "sha256"), f"model changed since the config was written (file sha256 "
                         f"{s.sha256[:12]}…, config {m.sha256[:12]}…); rerun `selbuild config init` "
                         "or update sha256 after checking `ops`"))
@@ -328,11 +347,9 @@ def _model_problems(cfg: BuildConfig, data: dict) -> list[tuple[tuple, str]]:
             if kernel not in have:
                 missing.setdefault(kernel, []).append(m.name)
         no_kernel = sorted({u.source_op for u in s.ops if u.op is None})
-        if no_kernel and not {d.name for d in s.delegates} & set(cfg.backends):
+        if no_kernel and not {d.name for d in s.delegates} & set(cfg.backends) and not for_build:
             out.append((("models", i), f"no selbuild kernel for: {', '.join(no_kernel)}"))
-        for d in s.delegates:
-            if d.name not in cfg.backends and for_delegate(d.name) not in cfg.backends:
-                out.append((("models", i), f"needs delegate {d.name}: {d.reason}"))
+        out += [(("models", i), msg) for msg in delegate_messages(s, list(cfg.backends))]
     for kernel, users in sorted(missing.items()):
         out.append((("ops",), f"missing {kernel} (needed by {', '.join(dict.fromkeys(users))})"))
     return out

@@ -192,26 +192,33 @@ def missing_ops(cfg: Any) -> dict[str, list[str]]:
     return dict(sorted(out.items()))
 
 
-def delegate_problems(config: Any) -> list[tuple[str, str]]:
-    """("models", message) for every delegate a model needs that no configured
-    backend stands in for: `selbuild build` fails with them before compiling."""
+def delegate_messages(summary: ModelSummary, backends: list[str]) -> list[str]:
+    """One message per delegate the model needs that none of `backends` stands
+    in for (config check and build report the same words)."""
     from selbuild.backends import for_delegate
+    out: list[str] = []
+    for d in summary.delegates:
+        if d.name in backends or for_delegate(d.name) in backends:
+            continue
+        if d.name == "flex":
+            flex = sorted({u.source_op for u in summary.ops if u.source_op.startswith("Flex")} |
+                          {c for c in summary.custom_ops if c.startswith("Flex")})
+            out.append("needs delegate flex: Select TF ops are not supported; the model needs "
+                       f"{', '.join(flex) or 'Flex ops'}")
+        else:
+            out.append(f"needs delegate {d.name}, which no selbuild backend provides ({d.reason})")
+    return out
+
+
+def delegate_problems(config: Any) -> list[tuple[str, str]]:
+    """("models", "<model>: message") for every delegate a model needs that no
+    configured backend stands in for."""
     out: list[tuple[str, str]] = []
     for m in config.models:
         if not Path(m.path).is_file():
             continue        # reported by the config checks
-        s = analysis(m.path).summary
-        for d in s.delegates:
-            if d.name in config.backends or for_delegate(d.name) in config.backends:
-                continue
-            if d.name == "flex":
-                flex = sorted({u.source_op for u in s.ops if u.source_op.startswith("Flex")} |
-                              {c for c in s.custom_ops if c.startswith("Flex")})
-                out.append(("models", f"{m.name}: Select TF ops are not supported; the model needs "
-                                      f"{', '.join(flex) or 'Flex ops'}"))
-            else:
-                out.append(("models", f"{m.name}: needs delegate {d.name}, which no selbuild backend "
-                                      f"provides ({d.reason})"))
+        out += [("models", f"{m.name}: {msg}") for msg in
+                delegate_messages(analysis(m.path).summary, list(config.backends))]
     return out
 
 

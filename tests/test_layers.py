@@ -275,3 +275,36 @@ def test_a_catalogue_mistake_is_an_internal_error(monkeypatch, capsys):
     assert code == 3, err
     assert err.startswith("internal error:"), err
     assert "error: " not in err.replace("internal error: ", "")
+
+
+# ------------------------------------------------------------------ validate once
+
+
+def test_config_check_and_build_use_one_validator(tmp_path, capsys):
+    """The build's pre-compile check is the config validator: the same words
+    for the same problem, and every problem at once (a missing op and a
+    delegate no backend stands in for)."""
+    from tflite_builder import Op, T, build_model
+
+    from selbuild.build import build_target
+    from selbuild.config import load_config
+    from selbuild.errors import ConfigError
+
+    model = tmp_path / "flexy.tflite"
+    model.write_bytes(build_model(ops=[Op("CUSTOM", ["a"], ["b"], custom_code="FlexErf"), Op("RELU", ["b"], ["c"])],
+                                  tensors=[T("a", [4]), T("b", [4]), T("c", [4])]))
+    cfg = tmp_path / "flexy.yaml"
+    assert _main(["config", "init", str(model), "-o", str(cfg), "--target", "host"]) in (0, 1)
+    text = cfg.read_text()
+    assert "  relu.f32: [flexy]\n" in text
+    cfg.write_text(text.replace("  relu.f32: [flexy]\n", "  add.f32: []\n"))
+    capsys.readouterr()
+    assert _main(["config", "check", str(cfg)]) == 2
+    checked = capsys.readouterr().err
+    with pytest.raises(ConfigError) as e:
+        build_target(load_config(cfg, check_models=False), "host", out_root=tmp_path / "b")
+    got = [msg for _, msg in e.value.problems]
+    assert any("missing relu.f32 (needed by flexy)" in m for m in got), got
+    flex = "Select TF ops are not supported; the model needs FlexErf"
+    assert any(flex in m for m in got), got
+    assert "missing relu.f32 (needed by flexy)" in checked and flex in checked, checked
