@@ -1,4 +1,4 @@
-"""mean, sum, reduce_max, reduce_min and reduce_prod (float kernels).
+"""mean, sum, reduce_max, reduce_min, reduce_prod (float kernels), reduce_any and reduce_all (bool).
 
 The axes operand (a constant tensor in TFLite) becomes a bit mask over the
 input dims; negative and repeated axes are normalized here. keep_dims only
@@ -14,7 +14,7 @@ from selbuild.convert.registry import Lowered, lower, shape
 from selbuild.errors import UnsupportedError
 from selbuild.ir import Graph, Node
 
-_REDUCERS = ("mean", "sum", "reduce_max", "reduce_min", "reduce_prod")
+_REDUCERS = ("mean", "sum", "reduce_max", "reduce_min", "reduce_prod", "reduce_any", "reduce_all")
 
 
 def _axes(g: Graph, n: Node) -> set[int]:

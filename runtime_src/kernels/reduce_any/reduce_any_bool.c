@@ -1,0 +1,4 @@
+/* reduce_any.bool: true where any input element over the dims set in axis_mask is (shared/reduce_bool.h). */
+#include "../shared/reduce_bool.h"
+
+SELRT_REDUCE_BOOL(reduce_any, ANY);
