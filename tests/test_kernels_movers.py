@@ -367,3 +367,16 @@ def test_torch_movers_match_torch(rt_torch, which):
         ref = M().eval()(x).numpy()
     (ours,) = verify.run_program(rt_torch / "manifest.json", result.program, {"x": x.numpy()}).values()
     np.testing.assert_allclose(ours, ref, rtol=1e-5, atol=1e-5)
+
+
+def test_fuzz_seed_models_convert_and_match_litert(rt):
+    # the loader fuzzers' mover seeds (tests/mover_models.py) are valid models with valid inputs
+    from mover_models import small_mover_models
+    from selbuild.convert import read_program
+    for name, m in small_mover_models().items():
+        info = read_program(H.convert_bytes(m))
+        feeds = {t.name: np.zeros(t.shape, M_NP[t.dtype]) for t in info.inputs}
+        H.check(rt, m, feeds, exact=True)
+
+
+M_NP = {"f32": np.float32, "i32": np.int32, "i64": np.int64, "bool": np.bool_}
