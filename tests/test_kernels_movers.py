@@ -380,3 +380,29 @@ def test_fuzz_seed_models_convert_and_match_litert(rt):
 
 
 M_NP = {"f32": np.float32, "i32": np.int32, "i64": np.int64, "bool": np.bool_}
+
+
+def test_analyze_calls_folded_shape_ops_supported(tmp_path, capsys):
+    # SHAPE/RANK/RANGE/ZEROS_LIKE have no kernel; analyze asks the converter, which folds them
+    import json
+    from selbuild.cli import main
+    shape = [2, 3, 4]
+    m = build_model(ops=[Op("RANK", ["x"], ["r"]), Op("RANGE", ["zero", "r", "step"], ["axes"]),
+                         Op("ZEROS_LIKE", ["x"], ["z"]), Op("ADD", ["x", "z"], ["xz"]),
+                         Op("SUM", ["xz", "axes"], ["s"], options={"keep_dims": False}),
+                         Op("SHAPE", ["x"], ["sh"], options={"out_type": "i32"}, options_table="ShapeOptions"),
+                         Op("FILL", ["sh", "s"], ["y"])],
+                    tensors=[T("x", shape), T("r", [], "i32"), T("zero", [], "i32", data=np.int32(0)),
+                             T("step", [], "i32", data=np.int32(1)), T("axes", [3], "i32"), T("z", shape),
+                             T("xz", shape), T("s", []), T("sh", [3], "i32"), T("y", shape)],
+                    inputs=["x"], outputs=["y"])
+    p = tmp_path / "folded.tflite"
+    p.write_bytes(m)
+    with pytest.raises(SystemExit) as e:
+        main(["analyze", "--json", str(p)])
+    assert e.value.code == 0
+    got = json.loads(capsys.readouterr().out)["models"][0]
+    assert got["unsupported"] == [] and all(u["supported"] for u in got["ops"])
+    assert {u["op"] for u in got["ops"]} >= {"shape.f32", "rank.f32", "range.i32", "zeros_like.f32", "fill.f32"}
+    # and it runs with only the kernels left after folding: y = fill(shape(x), sum(x))
+    H.check(H.build_runtime(tmp_path / "rt", ["add.f32", "sum.f32", "fill.f32"]), m, {"x": data(shape, "f32")})
