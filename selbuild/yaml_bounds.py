@@ -10,12 +10,15 @@ depth and the number of nodes the document has once every alias is expanded.
 
 from __future__ import annotations
 
+import re
+
 import yaml
 
 from selbuild.errors import ConfigError
 
 MAX_DEPTH = 64              # a real config nests 3 deep (backend_options.nnapi.min_api_level)
 MAX_NODES = 100_000         # expanded; a config naming every kernel has ~2,000
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def check_yaml_bounds(text: str, where: str) -> None:
@@ -40,6 +43,13 @@ def check_yaml_bounds(text: str, where: str) -> None:
                 stack[-1][0] += n
             continue
         if isinstance(ev, yaml.ScalarEvent):
+            # "\ud800" in a double-quoted scalar is a lone UTF-16 surrogate: no file
+            # name, message or output file can encode it (UnicodeEncodeError later).
+            if _SURROGATE.search(ev.value):
+                line = ev.start_mark.line + 1 if ev.start_mark else 0
+                raise ConfigError(f"{where}: line {line}: a string holds an unpaired UTF-16 surrogate "
+                                  "(an escape such as \\ud800), which is not text",
+                                  hint="write the character itself, or a surrogate pair as one \\U escape")
             n = 1
             if ev.anchor is not None:
                 sizes[ev.anchor] = 1

@@ -79,3 +79,14 @@ def test_cyclic_alias_is_refused(tmp_path, text):
     p.write_text(text)
     with pytest.raises(ConfigError, match="refers to a collection that contains it"):
         C.load_config(p, check_models=False)
+
+
+# Found by bench/fuzz_python.py (case 10956 of seed 1): a model path written as
+# "\ud800" reached Path.resolve(), which raised UnicodeEncodeError.
+@pytest.mark.parametrize("text", ['models:\n  - path: "\\ud800.tflite"\n', 'name: "a\\udfffb"\n',
+                                  '"\\ud800": 1\n'])
+def test_unpaired_surrogate_escapes_are_refused(tmp_path, text):
+    p = tmp_path / "c.yaml"
+    p.write_text("schema_version: 1\n" + text)
+    with pytest.raises(ConfigError, match="unpaired UTF-16 surrogate"):
+        C.load_config(p)
