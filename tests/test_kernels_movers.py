@@ -335,7 +335,7 @@ rt_torch = H.runtime_fixture(["tile.f32", "reverse_v2.f32", "mirror_pad.f32", "b
 
 
 @pytest.mark.parametrize("which", ["repeat", "repeat_new_dims", "flip", "flip_after_conv", "reflection_pad1d",
-                                   "reflection_pad2d", "expand"])
+                                   "reflection_pad2d", "expand", "full_like"])
 def test_torch_movers_match_torch(rt_torch, which):
     torch = pytest.importorskip("torch")
     from selbuild import torch_api, verify
@@ -347,10 +347,12 @@ def test_torch_movers_match_torch(rt_torch, which):
            "flip_after_conv": lambda x: torch.flip(conv(x.reshape(1, 3, 2, 4)), [1, 3]),
            "reflection_pad1d": lambda x: torch.nn.functional.pad(x, (3, 2), mode="reflect"),
            "reflection_pad2d": lambda x: torch.nn.functional.pad(x.reshape(1, 3, 2, 4), (1, 3, 1, 0), mode="reflect"),
-           "expand": lambda x: x[:, :1, :].expand(3, 5, 4) * 3.0}
+           "expand": lambda x: x[:, :1, :].expand(3, 5, 4) * 3.0,
+           "full_like": lambda x: (x + torch.ones_like(x) * torch.arange(4.0) + torch.zeros_like(x)
+                                   + torch.full_like(x, 2.0) + torch.full((2, 4), 0.5))}
     wanted = {"repeat": "tile.f32", "repeat_new_dims": "tile.f32", "flip": "reverse_v2.f32",
               "flip_after_conv": "reverse_v2.f32", "reflection_pad1d": "mirror_pad.f32",
-              "reflection_pad2d": "mirror_pad.f32", "expand": "broadcast_to.f32"}
+              "reflection_pad2d": "mirror_pad.f32", "expand": "broadcast_to.f32", "full_like": "add.f32"}
 
     class M(torch.nn.Module):
         def __init__(self):

@@ -1,6 +1,7 @@
 """ATen data movers onto the shape/data-movement kernels (see
 selbuild/convert/ops/movers.py): repeat -> tile, flip -> reverse_v2,
-reflection_pad{1,2,3}d -> mirror_pad (REFLECT), expand -> broadcast_to.
+reflection_pad{1,2,3}d -> mirror_pad (REFLECT), expand -> broadcast_to; full_like,
+zeros_like, ones_like become constants.
 They work on the plain (torch-order) layout: moving data does not care where
 channels sit, and one transpose in is cheaper to reason about than permuted
 multiples or axes. See torch_handlers.py."""
@@ -71,3 +72,16 @@ def _expand(low, n, x, sizes, implicit=False):
     out = low.new(n.name, shape, False)
     low.node("broadcast_to", [low.plain(x, f"{n.name}_x"), low.ints(list(shape), f"{n.name}_shape")], [out.tid])
     return out
+
+
+@handles("aten.full_like.default", "aten.zeros_like.default", "aten.ones_like.default")
+def _full_like(low, n, x, fill_value=None, **_options):
+    # Shapes are static, so ones_like(x) and the like are constants whatever x holds.
+    if fill_value is None:
+        fill_value = 1 if "ones" in str(n.target) else 0
+    val = n.meta.get("val")
+    dt = {"torch.float32": np.float32, "torch.int32": np.int32, "torch.int64": np.int64,
+          "torch.bool": np.bool_}.get(str(getattr(val, "dtype", "torch.float32")))
+    if dt is None:
+        raise Unsupported(f"{n.target} of dtype {getattr(val, 'dtype', '?')}")
+    return Val(_shape(n), const=np.full(_shape(n), fill_value, dt))
