@@ -43,8 +43,12 @@ void selrt_shared_hybrid_quantize(const float *x, size_t n, size_t stride, int32
   *scale = (float)s;
   *zp = z;
   const float inv = 1.0f / *scale;
+  /* zp + x * inv with one rounding, as LiteRT's build computes it (a fused
+   * multiply-add): in double the product is exact and the sum rounds once
+   * more, to float below; the same on every target, FMA or not. */
   for (size_t i = 0; i < n; i++)
-    q[i] = (int8_t)selrt_hybrid_clamp(roundf((float)z + x[i * stride] * inv), -128.0f, 127.0f);
+    q[i] = (int8_t)selrt_hybrid_clamp(roundf((float)((double)z + (double)x[i * stride] * (double)inv)), -128.0f,
+                                      127.0f);
 }
 
 selrt_status selrt_shared_hybrid_acc_check(size_t taps) {
