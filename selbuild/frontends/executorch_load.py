@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from selbuild import ir
-from selbuild.errors import ModelError, SelbuildError, UnsupportedError
+from selbuild.errors import CatalogueError, ModelError, SelbuildError, UnsupportedError
 from selbuild.frontends import aten_ops
 from selbuild.frontends.executorch import Plan, PteProgram, read_program
 from selbuild.frontends.torchscript import require_torch
@@ -185,6 +185,8 @@ def kernel_rows(data: bytes, prog: PteProgram) -> tuple[Counter, list[tuple[str,
     plan = entry_plan(prog)
     try:
         fxp = build_fx(data, prog, plan)
+    except CatalogueError:
+        raise                   # selbuild's own mistake: not a reason to fall back
     except SelbuildError:
         return None
     low = lower_fx(fxp.graph, fxp.consts, fxp.outputs, plan.name)
