@@ -20,7 +20,26 @@ from selbuild.frontends import tflite
 
 F32 = Path(__file__).parent / "models" / "tflite" / "mobilenetv2_a035_96_f32.tflite"
 KERNELS = ["conv2d.f32i8", "depthwise_conv2d.f32i8", "fully_connected.f32i8"]
-rt = H.runtime_fixture(KERNELS)
+
+
+@pytest.fixture(scope="module", params=["host", pytest.param("android-arm64", marks=pytest.mark.qemu),
+                                        pytest.param("android-armv7", marks=pytest.mark.qemu)])
+def rt(request, tmp_path_factory):
+    """The host runner (ASan+UBSan) and the Android libraries under qemu."""
+    if request.param == "host":
+        return H.build_runtime(tmp_path_factory.mktemp("dynrange_mb"), KERNELS)
+    from selbuild import toolchain_loader
+    from selbuild.build import build_target
+    from selbuild.config import BuildConfig
+    target = request.param
+    if not toolchain_loader.availability(target).ok:
+        pytest.skip(toolchain_loader.availability(target).reason)
+    root = tmp_path_factory.mktemp(f"dynrange_mb_{target}")
+    cfg = BuildConfig(path=root / "dyn.yaml", name="dyn", models=[], targets=[target], ops={k: [] for k in KERNELS})
+    r = build_target(cfg, target, out_root=root, profile="size")
+    if toolchain_loader.run_prefix(target, r.out_dir) is None:
+        pytest.skip(f"{target}: qemu not installed")
+    return r.manifest
 
 
 def _program(model: bytes):
