@@ -84,3 +84,17 @@ def test_analyze_reports_the_8bit_weights(capsys):
     assert "dynamic-range (hybrid) quantized: 10,240 weight values stay 8-bit" in " ".join(dyn["notes"])
     assert not any("dynamic-range" in n for n in f32.get("notes", []))
     assert all(u["supported"] for u in dyn["ops"]) and dyn["unsupported"] == []
+
+
+def test_hybrid_op_without_a_kernel_is_refused_by_name():
+    """uint8 weights (old converters) have no hybrid kernel: the conversion
+    names the kernel and the hybrid kernels that exist."""
+    from selbuild.errors import UnsupportedError
+    from selbuild.frontends import tflite
+    w = np.random.default_rng(0).integers(0, 255, (4, 8)).astype(np.uint8)
+    model = one_op("FULLY_CONNECTED", [T("x", [1, 8]), qt("w", [4, 8], 0.1, 128, data=w, dtype="u8"),
+                                       T("y", [1, 4])], ["x", "w", None], ["y"], version=3)
+    with pytest.raises(UnsupportedError) as e:
+        convert(tflite.to_ir(tflite.parse_bytes(model, "u8.tflite")))
+    assert "fully_connected.f32u8" in e.value.message and "dynamic-range (hybrid)" in e.value.message
+    assert "fully_connected.f32i8" in e.value.message
