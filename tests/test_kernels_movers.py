@@ -408,3 +408,43 @@ def test_analyze_calls_folded_shape_ops_supported(tmp_path, capsys):
     assert {u["op"] for u in got["ops"]} >= {"shape.f32", "rank.f32", "range.i32", "zeros_like.f32", "fill.f32"}
     # and it runs with only the kernels left after folding: y = fill(shape(x), sum(x))
     H.check(H.build_runtime(tmp_path / "rt", ["add.f32", "sum.f32", "fill.f32"]), m, {"x": data(shape, "f32")})
+
+
+# --------------------------------------------------------------------------- int8 movers
+
+rt_i8 = H.runtime_fixture(["mirror_pad.i8", "tile.i8", "broadcast_to.i8", "reverse_v2.i8", "gather_nd.i8"])
+
+
+def _q(name, shape, data=None):
+    from tflite_builder import qt
+    return qt(name, shape, 0.05, 3, data=data)
+
+
+@pytest.mark.parametrize("case", ["mirror_pad_reflect", "mirror_pad_symmetric", "tile", "broadcast_to", "reverse_v2",
+                                  "gather_nd"])
+def test_int8_movers_keep_values_and_quantization(rt_i8, case):
+    x = H.rand_i8([3, 4, 2], 9)
+    consts = {"mirror_pad_reflect": ("MIRROR_PAD", i32([[2, 1], [0, 3], [1, 1]]), [6, 7, 4], {"mode": "reflect"}, 1),
+              "mirror_pad_symmetric": ("MIRROR_PAD", i32([[3, 0], [4, 1], [0, 2]]), [6, 9, 4], {"mode": "symmetric"},
+                                       1),
+              "tile": ("TILE", i32([2, 1, 3]), [6, 4, 6], None, 1),
+              "broadcast_to": ("BROADCAST_TO", i32([2, 3, 4, 2]), [2, 3, 4, 2], None, 2),
+              "reverse_v2": ("REVERSE_V2", i32([-1]), [3, 4, 2], None, 1)}
+    if case == "gather_nd":
+        m = build_model(ops=[Op("GATHER_ND", ["x", "i"], ["y"])],
+                        tensors=[_q("x", [3, 4, 2]), T("i", [5, 2], "i32"), _q("y", [5, 2])])
+        feeds = {"x": x, "i": nd_indices([3, 4, 2], [5, 2], "i32")}
+    else:
+        builtin, c, out, opts, version = consts[case]
+        m = build_model(ops=[Op(builtin, ["x", "c"], ["y"], options=opts, version=version)],
+                        tensors=[_q("x", [3, 4, 2]), T("c", list(c.shape), "i32", data=c), _q("y", out)])
+        feeds = {"x": x}
+    H.check(rt_i8, m, feeds, exact=True)
+
+
+def test_int8_mover_with_a_rescale_is_refused():
+    from tflite_builder import qt
+    m = build_model(ops=[Op("TILE", ["x", "c"], ["y"])],
+                    tensors=[_q("x", [2, 3]), T("c", [2], "i32", data=i32([2, 1])), qt("y", [4, 3], 0.1, 3)])
+    with pytest.raises(UnsupportedError, match="quantization differ"):
+        H.convert_bytes(m)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from selbuild.convert.ops._common import MAX_RANK, broadcast_shape, contiguous_strides, describe
-from selbuild.convert.ops._views import check_ranks, const_ints, norm_axis, prod, strided_iparams
+from selbuild.convert.ops._views import check_ranks, check_same_quant, const_ints, norm_axis, prod, strided_iparams
 from selbuild.convert.ops.concat import concatenation_lower
 from selbuild.convert.ops.pad import _paddings
 from selbuild.convert.registry import Lowered, lower, shape
@@ -25,6 +25,7 @@ from selbuild.ir import NUMPY_DTYPES, Graph, Node
 
 def _only_input(g: Graph, n: Node) -> Lowered:
     check_ranks(g, n)
+    check_same_quant(g, n, [n.inputs[0], n.outputs[0]])
     return Lowered(kernel=n.kernel, inputs=[n.inputs[0]], outputs=[n.outputs[0]])
 
 
@@ -49,6 +50,7 @@ def mirror_pad_lower(g: Graph, n: Node) -> Lowered:
                                    f"{d - 1 + sym}, the most {n.attrs.get('mode', 'reflect')} padding allows")
     ip = {f"before{i}": (pads[i][0] if i < len(pads) else 0) for i in range(MAX_RANK)}
     ip["mode"] = sym
+    check_same_quant(g, n, [n.inputs[0], n.outputs[0]])
     return Lowered(kernel=n.kernel, inputs=[n.inputs[0]], outputs=[n.outputs[0]], iparams=ip)
 
 
@@ -128,6 +130,7 @@ def gather_nd_shape(g: Graph, n: Node) -> list[tuple[int, ...]]:
 @lower("gather_nd")
 def gather_nd_lower(g: Graph, n: Node) -> Lowered:
     check_ranks(g, n)
+    check_same_quant(g, n, [n.inputs[0], n.outputs[0]])
     params, it = g.tensors[n.inputs[0]], g.tensors[n.inputs[1]]
     if it.dtype not in ("i32", "i64"):
         raise UnsupportedError(f"{describe(g, n)}: {it.dtype} indices; the kernel takes i32 or i64")
