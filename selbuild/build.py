@@ -122,8 +122,10 @@ def scons_command(request: Path) -> list[str]:
 
 
 def _write_if_changed(path: Path, text: str) -> None:
+    """Atomically (a killed build leaves the old request/size.json or the new one)."""
+    from selbuild.outputs import write_atomic
     if not path.exists() or path.read_text() != text:
-        path.write_text(text)
+        write_atomic(path, text)
 
 
 def _run_scons(cmd: list[str], progress: Callable[[str], None] | None,
