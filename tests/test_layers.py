@@ -308,3 +308,13 @@ def test_config_check_and_build_use_one_validator(tmp_path, capsys):
     flex = "Select TF ops are not supported; the model needs FlexErf"
     assert any(flex in m for m in got), got
     assert "missing relu.f32 (needed by flexy)" in checked and flex in checked, checked
+
+
+def test_run_reads_the_model_once(tmp_path, parse_counts, build_root):
+    """`selbuild run`: the config check, the build's checks and the conversion share one read."""
+    model = MODELS / "sine_float.tflite"
+    cfg = tmp_path / "sine.yaml"
+    assert _main(["config", "init", str(model), "-o", str(cfg), "--target", "host"]) == 0
+    parse_counts.clear()
+    assert _main(["run", str(cfg), str(model), "--build-dir", str(build_root)]) == 0
+    assert parse_counts == {("summarize", model.name): 1, ("load", model.name): 1}, parse_counts
