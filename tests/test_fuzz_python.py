@@ -198,3 +198,21 @@ def test_probe_reports_signals_and_hangs(tmp_path, monkeypatch):
     monkeypatch.setattr(inputs, "PROBE_SECONDS", 0.5)
     with pytest.raises(ModelError, match="did not finish reading it"):
         inputs.probe_foreign_loader(p, lambda: time.sleep(30), "loader")
+
+
+def test_node_without_its_operands_is_a_model_error(tmp_path):
+    """Found by the campaign (case 12264 of seed 1): a byte mutation of
+    conv1d_audio_f32 left a RESHAPE with no inputs, and the shape check raised
+    IndexError (the CLI said 'internal error')."""
+    from selbuild.convert import convert
+    from selbuild.errors import ModelError
+    from selbuild.frontends import tflite
+    from tflite_builder import Op, T, build_model
+    data = build_model(ops=[Op("ABS", ["x"], ["h"]), Op("RESHAPE", [], ["y"])],
+                       tensors=[T("x", [2, 3]), T("h", [2, 3]), T("y", [6])], inputs=["x"], outputs=["y"])
+    with pytest.raises(ModelError, match="malformed node"):
+        convert(tflite.to_ir(tflite.parse_bytes(data, "m.tflite")))
+    p = tmp_path / "m.tflite"
+    p.write_bytes(data)
+    r = _cli(["convert", "m.tflite", "-o", "m.selrt"], tmp_path)
+    assert r.returncode == 2 and r.stderr.startswith("error: ") and "Traceback" not in r.stderr, r.stderr

@@ -18,7 +18,7 @@ import numpy as np
 from selbuild.convert import registry
 from selbuild.convert.ops._common import describe
 from selbuild.convert.ops.movers import fold_value
-from selbuild.errors import SelbuildError, UnsupportedError
+from selbuild.errors import ModelError, SelbuildError, UnsupportedError
 from selbuild.ir import Graph, Model, Node, Tensor
 
 # Ops that call other subgraphs; the runtime has no control flow.
@@ -166,7 +166,14 @@ def check_shapes(g: Graph) -> None:
         if fn is None:
             continue
         declared = [tuple(g.tensors[o].shape) for o in n.outputs]
-        inferred = [tuple(int(d) for d in s) for s in fn(g, n)]
+        try:
+            inferred = [tuple(int(d) for d in s) for s in fn(g, n)]
+        except (IndexError, KeyError) as e:
+            # The hooks read the operands the op has by definition; a damaged model
+            # (bench/fuzz_python.py: a RESHAPE with no inputs) lacks them.
+            raise ModelError(f"{describe(g, n)}: malformed node ({len(n.inputs)} inputs, "
+                             f"{len(n.outputs)} outputs): the op's operands are missing ({type(e).__name__})",
+                             hint="the model file is damaged; convert the model again") from None
         if inferred != declared:
             raise SelbuildError(
                 f"{describe(g, n)}: shape inference gives {_fmt(inferred)} but the model declares {_fmt(declared)}",
