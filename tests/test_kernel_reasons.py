@@ -67,7 +67,7 @@ def test_host_build_says_why(checkers, programs, name, param, value, reason):
     prog = _edited(programs, name, param, value)
     kernel = read_program(prog).nodes[0].kernel
     msg = _message(d, with_reasons, prog)
-    assert msg.startswith(f"node 0 ({kernel}): ") and reason in msg, msg
+    assert msg.startswith(f"node 0 ({kernel}): the kernel rejects its shapes or parameters: ") and reason in msg, msg
     bare = _message(d, without, prog)
     assert bare == f"node 0 ({kernel}): the kernel rejects its shapes or parameters", bare
 
@@ -86,5 +86,6 @@ def test_reason_reaches_the_python_api(programs, build_root):
     cfg = BuildConfig(path=build_root / "reasons.yaml", name="reasons", models=[], targets=["host"],
                       ops={kernel: ["conv2d"]})
     manifest = build_target(cfg, "host", out_root=build_root).manifest
-    with pytest.raises(SelbuildError, match=r"node 0 \(conv2d\.f32\): stride 0 is below 1"):
+    reason = r"node 0 \(conv2d\.f32\): the kernel rejects its shapes or parameters: stride 0 is below 1"
+    with pytest.raises(SelbuildError, match=reason):
         Interpreter(_edited(programs, "conv2d", "stride_h", 0), manifest)

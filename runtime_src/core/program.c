@@ -185,15 +185,18 @@ static selrt_status bad_node(loader *L, uint32_t i, const selrt_kernel *k, const
 }
 
 #ifndef SELRT_NO_REASONS
-/* "node <i> (<kernel>): <reason>", each '%' of the reason replaced by its
- * next number. */
-static void reason_message(loader *L, uint32_t i, const selrt_kernel *k, const selrt_reason *why) {
-  selrt_msg m = selrt_msg_begin(L->err, L->err ? L->err->status : SELRT_OK);
+/* bad_node's message, then ": <reason>" with each '%' of the reason replaced
+ * by its next number. */
+static void reason_message(loader *L, uint32_t i, const selrt_kernel *k, const char *detail,
+                           const selrt_reason *why, selrt_status st) {
+  selrt_msg m = selrt_msg_begin(L->err, st);
   selrt_msg_s(&m, "node ");
   selrt_msg_u(&m, i);
   selrt_msg_s(&m, " (");
   selrt_msg_s(&m, k->name);
   selrt_msg_s(&m, "): ");
+  selrt_msg_s(&m, detail);
+  selrt_msg_s(&m, ": ");
   const int64_t v[2] = {why->a, why->b};
   int used = 0;
   const char *t = why->text;
@@ -460,7 +463,7 @@ static selrt_status load(loader *L, const void *bytes, size_t n) {
       if (kst != SELRT_ERR_BAD_PROGRAM && kst != SELRT_ERR_UNSUPPORTED) kst = SELRT_ERR_UNSUPPORTED;
       st = bad_node(L, i, k, "the kernel rejects its shapes or parameters", kst);
 #ifndef SELRT_NO_REASONS
-      if (why.text) reason_message(L, i, k, &why);
+      if (why.text) reason_message(L, i, k, "the kernel rejects its shapes or parameters", &why, kst);
 #endif
     }
 #ifndef SELRT_NO_REASONS

@@ -66,6 +66,28 @@ void selrt_shared_qi8_requant(const int32_t *acc, int8_t *out, int32_t c, const 
 /* y[i] = table[(uint8_t)x[i]]: any int8 -> int8 function the converter tabulated. */
 void selrt_shared_qi8_lut(const int8_t *x, int8_t *y, size_t count, const int8_t *table);
 
+/* The int8 lookup-table family: y = table[x] with the 256-entry int8 table
+ * the converter tabulated as input 1 (selbuild/convert/ops/q_tables.py), so
+ * every activation costs one load per element on the device. One use per
+ * kernel file keeps each <op>.i8 its own object and size row:
+ *
+ *   SELRT_LUT_I8(tanh);
+ */
+#define SELRT_LUT_I8(op)                                                                          \
+  selrt_status selrt_##op##_i8_check(const selrt_program *p, const selrt_node *n) {               \
+    const selrt_tensor *t = selrt_pin(p, n, 1);                                                   \
+    if (t->dtype != SELRT_I8 || selrt_numel(t) != 256)                                            \
+      return SELRT_REJECT(p, "the lookup table has % entries, not 256 int8 values", selrt_numel(t), 0); \
+    return selrt_shared_elementwise_check(p, n, SELRT_I8, SELRT_I8);                              \
+  }                                                                                               \
+  selrt_status selrt_##op##_i8_run(selrt_session *s, const selrt_node *n) {                       \
+    selrt_tensor *yt = selrt_out(s, n, 0);                                                        \
+    selrt_shared_qi8_lut((const int8_t *)selrt_in(s, n, 0)->data, (int8_t *)yt->data, selrt_numel(yt), \
+                         (const int8_t *)selrt_in(s, n, 1)->data);                                \
+    return SELRT_OK;                                                                              \
+  }                                                                                               \
+  SELRT_KERNEL(op##_i8, #op ".i8")
+
 /* Reductions over the input dims set in `mask` (bit i = dim i). The output
  * element o (kept dims in order) gets the int32 sum (max = 0) or maximum
  * (max = 1) of its reduced input elements; `count` receives how many
