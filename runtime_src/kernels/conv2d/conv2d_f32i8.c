@@ -68,10 +68,7 @@ selrt_status selrt_conv2d_f32i8_run(selrt_session *s, const selrt_node *n) {
               for (int32_t c = 0; c < C; c++) acc += (int32_t)wr[c] * ((int32_t)xr[c] - zp);
             }
           }
-          float v = (float)acc * (rs * ws[per_ch * (size_t)o]);
-          if (bias) v = bias[o] + v;
-          v = v < lo ? lo : v;
-          yp[o] = v > hi ? hi : v;
+          yp[o] = selrt_shared_hybrid_out(acc, rs, ws[per_ch * (size_t)o], bias, (size_t)o, lo, hi);
         }
       }
   }

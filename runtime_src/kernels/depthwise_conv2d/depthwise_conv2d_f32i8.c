@@ -71,10 +71,7 @@ selrt_status selrt_depthwise_conv2d_f32i8_run(selrt_session *s, const selrt_node
               acc += (int32_t)w[((size_t)ky * KW + kx) * OC + o] * ((int32_t)qb[((size_t)iy * W + ix) * C + c] - zp);
             }
           }
-          float v = (float)acc * (rs * ws[per_ch * (size_t)o]);
-          if (bias) v = bias[o] + v;
-          v = v < lo ? lo : v;
-          yp[o] = v > hi ? hi : v;
+          yp[o] = selrt_shared_hybrid_out(acc, rs, ws[per_ch * (size_t)o], bias, (size_t)o, lo, hi);
         }
       }
   }

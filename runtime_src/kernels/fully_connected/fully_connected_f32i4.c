@@ -52,10 +52,7 @@ selrt_status selrt_fully_connected_f32i4_run(selrt_session *s, const selrt_node 
         const int32_t nib = (k & 1) ? wr[k >> 1] >> 4 : wr[k >> 1] & 0x0F;
         acc += ((nib ^ 8) - 8) * ((int32_t)q[k] - zp); /* sign-extended nibble */
       }
-      float v = (float)acc * (rs * ws[per_unit * o]);
-      if (bias) v = bias[o] + v;
-      v = v < lo ? lo : v;
-      y[r * N + o] = v > hi ? hi : v;
+      y[r * N + o] = selrt_shared_hybrid_out(acc, rs, ws[per_unit * o], bias, (size_t)o, lo, hi);
     }
   }
   return SELRT_OK;

@@ -46,10 +46,7 @@ selrt_status selrt_fully_connected_f32i8_run(selrt_session *s, const selrt_node 
       const int8_t *wr = w + o * K;
       int32_t acc = 0; /* bounded by check (hybrid.h) */
       for (size_t k = 0; k < K; k++) acc += (int32_t)wr[k] * ((int32_t)qr[k] - zp);
-      float v = (float)acc * (rs * ws[per_unit * o]);
-      if (bias) v = bias[o] + v;
-      v = v < lo ? lo : v;
-      y[r * N + o] = v > hi ? hi : v;
+      y[r * N + o] = selrt_shared_hybrid_out(acc, rs, ws[per_unit * o], bias, (size_t)o, lo, hi);
     }
   }
   return SELRT_OK;

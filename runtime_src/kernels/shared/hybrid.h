@@ -32,4 +32,15 @@ selrt_status selrt_shared_hybrid_acc_check(size_t taps);
  * tensor) or `channels` values. */
 selrt_status selrt_shared_hybrid_scales_check(const selrt_tensor *scales, size_t channels);
 
+/* One output of a hybrid kernel: the int32 sum dequantized with the row's
+ * and the channel's scale, plus the float bias (NULL: none), then the fused
+ * activation. Inline: it runs once per output value. */
+static inline float selrt_shared_hybrid_out(int32_t acc, float row_scale, float w_scale, const float *bias,
+                                            size_t o, float lo, float hi) {
+  float v = (float)acc * (row_scale * w_scale);
+  if (bias) v = bias[o] + v;
+  v = v < lo ? lo : v;
+  return v > hi ? hi : v;
+}
+
 #endif
