@@ -36,11 +36,12 @@ def test_kernel_source_exists_and_declares_its_shared_helpers(name):
     assert src.is_file(), f"{name}: no {spec.source}"
     text = src.read_text()
     # The descriptor, written directly or by a kernel family's macro that pastes the same
-    # symbol: SELRT_<FAMILY>_<DTYPE>(op, ...) (SELRT_UNARY_F32, SELRT_REDUCE_F32) or
-    # SELRT_<FAMILY>(op, dtype, ...) (SELRT_UNARY, SELRT_COMPARE).
+    # symbol: SELRT_<FAMILY>_<DTYPE>(op, ...) (SELRT_UNARY_F32, SELRT_REDUCE_F32,
+    # SELRT_BINARY_ACT_F32, SELRT_LUT_I8(op)) or SELRT_<FAMILY>(op, dtype, ...)
+    # (SELRT_UNARY, SELRT_COMPARE).
     op, dtype = name.split(".")
     assert (f"SELRT_KERNEL({spec.symbol[len('selrt_'):]}," in text
-            or re.search(rf"SELRT_[A-Z0-9]+_{dtype.upper()}\({op},", text)
+            or re.search(rf"SELRT_[A-Z0-9_]+_{dtype.upper()}\({op}[,)]", text)
             or re.search(rf"SELRT_[A-Z0-9]+\({op}, {dtype},", text)), f"{name}: descriptor missing"
     used = shared_closure(h for h in INCLUDE.findall(text) if h in SHARED)
     declared = set(spec.shared)
