@@ -216,3 +216,19 @@ def test_node_without_its_operands_is_a_model_error(tmp_path):
     p.write_bytes(data)
     r = _cli(["convert", "m.tflite", "-o", "m.selrt"], tmp_path)
     assert r.returncode == 2 and r.stderr.startswith("error: ") and "Traceback" not in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("operands", [[], ["h"]])
+def test_binary_node_without_both_operands_is_a_model_error(tmp_path, operands):
+    """Found by the campaign (seed 4, cases 76 and 746): mutations of an int8
+    model left an ADD with no or one input; the broadcast shape rule raised
+    ValueError unpacking two shapes (the CLI said 'internal error')."""
+    from tflite_builder import Op, T, build_model
+    data = build_model(ops=[Op("ABS", ["x"], ["h"]), Op("ADD", operands, ["y"])],
+                       tensors=[T("x", [2, 3]), T("h", [2, 3]), T("y", [2, 3])], inputs=["x"], outputs=["y"])
+    (tmp_path / "m.tflite").write_bytes(data)
+    r = _cli(["convert", "m.tflite", "-o", "m.selrt"], tmp_path)
+    assert r.returncode == 2 and r.stderr.startswith("error: ") and "malformed node" in r.stderr, r.stderr
+    # analyze lists what the file declares (a node the converter refuses needs every kernel).
+    r = _cli(["analyze", "m.tflite"], tmp_path)
+    assert r.returncode == 0 and "internal error" not in r.stderr and "Traceback" not in r.stderr, r.stderr

@@ -168,9 +168,10 @@ def check_shapes(g: Graph) -> None:
         declared = [tuple(g.tensors[o].shape) for o in n.outputs]
         try:
             inferred = [tuple(int(d) for d in s) for s in fn(g, n)]
-        except (IndexError, KeyError) as e:
+        except (IndexError, KeyError, ValueError) as e:
             # The hooks read the operands the op has by definition; a damaged model
-            # (bench/fuzz_python.py: a RESHAPE with no inputs) lacks them.
+            # lacks them (bench/fuzz_python.py: a RESHAPE with no inputs -> IndexError,
+            # an ADD with one or none -> ValueError unpacking its two shapes).
             raise ModelError(f"{describe(g, n)}: malformed node ({len(n.inputs)} inputs, "
                              f"{len(n.outputs)} outputs): the op's operands are missing ({type(e).__name__})",
                              hint="the model file is damaged; convert the model again") from None
