@@ -22,8 +22,7 @@ selrt_status selrt_depthwise_conv2d_f32i8_check(const selrt_program *p, const se
   if (selrt_numel(x) > INT32_MAX || selrt_numel(y) > INT32_MAX || selrt_numel(w) > INT32_MAX)
     return SELRT_ERR_UNSUPPORTED;
   const int32_t asym = n->ip[SELRT_depthwise_conv2d_f32i8_IP_asymmetric];
-  if ((asym != 0 && asym != 1) || selrt_shared_hybrid_scales_check(sc, OC) != SELRT_OK ||
-      selrt_shared_hybrid_acc_check((size_t)w->dims[1] * (size_t)w->dims[2]) != SELRT_OK)
+  if (selrt_shared_hybrid_node_check(asym, sc, OC, (size_t)w->dims[1] * (size_t)w->dims[2]) != SELRT_OK)
     return SELRT_ERR_UNSUPPORTED;
   return selrt_shared_window2d_check(p, x, y, w->dims + 1, n->ip + SELRT_depthwise_conv2d_f32i8_IP_stride_h,
                                      n->ip + SELRT_depthwise_conv2d_f32i8_IP_dilation_h,

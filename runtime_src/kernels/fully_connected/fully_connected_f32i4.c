@@ -23,9 +23,7 @@ selrt_status selrt_fully_connected_f32i4_check(const selrt_program *p, const sel
     return SELRT_ERR_UNSUPPORTED;
   if (b && (b->dtype != SELRT_F32 || selrt_numel(b) != N)) return SELRT_ERR_UNSUPPORTED;
   const int32_t asym = n->ip[SELRT_fully_connected_f32i4_IP_asymmetric];
-  if ((asym != 0 && asym != 1) || selrt_shared_hybrid_scales_check(sc, N) != SELRT_OK)
-    return SELRT_ERR_UNSUPPORTED;
-  return selrt_shared_hybrid_acc_check((size_t)K);
+  return selrt_shared_hybrid_node_check(asym, sc, N, (size_t)K);
 }
 
 selrt_status selrt_fully_connected_f32i4_run(selrt_session *s, const selrt_node *n) {

@@ -55,6 +55,13 @@ selrt_status selrt_shared_hybrid_acc_check(size_t taps) {
   return taps >= 1 && taps <= (size_t)SELRT_SHARED_HYBRID_MAX_TAPS ? SELRT_OK : SELRT_ERR_UNSUPPORTED;
 }
 
+selrt_status selrt_shared_hybrid_node_check(int32_t asymmetric, const selrt_tensor *scales, size_t channels,
+                                            size_t taps) {
+  if ((asymmetric != 0 && asymmetric != 1) || selrt_shared_hybrid_scales_check(scales, channels) != SELRT_OK)
+    return SELRT_ERR_UNSUPPORTED;
+  return selrt_shared_hybrid_acc_check(taps);
+}
+
 selrt_status selrt_shared_hybrid_scales_check(const selrt_tensor *scales, size_t channels) {
   if (!scales || scales->dtype != SELRT_F32 || !scales->data) return SELRT_ERR_UNSUPPORTED;
   const size_t c = selrt_numel(scales);

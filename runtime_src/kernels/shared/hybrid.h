@@ -32,6 +32,12 @@ selrt_status selrt_shared_hybrid_acc_check(size_t taps);
  * tensor) or `channels` values. */
 selrt_status selrt_shared_hybrid_scales_check(const selrt_tensor *scales, size_t channels);
 
+/* The checks every hybrid kernel with an `asymmetric` iparam makes: the flag
+ * is 0 or 1, the scales fit `channels` (scales_check) and `taps` products per
+ * accumulator fit int32 (acc_check). */
+selrt_status selrt_shared_hybrid_node_check(int32_t asymmetric, const selrt_tensor *scales, size_t channels,
+                                            size_t taps);
+
 /* One output of a hybrid kernel: the int32 sum dequantized with the row's
  * and the channel's scale, plus the float bias (NULL: none), then the fused
  * activation. Inline: it runs once per output value. */
