@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from selbuild.frontends.torch_handlers import _shape
+from selbuild.frontends.torch_handlers_shape import pad_rows
 from selbuild.frontends.torch_lower import TO_NHWC, Unsupported, Val
 from selbuild.frontends.torch_registry import handles
 
@@ -48,14 +49,7 @@ def _flip(low, n, x, dims):
 
 @handles("aten.reflection_pad1d.default", "aten.reflection_pad2d.default", "aten.reflection_pad3d.default")
 def _reflection_pad(low, n, x, padding):
-    rank = len(x.shape)
-    rows = [[0, 0] for _ in range(rank)]
-    for i in range(len(padding) // 2):           # padding lists the last dim first
-        rows[rank - 1 - i] = [int(padding[2 * i]), int(padding[2 * i + 1])]
-    if min(min(r) for r in rows) < 0:
-        raise Unsupported("negative reflection padding")
-    if x.nhwc:
-        rows = [rows[p] for p in TO_NHWC]
+    rows = pad_rows(x, padding, "negative reflection padding")
     out = low.new(n.name, _shape(n), x.nhwc)
     low.node("mirror_pad", [x.tid, low.const_tensor(np.asarray(rows, np.int32), f"{n.name}_paddings")],
              [out.tid], mode="reflect")

@@ -261,18 +261,23 @@ def _split(low, n, x, sizes, dim=0):
     return outs
 
 
+def pad_rows(x, pad, refusal: str) -> list[list[int]]:
+    """TFLite's [rank, 2] paddings (in x's layout) from torch's flat pad list,
+    which lists the last dim first; negative padding is refused with `refusal`."""
+    rank = len(x.shape)
+    rows = [[0, 0] for _ in range(rank)]
+    for i in range(len(pad) // 2):
+        rows[rank - 1 - i] = [int(pad[2 * i]), int(pad[2 * i + 1])]
+    if min(min(r) for r in rows) < 0:
+        raise Unsupported(refusal)
+    return [rows[p] for p in TO_NHWC] if x.nhwc else rows
+
+
 @handles("aten.constant_pad_nd.default")
 def _pad(low, n, x, pad, value=0.0):
     if value != 0:
         raise Unsupported("padding with a value other than 0")
-    rank = len(x.shape)
-    rows = [[0, 0] for _ in range(rank)]
-    for i in range(len(pad) // 2):              # pad lists the last dim first
-        rows[rank - 1 - i] = [int(pad[2 * i]), int(pad[2 * i + 1])]
-    if min(min(r) for r in rows) < 0:
-        raise Unsupported("negative padding (cropping)")
-    if x.nhwc:
-        rows = [rows[p] for p in TO_NHWC]
+    rows = pad_rows(x, pad, "negative padding (cropping)")
     out = low.new(n.name, _shape(n), x.nhwc)
     low.node("pad", [x.tid, low.const_tensor(np.asarray(rows, np.int32), f"{n.name}_paddings")], [out.tid])
     return out
