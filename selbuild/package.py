@@ -1,6 +1,7 @@
 """Packaging built runtimes for app projects.
 
-AAR (Android): jni/<abi>/libselrt.so for each Android target, plus Prefab
+AAR (Android): jni/<abi>/libselrt.so for each Android target (arm64-v8a,
+armeabi-v7a, x86_64, x86; all four when the config names none), plus Prefab
 metadata (prefab/prefab.json, modules/selrt/module.json, per-ABI abi.json +
 the .so, include/selrt.h) so Gradle (`buildFeatures { prefab true }`) and its
 CMake integration can `find_package(selrt)` and link it.
@@ -74,7 +75,7 @@ def java_names(config: BuildConfig) -> JavaNames:
 
 
 def android_targets(config: BuildConfig) -> list[str]:
-    """The config's Android targets; both ABIs when it names none."""
+    """The config's Android targets; all four ABIs when it names none."""
     chosen = [t for t in config.targets if t in ANDROID_ABI]
     return chosen or sorted(ANDROID_ABI)
 

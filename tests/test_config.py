@@ -203,7 +203,7 @@ def test_init_never_overwrites_without_force(workdir):
 def test_init_rejects_unknown_target_and_bad_models(workdir):
     model = workdir / "models" / "sine_float.tflite"
     with pytest.raises(UsageError, match="unknown target"):
-        init_config([model], workdir / "a.yaml", targets=["android-x86"])
+        init_config([model], workdir / "a.yaml", targets=["android-mips"])
     bad = workdir / "models" / "bad.tflite"
     bad.write_bytes(b"nope")
     with pytest.raises(Exception) as e:

@@ -69,6 +69,29 @@ def test_aar_layout(build_root, tmp_path) -> None:
     assert again.read_bytes() == out.read_bytes()
 
 
+def test_aar_has_four_abis(build_root, tmp_path) -> None:
+    """arm64-v8a, armeabi-v7a, x86_64 (the emulator's default) and x86, all NDK-free, each
+    the right machine and linked against bionic's names only; a config naming no Android
+    target gets all four."""
+    targets = ["android-arm64", "android-armv7", "android-x86_64", "android-x86"]
+    require(*targets)
+    machines = {"arm64-v8a": lief.ELF.ARCH.AARCH64, "armeabi-v7a": lief.ELF.ARCH.ARM,
+                "x86_64": lief.ELF.ARCH.X86_64, "x86": lief.ELF.ARCH.I386}
+    for cfg_targets in (targets, ["ios-arm64"]):
+        out = package_aar(config(build_root, cfg_targets), tmp_path / "four.aar", out_root=build_root)
+        with zipfile.ZipFile(out) as z:
+            jni = sorted(n for n in z.namelist() if n.startswith("jni/"))
+            assert jni == sorted(f"jni/{abi}/libselrt_pilot.so" for abi in machines)
+            for abi, machine in machines.items():
+                meta = json.loads(z.read(f"prefab/modules/selrt_pilot/libs/android.{abi}/abi.json"))
+                assert meta["abi"] == abi
+                elf = lief.parse(list(z.read(f"jni/{abi}/libselrt_pilot.so")))
+                assert elf.header.machine_type == machine
+                assert set(elf.libraries) == {"libc.so", "libm.so", "libdl.so"}
+        with zipfile.ZipFile(out.with_name("four.native-debug-symbols.zip")) as z:
+            assert sorted(z.namelist()) == sorted(f"{abi}/libselrt_pilot.so" for abi in machines)
+
+
 def test_xcframework_layout(build_root, tmp_path) -> None:
     require("ios-arm64", "ios-sim-arm64", "ios-sim-x86_64")
     cfg = config(build_root, ["ios-arm64"])

@@ -21,7 +21,9 @@ toolchain_loader.make_importable()   # toolchains._common
 
 KERNELS = ["add.f32", "relu.f32"]
 STUBS = REPO_ROOT / "toolchains" / "minisys" / "stubs"
-ELF_TARGETS = ["android-arm64", "android-armv7", "linux-arm64", "linux-armv7"]
+ELF_TARGETS = ["android-arm64", "android-armv7", "android-x86_64", "android-x86", "linux-arm64", "linux-armv7"]
+MACHINE = {"arm64": lief.ELF.ARCH.AARCH64, "armv7": lief.ELF.ARCH.ARM, "x86_64": lief.ELF.ARCH.X86_64,
+           "x86": lief.ELF.ARCH.I386}
 IOS_TARGETS = ["ios-arm64", "ios-sim-arm64", "ios-sim-x86_64"]
 ARMV7_SOFTFP = 0x5000200     # EABI5 + soft-float ABI (Android armeabi-v7a)
 DT = lief.ELF.DynamicEntry.TAG
@@ -84,6 +86,11 @@ def test_run_prefixes(tmp_path) -> None:
             assert str(tmp_path / "shim") in env
     # armv7 code is softfp: it must run against the armel sysroot, never armhf.
     assert "/usr/arm-linux-gnueabi" in toolchain_loader.run_prefix("android-armv7", tmp_path)
+    # x86_64 Android runs natively on this x86_64 machine: no qemu, only the library path.
+    assert toolchain_loader.run_prefix("android-x86_64", tmp_path) == [
+        "/usr/bin/env", f"LD_LIBRARY_PATH={tmp_path.resolve()}:{tmp_path.resolve() / 'shim'}"]
+    # x86 has no i386 glibc here to run a runner against.
+    assert toolchain_loader.run_prefix("android-x86", tmp_path) is None
 
 
 def test_stub_lists_and_tbd_agree() -> None:
@@ -101,9 +108,10 @@ def test_stub_lists_and_tbd_agree() -> None:
 def test_elf_library(builds, target) -> None:
     r = need(builds, target)
     b = lief.parse(str(r.library))
-    arm64 = "arm64" in target
-    assert b.header.machine_type == (lief.ELF.ARCH.AARCH64 if arm64 else lief.ELF.ARCH.ARM)
-    if not arm64:
+    arch = target.split("-", 1)[1]
+    arm64, arm32 = arch == "arm64", arch == "armv7"
+    assert b.header.machine_type == MACHINE[arch]
+    if arm32:
         assert b.header.processor_flag == ARMV7_SOFTFP, hex(b.header.processor_flag)
     assert b.get(DT.SONAME).name == "libselrt.so"
     assert not b.has(DT.TEXTREL)
@@ -118,10 +126,10 @@ def test_elf_library(builds, target) -> None:
     if target.startswith("android"):
         assert set(b.libraries) == {"libc.so", "libm.so", "libdl.so"}
         # -z defs against the stubs: everything imported is on the allow-list.
-        assert imported <= allow_list(arm=not arm64), imported - allow_list(not arm64)
+        assert imported <= allow_list(arm=arm32), imported - allow_list(arm32)
         assert b.has(DT.GNU_HASH) and b.has(DT.HASH)       # API 21/22 lack GNU hash
-        assert not any(s.name.startswith("__aeabi_uidiv") for s in b.dynamic_symbols if s.exported)
-        if arm64:
+        assert not any(s.name.startswith(("__aeabi_uidiv", "__udivdi3")) for s in b.dynamic_symbols if s.exported)
+        if arch in ("arm64", "x86_64"):
             loads = [s for s in b.segments if s.type == lief.ELF.Segment.TYPE.LOAD]
             assert all(s.alignment == 0x4000 for s in loads)   # 16 KB page devices
     else:
@@ -175,7 +183,7 @@ def public_api() -> set[str]:
     return set(re.findall(r"SELRT_API[^;{]*?\b(selrt_\w+)\s*\(", header))
 
 
-@pytest.mark.parametrize("target", ["android-arm64", "android-armv7", "ios-arm64"])
+@pytest.mark.parametrize("target", ["android-arm64", "android-armv7", "android-x86_64", "android-x86", "ios-arm64"])
 def test_exports_are_exactly_the_public_api(builds, target) -> None:
     r = need(builds, target)
     api = public_api()

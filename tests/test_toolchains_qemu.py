@@ -15,7 +15,8 @@ from selbuild.config import BuildConfig
 from selbuild.convert import convert
 
 KERNELS = ["add.f32", "relu.f32"]
-RUNNABLE = ["host", "android-arm64", "android-armv7", "linux-arm64", "linux-armv7"]
+# android-x86_64: the Android .so runs natively here (glibc runner + shim, no qemu).
+RUNNABLE = ["host", "android-arm64", "android-armv7", "android-x86_64", "linux-arm64", "linux-armv7"]
 
 
 @pytest.fixture(scope="session")

@@ -194,7 +194,7 @@ def add_stub_libs(env, stub_dir: Path, arch: str, bits: int) -> list:
     return nodes
 
 
-def add_shim_dir(env, shim_dir: Path, sysroot: Path) -> list:
+def add_shim_dir(env, shim_dir: Path, sysroot: Path, libdir: Path | None = None) -> list:
     """The qemu shim: Android DT_NEEDED names (libc.so …) -> glibc's sonames,
     so glibc's ld.so can load the Android .so under qemu (docs/toolchain_notes.md §3)."""
     links = {"libc.so": "libc.so.6", "libm.so": "libm.so.6", "libdl.so": "libc.so.6"}
@@ -204,7 +204,7 @@ def add_shim_dir(env, shim_dir: Path, sysroot: Path) -> list:
             out = Path(str(target[0]))
             if out.is_symlink() or out.exists():
                 out.unlink()
-            os.symlink(sysroot / "lib" / _real, out)
+            os.symlink((libdir or sysroot / "lib") / _real, out)
             return 0
         nodes += env.Command(str(shim_dir / name), [], env.Action(build, f"SHIM {name}"))
     # Symlinks into the sysroot: a CacheDir would store copies of glibc instead.

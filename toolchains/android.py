@@ -1,4 +1,4 @@
-"""Android arm64-v8a and armeabi-v7a, API 21.
+"""Android arm64-v8a, armeabi-v7a, x86_64 and x86, API 21.
 
 Two paths:
 - An NDK (ANDROID_NDK_HOME / ANDROID_NDK_ROOT): its clang and sysroot.
@@ -11,6 +11,9 @@ Two paths:
 The runner is a glibc executable (the glibc cross sysroot) linked against the
 Android libselrt.so itself; under qemu, glibc's ld.so loads that .so through a
 shim directory mapping libc.so/libm.so/libdl.so to glibc (docs/toolchain_notes.md §3).
+x86_64 (the emulator's default ABI) runs the same way without qemu: this
+machine is x86_64, so glibc's own ld.so loads the Android .so through the shim.
+x86 builds NDK-free but has no runner (no i386 glibc sysroot here).
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ from pathlib import Path
 from toolchains import _common as c
 
 NAME = "android"
-TARGETS = ("android-arm64", "android-armv7")
+TARGETS = ("android-arm64", "android-armv7", "android-x86_64", "android-x86")
 API = 21
+I386_BUILTINS = c.LLVM_BIN.parent / "lib" / "clang" / c.LLVM_MAJOR / "lib" / "linux" / "libclang_rt.builtins-i386.a"
 
 
 @dataclass(frozen=True)
@@ -35,10 +39,11 @@ class _Arch:
     bits: int
     link_extra: tuple[str, ...]
     glibc_triple: str        # the runner's target (glibc, qemu)
-    sysroot: Path
-    qemu: str
+    sysroot: Path            # the runner's glibc (its include/ must hold stdio.h)
+    qemu: str | None         # None: the runner runs natively (x86_64 on this x86_64 machine)
     qemu_cpu: str
     apt: str
+    libdir: Path | None = None   # where the shim's glibc libraries are (default sysroot/lib)
 
 
 _ARCH = {
@@ -52,6 +57,16 @@ _ARCH = {
         # Always explicit: clang-22 defaults to pure soft-float without NEON.
         ("-mthumb", "-mfloat-abi=softfp", "-mfpu=neon"), "ARM", 32, (),
         "armv7a-linux-gnueabi", c.ARMEL_SYSROOT, "qemu-arm", "cortex-a8", c.APT_ARMEL_SYSROOT),
+    # The emulator's default ABI. x86_64 Android requires SSE4.2 and POPCNT (the NDK's default).
+    "android-x86_64": _Arch(
+        f"x86_64-linux-android{API}", ("-msse4.2", "-mpopcnt"), "x86_64", 64,
+        ("-Wl,-z,max-page-size=16384",),
+        "x86_64-linux-gnu", Path("/usr"), None, "", "", Path("/lib/x86_64-linux-gnu")),
+    # i686 with SSSE3 (the NDK's x86 baseline); before API 24 the x86 ABI only
+    # promised a 4-byte aligned stack, hence -mstackrealign as the NDK does.
+    "android-x86": _Arch(
+        f"i686-linux-android{API}", ("-mssse3", "-mfpmath=sse", "-mstackrealign"), "386", 32, (),
+        "i686-linux-gnu", Path("/usr/i686-linux-gnu"), None, "", ""),
 }
 
 
@@ -89,6 +104,9 @@ def available(target: str) -> tuple[bool, str, str]:
     missing = c.missing_llvm_tools(["clang", "ld.lld", "llvm-ar", "llvm-strip", "llvm-ifs"])
     if missing:
         return False, f"no NDK and missing {', '.join(missing)}", c.APT_LLVM
+    if target == "android-x86" and not I386_BUILTINS.exists():
+        # 64-bit division/shift helpers (__udivdi3 …) for i686.
+        return False, f"no NDK and no i386 compiler-rt builtins ({I386_BUILTINS})", f"{c.APT} libclang-rt-{c.LLVM_MAJOR}-dev"
     if target == "android-armv7" and not c.ARMEL_LIBGCC.exists():
         # compiler-rt builtins for arm32 (__aeabi_uidiv …) are not in Debian's clang packages.
         return False, f"no NDK and no armel libgcc.a ({c.ARMEL_LIBGCC})", c.APT_ARMEL_SYSROOT
@@ -131,12 +149,15 @@ def configure(env, target: str, profile: str) -> None:
         if target == "android-armv7":
             # aeabi division/int64 helpers, hidden so they are not re-exported.
             tail = [str(c.ARMEL_LIBGCC), "-Wl,--exclude-libs,ALL"]
+        elif target == "android-x86":
+            # i686 has no 64-bit divide: __udivdi3 … from compiler-rt, hidden likewise.
+            tail = [str(I386_BUILTINS), "-Wl,--exclude-libs,ALL"]
 
     # The runner is a glibc program built by Debian's clang, with an NDK too.
     runner_ok = (a.sysroot / "include" / "stdio.h").exists() and c.llvm_tool("clang") is not None
     runner_tgt = [f"--target={a.glibc_triple}", *a.flags]
     if runner_ok:
-        deps += c.add_shim_dir(env, out / "shim", a.sysroot)
+        deps += c.add_shim_dir(env, out / "shim", a.sysroot, a.libdir)
     env.Replace(
         CC=cc,
         SHLINK=cc,
@@ -160,8 +181,13 @@ def configure(env, target: str, profile: str) -> None:
 
 def run_prefix(target: str, artifact_dir: Path) -> list[str] | None:
     a = _ARCH[target]
+    d = Path(artifact_dir).resolve()
+    if a.qemu is None:
+        # Native, when the runner's glibc is here (x86_64 yes, x86 not).
+        if not (a.sysroot / "include" / "stdio.h").exists():
+            return None
+        return ["/usr/bin/env", f"LD_LIBRARY_PATH={d}:{d / 'shim'}"]
     qemu = c.which(a.qemu)
     if qemu is None:
         return None
-    d = Path(artifact_dir).resolve()
     return [qemu, "-cpu", a.qemu_cpu, "-L", str(a.sysroot), "-E", f"LD_LIBRARY_PATH={d}:{d / 'shim'}"]
