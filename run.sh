@@ -48,6 +48,9 @@ setup_venv() {
     echo "setup: installing selbuild and its test dependencies into $VENV" >&2
     "$VENV/bin/python" -m pip install -q --upgrade pip
     "$VENV/bin/python" -m pip install -q -e ".[test,torch]"
+    # the ExecuTorch runtime and exporter: the reference the .pte tests check against
+    # (kept out of the wheel's extras: it pulls in a large tree of its own)
+    "$VENV/bin/python" -m pip install -q "executorch==1.5.1"
     touch "$stamp"
   fi
 }

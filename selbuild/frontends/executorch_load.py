@@ -56,6 +56,49 @@ def _functional(torch: Any, name: str, overload: str) -> Any:
     raise UnsupportedError(f"no functional form of {aten_ops.spell(name, overload)}")
 
 
+# ExecuTorch's dim-order ops (exported by default since 0.4) -> the ATen op computing the same values
+_DIM_ORDER = {
+    "dim_order_ops::_to_dim_order_copy": lambda torch: torch.ops.aten._to_copy.default,
+    "dim_order_ops::_clone_dim_order": lambda torch: torch.ops.aten.clone.default,
+}
+
+
+def _out_op(torch: Any, name: str, overload: str) -> Any:
+    ns, _, op = name.partition("::")
+    try:
+        return getattr(getattr(getattr(torch.ops, ns), op), overload or "default")
+    except (AttributeError, RuntimeError):
+        raise UnsupportedError(f"torch has no operator {aten_ops.spell(name, overload)}") from None
+
+
+def _no_tensor_operand(torch: Any, call: Any) -> bool:
+    """A call whose inputs are all scalars or int lists (its outs are its only tensors)."""
+    sargs = _out_op(torch, call.name, call.overload)._schema.arguments
+    ins = [v for v, a in zip(call.args, sargs) if not a.is_out]
+    return bool(ins) and not any(isinstance(v, aten_ops.TensorArg) or
+                                 (isinstance(v, list) and any(isinstance(x, aten_ops.TensorArg) for x in v))
+                                 for v in ins)
+
+
+def _constant_call(torch: Any, g: Any, call: Any) -> tuple[int, Any]:
+    """Run a scalars-only call with torch; its out value becomes a constant placeholder."""
+    out_op = _out_op(torch, call.name, call.overload)
+    sargs = out_op._schema.arguments
+    pairs = list(zip(call.arg_ids, call.args))
+    outs = [pv for pv, a in zip(pairs, sargs) if a.is_out]
+    if len(outs) != 1:
+        raise UnsupportedError(f"{aten_ops.spell(call.name, call.overload)} with {len(outs)} outputs")
+    vid, o = outs[0]
+    dtype = torch.from_numpy(np.zeros(0, _NUMPY.get(o.dtype or "f32", np.float32))).dtype
+    given = [(a, v) for (_, v), a in zip(pairs, sargs) if not a.is_out]
+    kwargs = {a.name: v for a, v in given if a.kwarg_only}
+    kwargs[[a.name for a in sargs if a.is_out][0]] = torch.empty(o.shape, dtype=dtype)
+    value = out_op(*[v for a, v in given if not a.kwarg_only], **kwargs)
+    node = g.placeholder(f"const{vid}")
+    node.meta["val"] = value
+    return vid, node
+
+
 def build_fx(data: bytes, prog: PteProgram, plan: Plan) -> FxProgram:
     """The plan as an fx graph; ModelError when the program's values do not fit together."""
     try:
@@ -125,16 +168,25 @@ def _build_fx(data: bytes, prog: PteProgram, plan: Plan) -> FxProgram:
     for call in plan.calls:
         source = aten_ops.spell(call.name, call.overload)
         current[0] = source
-        if call.name == "dim_order_ops::_to_dim_order_copy":
-            # a dtype conversion with a memory order; selbuild tensors are contiguous
-            out_op, fn = None, torch.ops.aten._to_copy.default
+        pairs = list(zip(call.arg_ids, call.args))
+        if call.name in _DIM_ORDER:
+            # a copy (with a dtype conversion) into a memory order; selbuild tensors are contiguous
+            out_op, fn = None, _DIM_ORDER[call.name](torch)
+        elif _no_tensor_operand(torch, call):
+            # full.out, zeros.out, arange.out, ...: a tensor made from scalars alone,
+            # so it is computed once here and becomes a constant
+            vid, node = _constant_call(torch, g, call)
+            consts[node.name] = node.meta["val"]
+            node_of[vid] = node
+            written.append(vid)
+            continue
         else:
             out_op, fn = _functional(torch, call.name, call.overload)
-        pairs = list(zip(call.arg_ids, call.args))
-        if out_op is None:                  # _to_dim_order_copy(self, *, non_blocking, dim_order, out)
+        if out_op is None:                  # _*_dim_order(self, *, non_blocking, dim_order, out)
             outs = [pairs[3]]
             dtype = _NUMPY.get(outs[0][1].dtype or "")
-            kwargs = {"dtype": torch.from_numpy(np.zeros(0, dtype)).dtype} if dtype else {}
+            kwargs = {"dtype": torch.from_numpy(np.zeros(0, dtype)).dtype} \
+                if dtype and fn is torch.ops.aten._to_copy.default else {}
             node = g.call_function(fn, (arg(*pairs[0]),), kwargs)
         else:
             # args = the schema's arguments (outs included) followed by the returned values
@@ -161,16 +213,22 @@ def _build_fx(data: bytes, prog: PteProgram, plan: Plan) -> FxProgram:
     return FxProgram(g, consts, inputs, {i: f"output{i}" for i in range(len(results))})
 
 
-def entry_plan(prog: PteProgram) -> Plan:
-    """The method a selbuild program runs: `forward`, else the first plan."""
+def entry_plan(prog: PteProgram, method: str | None = None) -> Plan:
+    """The method a selbuild program runs: `method` if given, else `forward`, else the first plan."""
+    if method is not None:
+        for p in prog.plans:
+            if p.name == method:
+                return p
+        raise ModelError(f"the program has no method '{method}'",
+                         hint="its methods: " + ", ".join(p.name for p in prog.plans))
     return next((p for p in prog.plans if p.name == "forward"), prog.plans[0])
 
 
-def program_of(path: Path) -> tuple[bytes, PteProgram, Plan]:
+def program_of(path: Path, method: str | None = None) -> tuple[bytes, PteProgram, Plan]:
     from selbuild.frontends import read_model
     data = read_model(Path(path))
     prog = read_program(data)
-    plan = entry_plan(prog)
+    plan = entry_plan(prog, method)
     if plan.delegates:
         raise UnsupportedError(f"{path}: plan '{plan.name}' is delegated to {', '.join(sorted(set(plan.delegates)))}; "
                                "selbuild converts portable programs only")
@@ -179,41 +237,48 @@ def program_of(path: Path) -> tuple[bytes, PteProgram, Plan]:
 
 def kernel_rows(data: bytes, prog: PteProgram) -> tuple[Counter, list[tuple[str, str]]] | None:
     """Kernels of the converted program by (kernel, source op), plus what cannot
-    be converted; None if the program cannot even be rebuilt as a graph."""
+    be converted, over all its methods (a library serves every method); None if
+    a method cannot even be rebuilt as a graph."""
     from selbuild.frontends.torch_export import fuse_activations
     from selbuild.frontends.torch_lower import lower_fx
-    plan = entry_plan(prog)
-    try:
-        fxp = build_fx(data, prog, plan)
-    except CatalogueError:
-        raise                   # selbuild's own mistake: not a reason to fall back
-    except SelbuildError:
-        return None
-    low = lower_fx(fxp.graph, fxp.consts, fxp.outputs, plan.name)
-    fuse_activations(low.g)
-    rows: Counter = Counter((n.kernel, n.source_op) for n in low.g.nodes)
-    for src, _ in low.errors:
-        if src not in ("input", "output"):
-            rows[(None, src)] += 1
-    return rows, low.errors
+    rows: Counter = Counter()
+    errors: list[tuple[str, str]] = []
+    for plan in prog.plans:
+        try:
+            fxp = build_fx(data, prog, plan)
+        except CatalogueError:
+            raise               # selbuild's own mistake: not a reason to fall back
+        except SelbuildError:
+            return None
+        low = lower_fx(fxp.graph, fxp.consts, fxp.outputs, plan.name)
+        fuse_activations(low.g)
+        rows.update((n.kernel, n.source_op) for n in low.g.nodes)
+        for src, why in low.errors:
+            if src not in ("input", "output"):
+                rows[(None, src)] += 1
+            if (src, why) not in errors:
+                errors.append((src, why))
+    return rows, errors
 
 
-def load(path: Path) -> ir.Model:
+def load(path: Path, method: str | None = None) -> ir.Model:
     from selbuild.frontends.torch_export import fuse_activations, unsupported
     from selbuild.frontends.torch_lower import lower_fx
-    data, prog, plan = program_of(path)
+    data, prog, plan = program_of(path, method)
     fxp = build_fx(data, prog, plan)
     low = lower_fx(fxp.graph, fxp.consts, fxp.outputs, plan.name)
     if low.errors:
         raise unsupported(low.errors, str(path))
     fuse_activations(low.g)
-    return ir.Model(path=str(path), format="pte", graphs=[low.g])
+    return ir.Model(path=str(path), format="pte", graphs=[low.g],
+                    # which method this program is, when there is a choice
+                    metadata={"method": plan.name} if len(prog.plans) > 1 else {})
 
 
-def reference(path: Path, inputs: list[np.ndarray]) -> list[np.ndarray]:
+def reference(path: Path, inputs: list[np.ndarray], method: str | None = None) -> list[np.ndarray]:
     """Outputs of the program's own ATen ops run by torch (the check for `load`)."""
     torch = require_torch()
-    data, prog, plan = program_of(path)
+    data, prog, plan = program_of(path, method)
     fxp = build_fx(data, prog, plan)
     gm = torch.fx.GraphModule(torch.nn.Module(), fxp.graph)
     args = [torch.from_numpy(np.asarray(x)) for x in inputs] + [fxp.consts[k] for k in fxp.consts]

@@ -75,9 +75,9 @@ def summarize(path: Path) -> ModelSummary:
 
 def _converted_rows(data: bytes, prog: PteProgram):
     """(kernel, source op) -> count of the converted program, or None when the
-    program is not convertible (delegates, several plans) or torch is absent."""
+    program is not convertible (delegates) or torch is absent."""
     import importlib.util
-    if len(prog.plans) != 1 or prog.plans[0].delegates or importlib.util.find_spec("torch") is None:
+    if any(p.delegates for p in prog.plans) or importlib.util.find_spec("torch") is None:
         return None
     from selbuild.frontends import executorch_load
     return executorch_load.kernel_rows(data, prog)
