@@ -25,6 +25,7 @@ import numpy as np
 
 import harness as H
 import program_edits as E
+from cover_models import small_cover_models
 from mover_models import small_mover_models
 from program_writer import add_program
 from selbuild.convert import convert, read_program
@@ -88,7 +89,7 @@ def seed_programs(max_size: int | None = None) -> dict[str, bytes]:
                     seeds[f"{name}.node{i}"] = p
     for name, model in {**H.small_models(), **{f"{k}_i8": m for k, m in H.small_int8_models().items()},
                         **{f"{k}_f32i8": m for k, m in H.small_hybrid_models().items()},
-                        **small_mover_models()}.items():
+                        **small_mover_models(), **small_cover_models()}.items():
         seeds[f"op_{name}"] = H.convert_bytes(model)
     seeds.update(_one_op_add_graphs())
     unique: dict[str, bytes] = {}

@@ -179,8 +179,6 @@ _UNDECLARED_FIELDS: dict[str, list[tuple]] = {
         _f("merge_outputs", "bool", False), _f("time_major", "bool", True),
         _f("asymmetric_quantize_inputs", "bool", False)],
     "CallOptions": [_f("subgraph", "int", 0)],
-    "ArgMaxOptions": [_f("output_type", "dtype", "f32")],
-    "ArgMinOptions": [_f("output_type", "dtype", "f32")],
     "SparseToDenseOptions": [_f("validate_indices", "bool", False)],
     "ShapeOptions": [_f("out_type", "dtype", "f32")],
     "FakeQuantOptions": [_f("min", "float", 0.0), _f("max", "float", 0.0),

@@ -1,0 +1,139 @@
+"""Issue-12 breadth kernels against LiteRT (BUILTIN_REF): arg_max / arg_min
+(f32, i8, i32 inputs; int32 and int64 outputs; ties; negative axes; rank 6).
+Every case is a single-op model from tests/tflite_builder.py; `CASES` is
+shared with the qemu test at the end, which runs them all in one android-armv7
+and one arm64 size-profile library."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import harness as H
+from cover_models import small_cover_models
+from program_edits import BAD_PROGRAM, OK, UNSUPPORTED, rebuild, run_batch, variants
+from selbuild import toolchain_loader, verify
+from selbuild.catalogue import load_catalogue
+from selbuild.convert import read_program
+from selbuild.errors import UnsupportedError
+from tflite_builder import Op, T, build_model, qt
+
+KERNELS = [f"{op}.{dt}" for op in ("arg_max", "arg_min") for dt in ("f32", "i8", "i32")]
+
+
+def _x(shape, dtype, seed=0, ties=False):
+    r = np.random.default_rng(seed)
+    if dtype == "f32":
+        v = r.integers(-3, 4, shape).astype(np.float32) if ties else r.standard_normal(shape).astype(np.float32)
+    elif dtype == "i8":
+        v = r.integers(-4, 4, shape) if ties else r.integers(-128, 128, shape)
+    else:
+        v = r.integers(-3, 4, shape) if ties else r.integers(-10**6, 10**6, shape)
+    return np.asarray(v).astype({"f32": np.float32, "i8": np.int8, "i32": np.int32}[dtype])
+
+
+def arg_model(builtin, shape, dtype, axis, out="i32", axis_dtype="i32"):
+    a = len(shape) + axis if axis < 0 else axis
+    ys = [d for i, d in enumerate(shape) if i != a]
+    x = qt("x", shape, 0.1, -3) if dtype == "i8" else T("x", shape, dtype)
+    return build_model(ops=[Op(builtin, ["x", "a"], ["y"], options={"output_type": out})],
+                       tensors=[x, T("a", [1], axis_dtype, data=np.array([axis])), T("y", ys, out)],
+                       inputs=["x"], outputs=["y"])
+
+
+def _arg_cases():
+    cases = {}
+    for b in ("ARG_MAX", "ARG_MIN"):
+        for dt in ("f32", "i8", "i32"):
+            for shape, axis, out, adt, ties in [([4, 7], 1, "i32", "i32", False), ([4, 7], 0, "i64", "i64", True),
+                                                ([2, 3, 5], -1, "i64", "i32", True), ([2, 3, 5], -2, "i32", "i32", False),
+                                                ([2, 1, 3, 2, 4, 3], 3, "i32", "i64", True), ([9], 0, "i32", "i32", False),
+                                                ([1, 5, 5, 21], -1, "i32", "i32", False)]:
+                name = f"{b.lower()}_{dt}_{'x'.join(map(str, shape))}_ax{axis}_{out}_{adt}{'_ties' if ties else ''}"
+                cases[name] = (arg_model(b, shape, dt, axis, out, adt), {"x": _x(shape, dt, len(cases), ties)})
+    return cases
+
+
+CASES = {**_arg_cases()}
+rt = H.runtime_fixture(KERNELS)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_matches_litert(rt, name):
+    model, feeds = CASES[name]
+    H.check(rt, model, feeds, exact=True)
+
+
+def test_arg_max_refusals():
+    with pytest.raises(UnsupportedError, match="exactly one"):
+        H.convert_bytes(build_model(ops=[Op("ARG_MAX", ["x", "a"], ["y"], options={"output_type": "i32"})],
+                                    tensors=[T("x", [2, 3]), T("a", [2], "i32", data=np.array([0, 1])),
+                                             T("y", [], "i32")], inputs=["x"], outputs=["y"]))
+    with pytest.raises(UnsupportedError, match="out of range"):
+        H.convert_bytes(arg_model("ARG_MIN", [2, 3], "f32", 2))
+
+
+# --------------------------------------------------------------------------- qemu
+
+@pytest.fixture(scope="module", params=["android-armv7", "android-arm64"])
+def arm_runtime(request, tmp_path_factory) -> Path:
+    from selbuild.build import build_target
+    from selbuild.config import BuildConfig
+    target = request.param
+    av = toolchain_loader.availability(target)
+    if not av.ok:
+        pytest.skip(av.reason)
+    root = tmp_path_factory.getbasetemp() / f"cover_arm_{target}"
+    root.mkdir(exist_ok=True)
+    cfg = BuildConfig(path=root / "cover.yaml", name="cover", models=[], targets=[target],
+                      ops={k: [] for k in KERNELS})
+    r = build_target(cfg, target, out_root=root, profile="size")
+    if toolchain_loader.run_prefix(target, r.out_dir) is None:
+        pytest.skip(f"{target}: qemu not installed")
+    return r.manifest
+
+
+@pytest.mark.qemu
+def test_matches_litert_on_arm(arm_runtime):
+    failures = []
+    for name, (m, feeds) in CASES.items():
+        try:
+            H.assert_close(verify.run_program(arm_runtime, H.convert_bytes(m), feeds), H.litert(m, feeds), exact=True)
+        except AssertionError as e:
+            failures.append(f"{name}: {e}")
+    assert not failures, "\n".join(failures[:5])
+
+
+# --------------------------------------------------------------------------- hostile programs
+
+@pytest.fixture(scope="module")
+def checker(tmp_path_factory):
+    if H.find_cc(("clang-19",)) is None:
+        pytest.skip("clang-19 (ASan+UBSan) not installed")
+    d = tmp_path_factory.getbasetemp() / "cover_kernels_check"
+    d.mkdir(exist_ok=True)
+    return d, H.build(d, KERNELS, cc="clang-19", sanitize=True, main=H.TESTS_C / "selrt_check.c",
+                      name="selrt_check_cover")
+
+
+@pytest.mark.parametrize("name", sorted(small_cover_models()))
+def test_edited_fields_are_rejected_or_safe(checker, name):
+    prog = H.convert_bytes(small_cover_models()[name])
+    assert run_batch(*checker, name, [rebuild(prog)]) == [(OK, 1)]
+    for fill in (0x00, 0xFF):
+        results = run_batch(*checker, name, variants(prog), fill=fill)
+        assert results and all(st in (OK, BAD_PROGRAM, UNSUPPORTED) for st, _ in results), results
+        assert all(ran for st, ran in results if st == OK)
+
+
+@pytest.mark.parametrize("name,param,value", [
+    ("arg_max_f32", "outer", 4), ("arg_max_f32", "axis_size", 5), ("arg_min_i8", "inner", 0),
+    ("arg_min_i32", "outer", -1), ("arg_max_i8", "axis_size", 2**31 - 1),
+])
+def test_bad_iparams_are_rejected(checker, name, param, value):
+    prog = H.convert_bytes(small_cover_models()[name])
+    kernel = read_program(prog).nodes[0].kernel
+    index = load_catalogue()[kernel].iparams.index(param)
+    assert run_batch(*checker, name, [rebuild(prog, iparam=(index, value))]) == [(UNSUPPORTED, 0)]
