@@ -43,7 +43,7 @@ from typing import Any
 import yaml
 
 from selbuild import REPO_ROOT, RUNTIME_SRC
-from selbuild.errors import ConfigError, ModelError
+from selbuild.errors import ConfigError, ModelError, SelbuildError
 from selbuild.inputs import CONFIG_LIMIT, not_regular, read_file
 # What the models need is planning's to say (one analysis per model); the
 # config layer sits above it. Re-exported: callers ask the config module.
@@ -62,6 +62,8 @@ class ModelRef:
     path: Path                 # resolved, absolute
     sha256: str | None = None
     name: str = ""             # stem, used in ops' model lists
+    # input name -> dims, for inputs with dynamic dimensions (convert/specialize.py)
+    input_shapes: dict[str, list[int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -231,7 +233,8 @@ def _build(data: dict, path: Path) -> BuildConfig:
             p = Path(m["path"])
             sha = m.get("sha256") if isinstance(m.get("sha256"), str) else None
             name = m.get("name") if isinstance(m.get("name"), str) else ""
-            models.append(ModelRef((base / p).resolve() if not p.is_absolute() else p, sha, name))
+            models.append(ModelRef((base / p).resolve() if not p.is_absolute() else p, sha, name,
+                                   _input_shapes(m.get("input_shapes"))))
     ops_raw = data.get("ops") if isinstance(data.get("ops"), dict) else {}
     ops = {str(k): [str(x) for x in _as_list(v)] for k, v in ops_raw.items()}
     b = data.get("build") if isinstance(data.get("build"), dict) else {}
@@ -250,6 +253,14 @@ def _build(data: dict, path: Path) -> BuildConfig:
                        backend_options={str(k): v for k, v in data["backend_options"].items() if isinstance(v, dict)}
                        if isinstance(data.get("backend_options"), dict) else {},
                        build=build, schema_version=data.get("schema_version") or 1, package=package)
+
+
+def _input_shapes(raw: Any) -> dict[str, list[int]]:
+    """The well-formed entries of a model's input_shapes (the schema reports the rest)."""
+    if not isinstance(raw, dict):
+        return {}
+    return {str(k): list(v) for k, v in raw.items()
+            if isinstance(v, list) and all(isinstance(d, int) and not isinstance(d, bool) for d in v)}
 
 
 def _model_index(data: dict, ref: ModelRef) -> int:
@@ -339,6 +350,8 @@ def _model_problems(cfg: BuildConfig, data: dict | None, for_build: bool = False
         except ModelError as e:
             out.append((("models", i, "path"), e.message))
             continue
+        if m.input_shapes:
+            out += _input_shape_problems(a, ("models", i, "input_shapes"), m.input_shapes)
         if m.sha256 and s.sha256 != m.sha256 and not for_build:
             out.append((("models", i, "sha256"), f"model changed since the config was written (file sha256 "
                         f"{s.sha256[:12]}…, config {m.sha256[:12]}…); rerun `selbuild config init` "
@@ -353,6 +366,15 @@ def _model_problems(cfg: BuildConfig, data: dict | None, for_build: bool = False
     for kernel, users in sorted(missing.items()):
         out.append((("ops",), f"missing {kernel} (needed by {', '.join(dict.fromkeys(users))})"))
     return out
+
+
+def _input_shape_problems(a: Any, where: tuple, shapes: dict[str, list[int]]) -> list[tuple[tuple, str]]:
+    from selbuild.convert.specialize import input_problems
+    try:
+        graph = a.model.main
+    except SelbuildError as e:
+        return [(where, e.message)]
+    return [(where + w, msg) for w, msg in input_problems(graph, shapes)]
 
 
 def _with_lines(items: list[tuple[tuple, str]], lines: dict[tuple, int]) -> Problems:

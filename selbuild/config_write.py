@@ -14,11 +14,11 @@ import json
 import os
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from selbuild.config import DEFAULT_TARGETS, PROFILES, BuildConfig, ModelRef, needed_kernels
-from selbuild.errors import ConfigError, UsageError
+from selbuild.errors import ConfigError, SelbuildError, UsageError
 from selbuild.frontends.base import ModelSummary
 from selbuild.targets import TARGETS
 
@@ -44,9 +44,12 @@ def _relpath(model: Path, config_dir: Path) -> str:
         return model.resolve().as_posix()
 
 
-def render(cfg: BuildConfig, summaries: dict[str, ModelSummary] | None = None) -> str:
-    """The YAML text of cfg; summaries (by model name) add per-model comments."""
+def render(cfg: BuildConfig, summaries: dict[str, ModelSummary] | None = None,
+           dynamic: dict[str, dict[str, list[int]]] | None = None) -> str:
+    """The YAML text of cfg; summaries (by model name) add per-model comments,
+    dynamic (model name -> input -> declared shape with -1s) explains input_shapes."""
     summaries = summaries or {}
+    dynamic = dynamic or {}
     base = Path(cfg.path).parent
     L = [
         "# selbuild build config. Edit it by hand, then run `selbuild config check` on it.",
@@ -65,6 +68,15 @@ def render(cfg: BuildConfig, summaries: dict[str, ModelSummary] | None = None) -
             L.append(f"    sha256: {_q(m.sha256)}")
         if m.name != Path(m.path).stem:
             L.append(f"    name: {_q(m.name)}")
+        if m.input_shapes:
+            for inp, sig in dynamic.get(m.name, {}).items():
+                dims = ", ".join(str(k) for k, d in enumerate(sig) if d == -1)
+                L.append(f"    # input {inp} is declared {sig}: dimension{'s' if ',' in dims else ''} {dims} "
+                         f"dynamic. The program is built for")
+                L.append("    # the shape below (the file's default): set it to what the app feeds. To run")
+                L.append("    # several shapes, list the model again under another name: one program each.")
+            L.append("    input_shapes:")
+            L += [f"      {_q(k)}: [{', '.join(str(d) for d in v)}]" for k, v in m.input_shapes.items()]
         s = summaries.get(m.name)
         if s is not None:
             for d in s.delegates:
@@ -166,6 +178,7 @@ class InitResult:
     config: BuildConfig
     unsupported: dict[str, list[str]]   # model name -> what its runtime cannot run (selbuild.support)
     backup: Path | None = None          # where the replaced file was kept (--force)
+    dynamic: dict[str, dict[str, list[int]]] = field(default_factory=dict)  # model -> input -> declared shape
 
 
 def init_config(models: list[Path], out: Path, *, targets: list[str] | None = None,
@@ -193,7 +206,9 @@ def write_config(models: list[Path], out: Path, *, targets: list[str] | None = N
     check_target(out, force)         # fail before the (slow) analysis
     result = analyze(models)
     names = _unique_names([Path(p) for p in models])
-    refs = [ModelRef(Path(p).resolve(), s.sha256, n) for p, s, n in zip(models, result.models, names)]
+    dynamic = {n: d for p, n in zip(models, names) if (d := _dynamic_inputs(Path(p)))}
+    refs = [ModelRef(Path(p).resolve(), s.sha256, n, _default_shapes(Path(p), dynamic.get(n, {})))
+            for p, s, n in zip(models, result.models, names)]
     ops: dict[str, list[str]] = {}
     for p, n, s in zip(models, names, result.models):
         for kernel in needed_kernels(Path(p)):
@@ -208,6 +223,26 @@ def write_config(models: list[Path], out: Path, *, targets: list[str] | None = N
     backends = sorted({b for s in result.models for d in s.delegates if (b := for_delegate(d.name))})
     cfg = BuildConfig(path=out.resolve(), name=cfg_name, models=refs, targets=targets,
                       profile=profile, ops=dict(sorted(ops.items())), backends=backends)
-    backup = write_atomic(out, render(cfg, dict(zip(names, result.models))), force=force)
+    backup = write_atomic(out, render(cfg, dict(zip(names, result.models)), dynamic), force=force)
     return InitResult(cfg, {n: list(s.unsupported) for n, s in zip(names, result.support) if s.unsupported},
-                      backup)
+                      backup, dynamic)
+
+
+def _dynamic_inputs(path: Path) -> dict[str, list[int]]:
+    """Input -> declared shape of the model's inputs with dynamic dims ({} when the IR cannot be built:
+    the analysis has already said why)."""
+    from selbuild.convert.specialize import dynamic_inputs
+    from selbuild.planning import analysis
+    try:
+        return dynamic_inputs(analysis(path).model.main)
+    except SelbuildError:
+        return {}
+
+
+def _default_shapes(path: Path, dynamic: dict[str, list[int]]) -> dict[str, list[int]]:
+    """The file's default sizes for the dynamic inputs: a valid start the user edits."""
+    if not dynamic:
+        return {}
+    from selbuild.planning import analysis
+    g = analysis(path).model.main
+    return {g.tensors[i].name: list(g.tensors[i].shape) for i in g.inputs if g.tensors[i].name in dynamic}

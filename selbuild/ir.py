@@ -71,6 +71,9 @@ class Tensor:
     dtype: str
     data: np.ndarray | None = None      # set for constants (weights, biases)
     quant: Quant | None = None
+    # The shape as the model declares it when some dims are dynamic (-1), e.g.
+    # a TFLite shape_signature; `shape` then holds the file's default sizes.
+    signature: tuple[int, ...] | None = None
 
     @property
     def is_const(self) -> bool:

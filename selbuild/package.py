@@ -172,7 +172,8 @@ def bundled_programs(config: BuildConfig) -> dict[str, bytes]:
     out = {}
     for m in config.models:
         try:
-            out[f"{m.name}.selrt"] = convert(analysis(Path(m.path)).model, kernels=set(config.kernels())).program
+            out[f"{m.name}.selrt"] = convert(analysis(Path(m.path)).model, kernels=set(config.kernels()),
+                                              input_shapes=m.input_shapes or None).program
         except UnsupportedError as e:
             raise PackageError(f"{m.name}: cannot bundle it as a .selrt program: {e.message}",
                                hint="remove the model from the config, or convert it yourself") from None

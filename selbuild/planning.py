@@ -231,7 +231,8 @@ def cpu_kernels(config: Any) -> list[str]:
     wanted = set(config.kernels())
     need: set[str] = set(config.extra_ops)
     for m in config.models:
-        stats = convert(analysis(m.path).model, kernels=wanted, backends=configured(config)).stats
+        stats = convert(analysis(m.path).model, kernels=wanted, backends=configured(config),
+                        input_shapes=m.input_shapes or None).stats
         need |= {k for k, n in stats.kernel_counts.items() if stats.backend_nodes.get(k, 0) < n}
     return sorted(need & wanted)
 

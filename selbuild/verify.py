@@ -246,10 +246,16 @@ def litert_reference(model_path: Path | str, inputs: dict[str, np.ndarray], *, r
         raise RunError("LiteRT is not installed", hint="pip install ai-edge-litert") from None
     kw = {"experimental_op_resolver_type": OpResolverType.BUILTIN_REF} if reference_kernels else {}
     interp = Interpreter(model_path=str(model_path), num_threads=num_threads, **kw)
-    interp.allocate_tensors()
-    for d in interp.get_input_details():
+    details = interp.get_input_details()
+    for d in details:
         if d["name"] not in inputs:
             raise RunError(f"LiteRT input '{d['name']}' missing from the inputs")
+        # Inputs of another shape than the file's default: a model with dynamic
+        # dimensions run at the shape its program was specialised to.
+        if tuple(d["shape"]) != tuple(np.shape(inputs[d["name"]])):
+            interp.resize_tensor_input(d["index"], list(np.shape(inputs[d["name"]])))
+    interp.allocate_tensors()
+    for d in details:
         interp.set_tensor(d["index"], inputs[d["name"]])
     interp.invoke()
     return {d["name"]: interp.get_tensor(d["index"]).copy() for d in interp.get_output_details()}

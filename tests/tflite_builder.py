@@ -15,7 +15,7 @@ API
         tensors=[x, w, b, y])                      # inputs/outputs inferred (see below)
 
 T(name, shape, dtype="f32", data=None, scale=None, zero_point=None, quantized_dimension=0,
-  is_variable=False)
+  is_variable=False, signature=None)
     dtype: a canonical dtype (f32, i8, u8, i16, i32, i64, f16, bool, i4 = packed int4).
     data: constant contents (converted to dtype, must match shape) → a buffer.
     scale / zero_point: a number (per-tensor) or a list (per-channel along
@@ -70,6 +70,7 @@ class T:
     zero_point: int | Sequence[int] | None = None
     quantized_dimension: int = 0
     is_variable: bool = False
+    signature: Sequence[int] | None = None    # shape_signature (-1 = dynamic dim); shape holds the defaults
 
 
 @dataclass
@@ -196,9 +197,12 @@ class _ModelWriter:
             qm.QuantizationParametersAddQuantizedDimension(b, t.quantized_dimension)
             quant = qm.QuantizationParametersEnd(b)
         name, shape = b.CreateString(t.name), _ivec(b, t.shape)
+        signature = _ivec(b, t.signature) if t.signature is not None else None
         tm = _mod("Tensor")
         tm.TensorStart(b)
         tm.TensorAddShape(b, shape)
+        if signature is not None:
+            tm.TensorAddShapeSignature(b, signature)
         tm.TensorAddType(b, TO.TENSOR_TYPE_CODES[t.dtype])
         tm.TensorAddBuffer(b, buf)
         tm.TensorAddName(b, name)

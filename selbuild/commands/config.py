@@ -36,6 +36,11 @@ def init(models: tuple[Path, ...], out: Path, targets: tuple[str, ...], profile:
                f"targets {', '.join(cfg.targets)}")
     if result.backup is not None:
         click.echo(f"kept the old file as {result.backup}")
+    for model, inputs in result.dynamic.items():
+        for inp, sig in inputs.items():
+            click.echo(f"note: {model}: input {inp} is declared {sig} (-1 = dynamic); the config pins it to "
+                       f"{cfg.models[[m.name for m in cfg.models].index(model)].input_shapes[inp]}: "
+                       f"edit `input_shapes:` to the shape the app feeds", err=True)
     if result.unsupported:
         # Written anyway (kernels can be added); exit 1 so scripts notice. Rerunning
         # init would change nothing, so the hint does not suggest it.

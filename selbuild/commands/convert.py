@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from selbuild.commands import input_shapes
+
 
 def _is_program(path: Path) -> bool:
     from selbuild.convert.writer import FILE_IDENTIFIER
@@ -27,8 +29,10 @@ def check_output(out: Path, model_path: Path, config_path: Path | None = None) -
               help="Program file to write (default: ./<model stem>.selrt).")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
               help="Build config: fail if the model needs kernels it does not select.")
+@input_shapes.option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def command(model: Path, output: Path | None, config_path: Path | None, as_json: bool) -> None:
+def command(model: Path, output: Path | None, config_path: Path | None, input_shape: tuple[str, ...],
+            as_json: bool) -> None:
     """Compile MODEL ahead of time into a .selrt program."""
     from selbuild.config import load_config
     from selbuild.convert import convert
@@ -45,7 +49,7 @@ def command(model: Path, output: Path | None, config_path: Path | None, as_json:
     out = output or Path(model.stem + ".selrt")
     check_output(out, Path(model), config_path)
     m = analysis(model).model      # the one read of the model (the config check shares it)
-    r = convert(m, kernels=kernels, backends=backends)
+    r = convert(m, kernels=kernels, backends=backends, input_shapes=input_shapes.for_model(cfg, model, input_shape))
     write_atomic(out, r.program)     # no half-written program if interrupted
     s = r.stats
     over = (r.arena_size / r.arena_lower_bound - 1) * 100 if r.arena_lower_bound else 0.0

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+
+from selbuild.commands import input_shapes
 import numpy as np
 
 from selbuild.errors import RunError, UsageError
@@ -48,8 +50,9 @@ NPZ_HINT = "write inputs with numpy.savez(path, **{name: array})"
 @click.option("--repeat", default=0, help="Also time N runs and print the latency.")
 @click.option("--build-dir", type=click.Path(path_type=Path), default=None,
               help="Root of build outputs (default: ./build).")
+@input_shapes.option
 def command(config_path: Path, model: Path, target: str, inputs_path: Path | None, outputs_path: Path | None,
-            seed: int, repeat: int, build_dir: Path | None) -> None:
+            seed: int, repeat: int, build_dir: Path | None, input_shape: tuple[str, ...]) -> None:
     """Run a model or program on the runtime CONFIG builds for --target."""
     from selbuild.build import build_target
     from selbuild.config import load_config
@@ -73,7 +76,8 @@ def command(config_path: Path, model: Path, target: str, inputs_path: Path | Non
         from selbuild.backends import configured
         from selbuild.planning import analysis
         program = convert(analysis(model).model, kernels=set(config.kernels()),
-                          backends=configured(config) or None).program
+                          backends=configured(config) or None,
+                          input_shapes=input_shapes.for_model(config, model, input_shape)).program
     info = read_program(program, str(model))
 
     if inputs_path is not None:

@@ -1,7 +1,8 @@
 """The converter: ir.Model -> .selrt program bytes.
 
-    check control flow -> fold constants -> remove dead nodes -> check order
-    -> check shapes -> lower -> check kernels -> plan memory -> write
+    check control flow -> [specialise to the input shapes] -> fold constants
+    -> remove dead nodes -> check order -> check shapes -> lower -> check kernels
+    -> plan memory -> write
 
 Each step lives in its own module (passes, planner, writer); this one only
 sequences them and gathers the numbers `selbuild convert` prints.
@@ -11,17 +12,20 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from selbuild import __version__
 from selbuild.catalogue import Catalogue
-from selbuild.convert import passes, planner, registry
+from selbuild.convert import passes, planner, registry, specialize
 from selbuild.convert.ops._common import describe
 from selbuild.convert.registry import Lowered
 from selbuild.convert.writer import WriteInput, used_tensors, write_program
 from selbuild.errors import SelbuildError, UnsupportedError
 from selbuild.ir import Graph, Model
+
+InputShapes = Mapping[str, Sequence[int]]
 
 
 @dataclass
@@ -94,13 +98,20 @@ def check_kernels(g: Graph, allowed: set[str]) -> None:
                                     "`selbuild config init`")
 
 
-def prepare(model: Model) -> tuple[Graph, passes.PassStats]:
-    """Graph 0 after the passes that run before lowering (folding, dead code, checks)."""
+def prepare(model: Model, input_shapes: InputShapes | None = None) -> tuple[Graph, passes.PassStats]:
+    """Graph 0 after the passes that run before lowering (folding, dead code, checks).
+
+    `input_shapes` (input name -> dims) specialises a model with dynamic
+    input dimensions; inputs it does not name keep the model's shapes.
+    """
     if not model.graphs:
         raise SelbuildError(f"{model.path}: the model has no graph")
     passes.check_control_flow(model)
     g = passes.working_copy(model.main)
     pstats = passes.PassStats()
+    if input_shapes or specialize.dynamic_inputs(g):
+        passes.check_topological(g)
+        pstats.folded_nodes += specialize.specialize(g, input_shapes or {})
     passes.fold_constants(g, pstats)
     passes.remove_dead(g, pstats)
     passes.check_topological(g)
@@ -117,14 +128,15 @@ def required_kernels(model: Model) -> dict[str, int]:
 
 
 def convert(model: Model, *, kernels: set[str] | None = None, catalogue: Catalogue | None = None,
-            backends: list[str] | None = None) -> ConvertResult:
+            backends: list[str] | None = None, input_shapes: InputShapes | None = None) -> ConvertResult:
     """Compile graph 0 of `model`; `kernels` restricts the kernels the program may use.
 
     `catalogue` defaults to runtime_src/kernels/kernels.yaml (tests pass their own).
     `backends` (config order) may take runs of nodes (convert/partition.py).
+    `input_shapes` gives inputs with dynamic dimensions their sizes (see `prepare`).
     """
     nodes_in = len(model.main.nodes) if model.graphs else 0
-    g, pstats = prepare(model)
+    g, pstats = prepare(model, input_shapes)
     if kernels is not None:
         check_kernels(g, set(kernels))
     lowered = lower_all(g)

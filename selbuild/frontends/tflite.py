@@ -112,8 +112,11 @@ def summarize_raw(raw: RawModel) -> ModelSummary:
         notes.append(f"dynamic-range (hybrid) quantized: {hybrid:,} weight values stay 8-bit in the program "
                      f"({hybrid:,} B, {4 * hybrid:,} B as float32)")
     main = raw.graphs[0]
-    if any(t.shape_signature and -1 in t.shape_signature for t in (main.tensors[i] for i in main.inputs)):
-        notes.append("has dynamic input dimensions (shape_signature -1); shapes shown are the defaults")
+    dyn = [t for t in (main.tensors[i] for i in main.inputs) if t.shape_signature and -1 in t.shape_signature]
+    if dyn:
+        listing = ", ".join(f"{t.name} {list(t.shape_signature)}" for t in dyn)
+        notes.append(f"has dynamic input dimensions (-1): {listing}; shapes shown are the file's defaults; "
+                     f"pin them with `input_shapes:` in the config")
     return ModelSummary(path=raw.path, format="tflite", sha256=raw.sha256, subgraphs=len(raw.graphs),
                         inputs=_info(main, main.inputs), outputs=_info(main, main.outputs),
                         ops=ops, custom_ops=sorted(custom), delegates=delegates_of(raw), notes=notes)
@@ -193,8 +196,9 @@ def _to_ir(raw: RawModel) -> ir.Model:
                 raise UnsupportedError(f"{raw.path}: tensor {t.name!r} is sparse; selbuild "
                                        "needs dense weights", hint="convert without sparsity")
             data = None if t.is_variable else _buffer_bytes(raw, t.buffer)
+            sig = t.shape_signature if t.shape_signature and -1 in t.shape_signature else None
             tensors.append(ir.Tensor(t.name, t.shape, t.dtype,
-                                     _tensor_data(t, data) if data is not None else None, t.quant))
+                                     _tensor_data(t, data) if data is not None else None, t.quant, sig))
         nodes = []
         for op in g.ops:
             fallback = "custom" if op.custom is not None else \
