@@ -18,4 +18,10 @@ def _arg(builtin: str, dtype: str, out: str) -> bytes:
 def small_cover_models() -> dict[str, bytes]:
     m = {f"{b.lower()}_{dt}": _arg(b, dt, "i32" if dt != "i32" else "i64")
          for b in ("ARG_MAX", "ARG_MIN") for dt in ("f32", "i8", "i32")}
+    q = lambda name, shape: qt(name, shape, 0.05, -3)  # noqa: E731
+    for b in ("ABS", "NEG", "RSQRT", "GELU"):
+        m[f"{b.lower()}_i8"] = build_model(ops=[Op(b, ["x"], ["y"])], tensors=[q("x", [4, 6]), qt("y", [4, 6], 0.02, 9)])
+    for b in ("MAXIMUM", "MINIMUM"):
+        m[f"{b.lower()}_i8"] = build_model(ops=[Op(b, ["a", "b"], ["y"])],
+                                           tensors=[q("a", [2, 1, 5]), q("b", [3, 1]), q("y", [2, 3, 5])])
     return m

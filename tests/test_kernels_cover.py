@@ -1,5 +1,7 @@
-"""Issue-12 breadth kernels against LiteRT (BUILTIN_REF): arg_max / arg_min
-(f32, i8, i32 inputs; int32 and int64 outputs; ties; negative axes; rank 6).
+"""Issue-12 breadth kernels against LiteRT (BUILTIN_REF), exact: arg_max /
+arg_min (f32, i8, i32 inputs; int32 and int64 outputs; ties; negative axes;
+rank 6); int8 abs, neg, rsqrt, gelu tables over all 256 inputs for several
+quantizations; int8 maximum / minimum with broadcasting and rank 6.
 Every case is a single-op model from tests/tflite_builder.py; `CASES` is
 shared with the qemu test at the end, which runs them all in one android-armv7
 and one arm64 size-profile library."""
@@ -21,6 +23,7 @@ from selbuild.errors import UnsupportedError
 from tflite_builder import Op, T, build_model, qt
 
 KERNELS = [f"{op}.{dt}" for op in ("arg_max", "arg_min") for dt in ("f32", "i8", "i32")]
+KERNELS += [f"{op}.i8" for op in ("abs", "neg", "rsqrt", "gelu", "maximum", "minimum")]
 
 
 def _x(shape, dtype, seed=0, ties=False):
@@ -56,7 +59,39 @@ def _arg_cases():
     return cases
 
 
-CASES = {**_arg_cases()}
+# (scale in, zp in, scale out, zp out): equal params (abs takes its no-rescale path), wide and narrow rescales
+QPARAMS = [(0.05, 3, 0.05, 3), (0.1, -7, 0.023, 40), (0.0031, 100, 0.4, -128)]
+
+
+def lut_model(builtin, qp, options=None, shape=(256,)):
+    si, zi, so, zo = qp
+    return build_model(ops=[Op(builtin, ["x"], ["y"], options=options)],
+                       tensors=[qt("x", list(shape), si, zi), qt("y", list(shape), so, zo)])
+
+
+def _lut_cases():
+    every = np.arange(-128, 128, dtype=np.int8)            # all 256 inputs: the whole table is compared
+    cases = {}
+    for b, opts in [("ABS", None), ("NEG", None), ("GELU", {"approximate": False}), ("GELU", {"approximate": True})]:
+        for k, qp in enumerate(QPARAMS):
+            tag = "_approx" if opts and opts["approximate"] else ""
+            cases[f"{b.lower()}{tag}_i8_q{k}"] = (lut_model(b, qp, opts), {"x": every})
+    # TFLite fails RSQRT for inputs below the zero point: those are left out
+    for k, (si, zi, so, zo) in enumerate([(0.1, -128, 0.05, -128), (0.002, -30, 0.9, 5), (1.7, 20, 0.01, -100)]):
+        x = np.arange(zi, 128, dtype=np.int8)
+        cases[f"rsqrt_i8_q{k}"] = (lut_model("RSQRT", (si, zi, so, zo), shape=x.shape), {"x": x})
+    cases["abs_i8_rank6"] = (lut_model("ABS", QPARAMS[1], shape=(2, 1, 3, 2, 2, 3)), {"x": _x([2, 1, 3, 2, 2, 3], "i8")})
+    for b in ("MAXIMUM", "MINIMUM"):
+        for xs, ys, out in [([4, 7], [4, 7], [4, 7]), ([2, 1, 5], [3, 1], [2, 3, 5]), ([], [6], [6]),
+                            ([2, 1, 3, 1, 2, 1], [1, 2, 1, 3, 1, 2], [2, 2, 3, 3, 2, 2])]:
+            m = build_model(ops=[Op(b, ["a", "b"], ["y"])],
+                            tensors=[qt("a", xs, 0.07, -4), qt("b", ys, 0.07, -4), qt("y", out, 0.07, -4)])
+            cases[f"{b.lower()}_i8_{'x'.join(map(str, xs)) or 'scalar'}_{'x'.join(map(str, ys))}"] = (
+                m, {"a": _x(xs, "i8", 1), "b": _x(ys, "i8", 2)})
+    return cases
+
+
+CASES = {**_arg_cases(), **_lut_cases()}
 rt = H.runtime_fixture(KERNELS)
 
 
@@ -73,6 +108,13 @@ def test_arg_max_refusals():
                                              T("y", [], "i32")], inputs=["x"], outputs=["y"]))
     with pytest.raises(UnsupportedError, match="out of range"):
         H.convert_bytes(arg_model("ARG_MIN", [2, 3], "f32", 2))
+
+
+def test_int8_maximum_with_a_rescale_is_refused():
+    m = build_model(ops=[Op("MAXIMUM", ["a", "b"], ["y"])],
+                    tensors=[qt("a", [3], 0.07, -4), qt("b", [3], 0.05, -4), qt("y", [3], 0.07, -4)])
+    with pytest.raises(UnsupportedError, match="quantiz"):
+        H.convert_bytes(m)
 
 
 # --------------------------------------------------------------------------- qemu
@@ -131,6 +173,7 @@ def test_edited_fields_are_rejected_or_safe(checker, name):
 @pytest.mark.parametrize("name,param,value", [
     ("arg_max_f32", "outer", 4), ("arg_max_f32", "axis_size", 5), ("arg_min_i8", "inner", 0),
     ("arg_min_i32", "outer", -1), ("arg_max_i8", "axis_size", 2**31 - 1),
+    ("maximum_i8", "rank", 7), ("minimum_i8", "a_strides0", 6), ("minimum_i8", "b_strides1", 4),
 ])
 def test_bad_iparams_are_rejected(checker, name, param, value):
     prog = H.convert_bytes(small_cover_models()[name])
