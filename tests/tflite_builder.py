@@ -71,6 +71,7 @@ class T:
     quantized_dimension: int = 0
     is_variable: bool = False
     signature: Sequence[int] | None = None    # shape_signature (-1 = dynamic dim); shape holds the defaults
+    sparsity: dict[str, Any] | None = None    # see sparse_tensor(); data then holds the stored values only
 
 
 @dataclass
@@ -159,7 +160,7 @@ def _const_bytes(t: T) -> bytes:
         v = np.concatenate([v, np.zeros(v.size % 2, dtype=np.int8)])
         return (v[0::2] | (v[1::2] << 4)).astype(np.uint8).tobytes()
     arr = np.asarray(t.data, dtype=ir.numpy_dtype(t.dtype))
-    if arr.size != int(np.prod(t.shape, dtype=np.int64)):
+    if arr.size != int(np.prod(t.shape, dtype=np.int64)) and t.sparsity is None:
         raise ValueError(f"tensor {t.name}: data has {arr.size} values, shape {list(t.shape)}")
     return arr.astype(arr.dtype.newbyteorder("<")).tobytes()
 
@@ -196,6 +197,7 @@ class _ModelWriter:
             qm.QuantizationParametersAddZeroPoint(b, zv)
             qm.QuantizationParametersAddQuantizedDimension(b, t.quantized_dimension)
             quant = qm.QuantizationParametersEnd(b)
+        sparsity = self.sparsity(t.sparsity) if t.sparsity is not None else None
         name, shape = b.CreateString(t.name), _ivec(b, t.shape)
         signature = _ivec(b, t.signature) if t.signature is not None else None
         tm = _mod("Tensor")
@@ -210,7 +212,43 @@ class _ModelWriter:
             tm.TensorAddQuantization(b, quant)
         if t.is_variable:
             tm.TensorAddIsVariable(b, True)
+        if sparsity is not None:
+            tm.TensorAddSparsity(b, sparsity)
         return tm.TensorEnd(b)
+
+    def _index_vector(self, values: Sequence[int], kind: str) -> tuple[int, int]:
+        name, dtype, code = {"i32": ("Int32Vector", "<i4", 1), "u16": ("Uint16Vector", "<u2", 2),
+                             "u8": ("Uint8Vector", "<u1", 3)}[kind]
+        b, mod = self.b, _mod(name)
+        vec = b.CreateNumpyVector(np.asarray(list(values), dtype=dtype))
+        getattr(mod, f"{name}Start")(b)
+        getattr(mod, f"{name}AddValues")(b, vec)
+        return code, getattr(mod, f"{name}End")(b)
+
+    def sparsity(self, sp: dict[str, Any]) -> int:
+        b, dm, spm = self.b, _mod("DimensionMetadata"), _mod("SparsityParameters")
+        levels = []
+        for md in sp["dim_metadata"]:
+            kind = md.get("index_type", "i32")
+            seg = self._index_vector(md["segments"], kind) if "segments" in md else None
+            idx = self._index_vector(md["indices"], kind) if "indices" in md else None
+            dm.DimensionMetadataStart(b)
+            dm.DimensionMetadataAddFormat(b, md.get("format", 0))
+            dm.DimensionMetadataAddDenseSize(b, md.get("dense_size", 0))
+            if seg is not None:
+                dm.DimensionMetadataAddArraySegmentsType(b, seg[0])
+                dm.DimensionMetadataAddArraySegments(b, seg[1])
+            if idx is not None:
+                dm.DimensionMetadataAddArrayIndicesType(b, idx[0])
+                dm.DimensionMetadataAddArrayIndices(b, idx[1])
+            levels.append(dm.DimensionMetadataEnd(b))
+        order, bmap = _ivec(b, sp["traversal_order"]), _ivec(b, sp.get("block_map", []))
+        metas = self._table_vector(levels)
+        spm.SparsityParametersStart(b)
+        spm.SparsityParametersAddTraversalOrder(b, order)
+        spm.SparsityParametersAddBlockMap(b, bmap)
+        spm.SparsityParametersAddDimMetadata(b, metas)
+        return spm.SparsityParametersEnd(b)
 
     def operator(self, op: Op, names: dict[str, int]) -> int:
         b = self.b
@@ -314,6 +352,32 @@ def build_model(ops: list[Op] | None = None, tensors: list[T] | None = None,
 
 
 # --- single-op models --------------------------------------------------------
+
+def sparse_tensor(name: str, dense: np.ndarray, dtype: str = "f32", block: Sequence[int] | None = None,
+                  index_type: str = "i32") -> T:
+    """A constant 2-D tensor stored as TFLite sparse weights: rows dense, columns
+    compressed (CSR), optionally in blocks of `block` = (rows, cols) kept whole
+    when any element of the block is non-zero (TF's block-sparse pruning)."""
+    dense = np.asarray(dense)
+    rows, cols = dense.shape
+    br, bc = block or (1, 1)
+    blocked = [d for d, size in enumerate((br, bc)) if size > 1]
+    nr, nc = rows // br, cols // bc
+    tiles = dense.reshape(nr, br, nc, bc).transpose(0, 2, 1, 3)      # [block row, block col, br, bc]
+    keep = np.abs(tiles).reshape(nr, nc, -1).max(axis=2) != 0
+    segments, indices, values = [0], [], []
+    for r in range(nr):
+        for c in np.flatnonzero(keep[r]):
+            indices.append(int(c))
+            values.append(tiles[r, c].reshape(-1))
+        segments.append(len(indices))
+    levels = [{"format": 0, "dense_size": nr},
+              {"format": 1, "segments": segments, "indices": indices, "index_type": index_type}]
+    levels += [{"format": 0, "dense_size": (br, bc)[d]} for d in blocked]
+    sp = {"traversal_order": list(range(2 + len(blocked))), "block_map": blocked, "dim_metadata": levels}
+    stored = np.concatenate(values) if values else np.zeros(0, dense.dtype)
+    return T(name, [rows, cols], dtype, data=stored, sparsity=sp)
+
 
 def one_op(builtin: str, tensors: list[T], inputs: list[str | None], outputs: list[str],
            options: dict | None = None, version: int = 1) -> bytes:

@@ -27,6 +27,9 @@ CONTROL_FLOW_OPS = {"while", "if", "call_once", "call"}
 # Constant integer dtypes DEQUANTIZE may be folded from, and f16.
 _FOLD_DEQUANT_FROM = {"f16", "i8", "u8", "i16"}
 
+# Ops whose result on a constant is that constant in the output's shape.
+_FOLD_COPY_OPS = {"reshape", "squeeze", "expand_dims", "densify"}
+
 # Ops selbuild.convert.ops.movers.fold_value computes from shapes or constants.
 _FOLD_DATA_OPS = {"shape", "rank", "zeros_like", "range", "fill", "tile", "broadcast_to"}
 
@@ -90,7 +93,8 @@ def fold_constants(g: Graph, stats: PassStats) -> None:
 
     DEQUANTIZE of a constant (f16 or int weights) becomes an f32 constant, so
     f16-weight models need no dequantize kernel at run time. RESHAPE/SQUEEZE/
-    EXPAND_DIMS of a constant become a constant of the declared shape; SHAPE,
+    EXPAND_DIMS of a constant become a constant of the declared shape, and so
+    does DENSIFY (the frontend has already made its sparse input dense); SHAPE,
     RANK, ZEROS_LIKE (static shapes) and RANGE, FILL, TILE, BROADCAST_TO of
     constants become constants (movers.fold_value). Graph
     outputs are never folded: callers read them from the arena.
@@ -106,7 +110,7 @@ def fold_constants(g: Graph, stats: PassStats) -> None:
                 value = _dequantize_const(src)
             elif n.op in _FOLD_DATA_OPS:
                 value = fold_value(g, n)
-            elif n.op in ("reshape", "squeeze", "expand_dims") and src.is_const and src.dtype == dst.dtype \
+            elif n.op in _FOLD_COPY_OPS and src.is_const and src.dtype == dst.dtype \
                     and all(i < 0 or g.tensors[i].is_const for i in n.inputs):
                 value = src.data
             if value is not None and value.size == dst.numel:

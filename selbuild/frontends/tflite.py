@@ -15,6 +15,7 @@ import numpy as np
 from selbuild import ir
 from selbuild.errors import UnsupportedError
 from selbuild.frontends import tflite_ops as T
+from selbuild.frontends import tflite_sparse
 from selbuild.frontends.base import Delegate, ModelSummary, OpUse, TensorInfo
 from selbuild.frontends.tflite_read import (  # noqa: F401 - re-exported for callers/tests
     SCHEMA_VERSION, RawGraph, RawModel, RawOp, RawTensor, _Corrupt, _count, _guard, parse_bytes,
@@ -105,8 +106,7 @@ def summarize_raw(raw: RawModel) -> ModelSummary:
     unknown = sorted({op.builtin for g in raw.graphs for op in g.ops if op.builtin.startswith("unknown")})
     if unknown:
         notes.append(f"op codes newer than selbuild's schema: {', '.join(unknown)}")
-    if any(t.sparse for g in raw.graphs for t in g.tensors):
-        notes.append("has sparse tensors (selbuild cannot convert them)")
+    notes += _sparse_notes(raw)
     hybrid = _hybrid_weight_values(raw)
     if hybrid:
         notes.append(f"dynamic-range (hybrid) quantized: {hybrid:,} weight values stay 8-bit in the program "
@@ -140,6 +140,26 @@ def _hybrid_weight_values(raw: RawModel) -> int:
     return total
 
 
+def _buffer_size(raw: RawModel, index: int) -> int:
+    b = raw.fb.Buffers(index)
+    return int(b.Size()) if b.Offset() > 1 else int(b.DataLength())
+
+
+def _sparse_notes(raw: RawModel) -> list[str]:
+    sparse = [t for g in raw.graphs for t in g.tensors if t.sparse]
+    if not sparse:
+        return []
+    consts = [t for t in sparse if t.has_data and t.dtype in ir.NUMPY_DTYPES]
+    if len(consts) < len(sparse):
+        return [f"has {len(sparse) - len(consts)} sparse tensors that are not constants (selbuild cannot "
+                f"convert them)"]
+    stored = sum(_buffer_size(raw, t.buffer) for t in consts)
+    dense = sum(int(np.prod(t.shape, dtype=np.int64)) * np.dtype(ir.NUMPY_DTYPES[t.dtype]).itemsize
+                for t in consts)
+    return [f"sparse weights: {len(consts)} tensor{'s' if len(consts) > 1 else ''}, {stored:,} B stored sparse, "
+            f"{dense:,} B dense (densified at conversion: the program holds the dense weights)"]
+
+
 def summarize(path: Path) -> ModelSummary:
     return summarize_raw(parse_bytes(read_bytes(path), str(path)))
 
@@ -160,6 +180,21 @@ def _buffer_bytes(raw: RawModel, index: int) -> bytes | None:
     _count(b.DataLength(), 1, raw.data)
     data = bytes(b.DataAsNumpy())
     return data or None
+
+
+def _sparse_data(t: RawTensor, data: bytes) -> np.ndarray:
+    """The dense value of a sparse constant (its buffer holds only the stored values)."""
+    if t.dtype not in ir.NUMPY_DTYPES or t.dtype == "i4":
+        raise UnsupportedError(f"tensor {t.name!r}: sparse {t.dtype} tensors are not supported",
+                               hint="convert without sparsity")
+    dt = np.dtype(ir.NUMPY_DTYPES[t.dtype]).newbyteorder("<")
+    if len(data) % dt.itemsize:
+        raise _Corrupt(f"tensor {t.name!r}: sparse buffer of {len(data)} bytes is not whole {t.dtype} values")
+    values = np.frombuffer(data, dtype=dt).astype(dt.newbyteorder("="))
+    try:
+        return tflite_sparse.densify(tuple(t.shape), t.sparsity, values)
+    except tflite_sparse.SparseFormatError as e:
+        raise _Corrupt(f"tensor {t.name!r}: sparsity parameters: {e}") from None
 
 
 def _tensor_data(t: RawTensor, data: bytes) -> np.ndarray:
@@ -192,13 +227,13 @@ def _to_ir(raw: RawModel) -> ir.Model:
             if t.dtype.startswith("unknown"):
                 raise UnsupportedError(f"{raw.path}: tensor {t.name!r} has TFLite type "
                                        f"{t.dtype[8:-1]}, which selbuild does not know")
-            if t.sparse:
-                raise UnsupportedError(f"{raw.path}: tensor {t.name!r} is sparse; selbuild "
-                                       "needs dense weights", hint="convert without sparsity")
             data = None if t.is_variable else _buffer_bytes(raw, t.buffer)
+            if t.sparse and (data is None or t.sparsity is None):
+                raise UnsupportedError(f"{raw.path}: tensor {t.name!r} is sparse but not a constant; selbuild "
+                                       "densifies sparse weights only", hint="convert without sparsity")
+            value = None if data is None else _sparse_data(t, data) if t.sparse else _tensor_data(t, data)
             sig = t.shape_signature if t.shape_signature and -1 in t.shape_signature else None
-            tensors.append(ir.Tensor(t.name, t.shape, t.dtype,
-                                     _tensor_data(t, data) if data is not None else None, t.quant, sig))
+            tensors.append(ir.Tensor(t.name, t.shape, t.dtype, value, t.quant, sig))
         nodes = []
         for op in g.ops:
             fallback = "custom" if op.custom is not None else \

@@ -24,6 +24,8 @@ from selbuild import ir
 from selbuild._generated.tflite.Model import Model as FbModel
 from selbuild.errors import ModelError, SelbuildError
 from selbuild.frontends import tflite_ops as T
+from selbuild.frontends import tflite_sparse
+from selbuild.frontends.tflite_sparse import Sparsity
 
 SCHEMA_VERSION = 3
 _IDENT = b"TFL3"
@@ -49,6 +51,7 @@ class RawTensor:
     has_data: bool                    # its buffer holds data (converters give empty buffers to activations)
     sparse: bool
     shape_signature: tuple[int, ...] | None
+    sparsity: Sparsity | None = None  # the parameters of a sparse tensor (tflite_sparse)
 
 
 @dataclass
@@ -224,10 +227,15 @@ def _parse_tensor(t: Any, gi: int, ti: int, has_data: list[bool], buf: bytes) ->
                        f"but the model has {len(has_data)} buffers")
     sig = None if t.ShapeSignatureIsNone() else tuple(_ints(t, "ShapeSignature", buf))
     type_code = t.Type()
+    sp = t.Sparsity()
+    try:
+        sparsity = tflite_sparse.read(sp, buf) if sp is not None else None
+    except tflite_sparse.SparseFormatError as e:
+        raise _Corrupt(f"subgraph {gi} tensor {ti}: sparsity parameters: {e}") from None
     return RawTensor(_str(t.Name()), shape, T.TENSOR_TYPES.get(type_code, f"unknown({type_code})"),
                      b, _quant(t.Quantization(), buf), bool(t.IsVariable()),
                      b < len(has_data) and has_data[b],
-                     t.Sparsity() is not None, sig)
+                     sp is not None, sig, sparsity)
 
 
 def _quant(q: Any, buf: bytes) -> ir.Quant | None:
