@@ -242,3 +242,27 @@ def test_host_build_with_gcc(tmp_path, monkeypatch) -> None:
     exported = {s.name for s in elf.dynamic_symbols if s.exported}
     assert exported and all(n.startswith("selrt_") for n in exported), exported
     assert subprocess.run([str(r.runner)], capture_output=True).returncode == 2   # usage: it loads and runs
+
+
+def test_launcher_gets_its_environment(tmp_path, monkeypatch) -> None:
+    """CCACHE_*, SCCACHE_*, DISTCC_* (and HOME) reach the launcher; other variables do not.
+    The launcher is a real wrapper script that writes what it was given, then runs the compiler."""
+    import os
+    import stat
+    record = tmp_path / "seen.env"
+    launcher = tmp_path / "recording-launcher"
+    launcher.write_text(f'#!/bin/sh\nenv >> "{record}"\nexec "$@"\n')
+    launcher.chmod(launcher.stat().st_mode | stat.S_IXUSR)
+    want = {"CCACHE_DIR": str(tmp_path / "ccache"), "CCACHE_BASEDIR": str(tmp_path),
+            "SCCACHE_BUCKET": "team-cache", "DISTCC_HOSTS": "localhost/2"}
+    for k, v in want.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setenv("SELBUILD_UNRELATED_SECRET", "x")
+    cfg = make_config(tmp_path, "envpass", ["relu.f32"])
+    r = build_target(cfg, "host", out_root=tmp_path, launcher=str(launcher))
+    assert r.library.is_file()
+    seen = dict(line.split("=", 1) for line in record.read_text().splitlines() if "=" in line)
+    for k, v in want.items():
+        assert seen.get(k) == v, k
+    assert seen.get("HOME") == os.environ.get("HOME")
+    assert "SELBUILD_UNRELATED_SECRET" not in seen

@@ -96,6 +96,15 @@ def profile_cflags(profile: str, kind: str, reasons: bool = False) -> list[str]:
     return ["-Oz" if kind == "clang" else "-Os", "-DSELRT_PROFILE_SIZE=1"] + ([] if reasons else ["-DSELRT_NO_REASONS=1"])
 
 
+def repo_relative(path: Path, repo: Path) -> str:
+    """`path` relative to the repo when it is inside it: SCons runs every command
+    in the repo (-C), and an absolute checkout path in a compile line would put
+    the checkout into the build signature, so a shared cache_dir would miss
+    from any other clone or machine."""
+    path, repo = Path(path).resolve(), Path(repo).resolve()
+    return str(path.relative_to(repo)) if path.is_relative_to(repo) else str(path)
+
+
 def common_cflags(repo: Path, out_dir: Path) -> list[str]:
     """Flags every library object gets, whatever the target.
 

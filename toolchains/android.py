@@ -141,7 +141,7 @@ def configure(env, target: str, profile: str) -> None:
         libpath: list[str] = []
     else:
         cc, ar, strip = c.llvm_tool("clang"), c.llvm_tool("llvm-ar"), c.llvm_tool("llvm-strip")
-        cflags += ["-nostdlibinc", "-isystem", str(c.MINISYS_INCLUDE)]
+        cflags += ["-nostdlibinc", "-isystem", c.repo_relative(c.MINISYS_INCLUDE, repo)]
         link.append("-nostdlib")
         stub_dir = out / "stubs"
         deps = c.add_stub_libs(env, stub_dir, a.ifs_arch, a.bits)

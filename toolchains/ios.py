@@ -89,7 +89,7 @@ def configure(env, target: str, profile: str) -> None:
     else:
         cc, ld = c.llvm_tool("clang"), c.llvm_tool("ld64.lld")
         ar, strip = c.llvm_tool("llvm-ar"), c.llvm_tool("llvm-strip")
-        cflags += ["-nostdlibinc", "-isystem", str(c.MINISYS_INCLUDE)]
+        cflags += ["-nostdlibinc", "-isystem", c.repo_relative(c.MINISYS_INCLUDE, repo)]
         link += ["-platform_version", a.platform, MIN_OS, SDK_VERSION]
         libpath = [str(c.STUBS)]
         xcode = None
