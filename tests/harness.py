@@ -125,7 +125,7 @@ def build(out_dir: Path | None, kernels: list[str] | tuple[str, ...] = ("add.f32
     link_flags += list(extra_flags) + list(link_flags_extra)
     incs = [f"-I{d}" for d in codegen.include_dirs(gen)]
     headers = hashlib.sha256()
-    for hdr in sorted(RUNTIME_SRC.rglob("*.h")) + [gen / codegen.PARAMS_HEADER]:
+    for hdr in sorted(RUNTIME_SRC.rglob("*.h")) + [gen / codegen.PARAMS_HEADER, gen / codegen.FEATURES_HEADER]:
         headers.update(hdr.read_bytes())
     objdir = out_dir / "obj"
     objdir.mkdir(exist_ok=True)

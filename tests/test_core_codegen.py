@@ -100,7 +100,7 @@ def test_bad_names_rejected():
 def test_generate_is_deterministic_and_stable(tmp_path):
     paths = codegen.generate(["add.f32"], [], tmp_path / "a")
     again = codegen.generate(["add.f32"], [], tmp_path / "b")
-    assert [p.name for p in paths] == [codegen.PARAMS_HEADER, codegen.TABLE_SOURCE]
+    assert [p.name for p in paths] == [codegen.PARAMS_HEADER, codegen.TABLE_SOURCE, codegen.FEATURES_HEADER]
     for p, q in zip(paths, again):
         assert p.read_bytes() == q.read_bytes()
     mtime = paths[0].stat().st_mtime_ns

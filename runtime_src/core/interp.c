@@ -8,6 +8,9 @@
 selrt_status selrt_run(selrt_session *s) {
   if (!s) return SELRT_ERR_INVALID_ARG;
   const selrt_program *p = s->p;
+#ifdef SELRT_CONTROL
+  s->iterations = 0; /* the iteration budget is per run */
+#endif
   /* Fail before touching anything when a partition can run neither way. */
   for (uint32_t i = 0; i < p->n_partitions; i++)
     if (!s->backends[i].handle && !p->partitions[i].cpu_ok) return SELRT_ERR_BACKEND;

@@ -29,12 +29,13 @@
 
 /* Field ids, in declaration order of schema/program.fbs. */
 enum { P_VERSION, P_KERNELS, P_TENSORS, P_NODES, P_INPUTS, P_OUTPUTS, P_BUFFERS,
-       P_ARENA_SIZE, P_METADATA, P_PARTITIONS };
+       P_ARENA_SIZE, P_METADATA, P_PARTITIONS, P_SUBGRAPHS, P_MAX_ITERATIONS };
 enum { T_NAME, T_DTYPE, T_SHAPE, T_BUFFER, T_ARENA_OFFSET, T_SCALE, T_ZERO_POINT };
 enum { N_KERNEL, N_INPUTS, N_OUTPUTS, N_IPARAMS, N_FPARAMS, N_PARTITION };
 enum { B_DATA };
 enum { PA_BACKEND, PA_PAYLOAD, PA_NODES };
 enum { KV_KEY, KV_VALUE };
+enum { S_NAME, S_FIRST_NODE, S_NODE_COUNT, S_INPUTS, S_OUTPUTS };
 
 /* No real tensor comes near 2^48 elements; the cap keeps every byte count
  * computed below far from uint64_t overflow. */
@@ -369,6 +370,59 @@ static selrt_status check_extras(loader *L, const selrt_fb_vec *parts, const sel
   return SELRT_OK;
 }
 
+#ifdef SELRT_CONTROL
+/* Loop iterations per run when the program does not say. */
+#define DEFAULT_MAX_ITERATIONS ((uint64_t)1 << 20)
+
+/* Subgraphs tile the node list in order, subgraph 0 (the entry graph) first;
+ * afterwards n_nodes counts the entry graph only, which is what selrt_run and
+ * partitions see. Calls between subgraphs are the control kernels' checks to
+ * verify (indices, signatures, depth); their nodes are checked like any. */
+static selrt_status load_subgraphs(loader *L, const selrt_fb_vec *subs) {
+  selrt_fb *fb = &L->fb;
+  selrt_program *p = L->p;
+  uint32_t next = 0;
+  for (uint32_t i = 0; i < subs->len; i++) {
+    selrt_fb_table t;
+    uint32_t len;
+    selrt_fb_vec_table(fb, subs, i, &t);
+    selrt_fb_string(fb, &t, S_NAME, &len);
+    uint32_t first = selrt_fb_u32(fb, &t, S_FIRST_NODE, 0);
+    uint32_t count = selrt_fb_u32(fb, &t, S_NODE_COUNT, 0);
+    selrt_fb_vec in = selrt_fb_vector(fb, &t, S_INPUTS, 4, 4);
+    selrt_fb_vec out = selrt_fb_vector(fb, &t, S_OUTPUTS, 4, 4);
+    if (fb->bad) return bad(L, "subgraph", i, "malformed table");
+    if (first != next || count > p->n_all_nodes - first)
+      return bad(L, "subgraph", i, "its nodes must follow the previous subgraph's inside the node list");
+    for (uint32_t j = 0; j < in.len; j++)
+      if (!arena_tensor_ok(p, selrt_fb_vec_i32(fb, &in, j)))
+        return bad(L, "subgraph", i, "an input must be an arena tensor index");
+    for (uint32_t j = 0; j < out.len; j++)
+      if (!tensor_ok(p, selrt_fb_vec_i32(fb, &out, j)))
+        return bad(L, "subgraph", i, "output tensor index out of range");
+    selrt_subgraph *g = &p->subgraphs[i];
+    g->first = first;
+    g->count = count;
+    g->n_in = in.len;
+    g->n_out = out.len;
+    g->in = (const int32_t *)(const void *)(fb->b + in.pos);
+    g->out = (const int32_t *)(const void *)(fb->b + out.pos);
+    g->depth = 0;
+    next = first + count;
+  }
+  if (!subs->len) return SELRT_OK;
+  if (next != p->n_all_nodes) return bad(L, "program", -1, "subgraphs must cover every node");
+  /* Called nodes run on the CPU only: no partition, a kernel in this runtime. */
+  for (uint32_t i = p->subgraphs[0].count; i < p->n_all_nodes; i++) {
+    if (p->nodes[i].partition != -1)
+      return bad_node(L, i, 0, "a called subgraph's node cannot be in a partition", SELRT_ERR_BAD_PROGRAM);
+    if (!p->kernels[p->nodes[i].kernel]) return missing_kernel(L, p->nodes[i].kernel);
+  }
+  p->n_nodes = p->subgraphs[0].count;
+  return SELRT_OK;
+}
+#endif
+
 /* Rounds up to 8: the strictest alignment of anything in the block. */
 static uint64_t up8(uint64_t x) { return (x + 7) & ~(uint64_t)7; }
 
@@ -400,6 +454,10 @@ static selrt_status load(loader *L, const void *bytes, size_t n) {
   uint64_t arena_size = selrt_fb_u64(fb, &root, P_ARENA_SIZE, 0);
   selrt_fb_vec meta = selrt_fb_vector(fb, &root, P_METADATA, 4, 4);
   selrt_fb_vec parts = selrt_fb_vector(fb, &root, P_PARTITIONS, 4, 4);
+#ifdef SELRT_CONTROL
+  selrt_fb_vec subs = selrt_fb_vector(fb, &root, P_SUBGRAPHS, 4, 4);
+  uint64_t max_iterations = selrt_fb_u64(fb, &root, P_MAX_ITERATIONS, 0);
+#endif
   if (fb->bad) return bad(L, "program", -1, "malformed root table");
   if (arena_size > (uint64_t)SIZE_MAX - SELRT_ARENA_ALIGN)
     return bad(L, "program", -1, "arena_size too large for this machine");
@@ -414,6 +472,10 @@ static selrt_status load(loader *L, const void *bytes, size_t n) {
   uint64_t o_names = up8(o_kernels + (uint64_t)kernels.len * sizeof(const selrt_kernel *));
   uint64_t o_parts = up8(o_names + (uint64_t)kernels.len * sizeof(const char *));
   uint64_t total = o_parts + (uint64_t)parts.len * sizeof(selrt_partition);
+#ifdef SELRT_CONTROL
+  uint64_t o_subs = up8(total);
+  total = o_subs + (uint64_t)subs.len * sizeof(selrt_subgraph);
+#endif
   if (total > SIZE_MAX) return fail(L, SELRT_ERR_NO_MEMORY, "program", -1, "too large for this machine");
   uint8_t *block = (uint8_t *)malloc((size_t)total);
   if (!block) return fail(L, SELRT_ERR_NO_MEMORY, "program", -1, "out of memory");
@@ -435,6 +497,12 @@ static selrt_status load(loader *L, const void *bytes, size_t n) {
   p->kernel_names = (const char **)(void *)(block + o_names);
   p->n_partitions = parts.len;
   p->partitions = (selrt_partition *)(void *)(block + o_parts);
+#ifdef SELRT_CONTROL
+  p->n_all_nodes = nodes.len;
+  p->n_subgraphs = subs.len;
+  p->subgraphs = (selrt_subgraph *)(void *)(block + o_subs);
+  p->max_iterations = max_iterations ? max_iterations : DEFAULT_MAX_ITERATIONS;
+#endif
 
   selrt_status st = resolve_kernels(L, &kernels);
   for (uint32_t i = 0; st == SELRT_OK && i < tensors.len; i++) {
@@ -449,6 +517,9 @@ static selrt_status load(loader *L, const void *bytes, size_t n) {
   }
   if (st == SELRT_OK) st = load_io(L, &inputs, "input", &p->inputs);
   if (st == SELRT_OK) st = load_io(L, &outputs, "output", &p->outputs);
+#ifdef SELRT_CONTROL
+  if (st == SELRT_OK) st = load_subgraphs(L, &subs);
+#endif
   if (st == SELRT_OK) st = check_extras(L, &parts, &meta);
   /* Kernels check last: they may rely on everything above. */
   for (uint32_t i = 0; st == SELRT_OK && i < nodes.len; i++) {

@@ -28,6 +28,14 @@
 
 #include "selrt.h"
 #include "selrt_kernel_params.h" /* generated from kernels.yaml: param indices and counts */
+/* Generated per kernel selection: SELRT_CONTROL when it has control-flow
+ * kernels (while.any, if.any), which compiles the core's few lines for
+ * subgraphs and the iteration budget; absent, the core is straight-line only. */
+#if defined(__has_include)
+#if __has_include("selrt_features.h")
+#include "selrt_features.h"
+#endif
+#endif
 
 typedef struct selrt_node {
   uint32_t kernel;              /* index into selrt_program.kernels */
@@ -61,6 +69,17 @@ typedef struct selrt_kernel {
       SELRT_##sym##_N_OUTPUTS, SELRT_##sym##_N_IPARAMS, SELRT_##sym##_N_FPARAMS, \
       SELRT_##sym##_MAX_OUTPUTS, SELRT_##sym##_OPTIONAL_INPUTS}
 
+/* A subgraph called by control-flow kernels (schema/program.fbs Subgraph):
+ * nodes [first, first + count) of selrt_program.nodes. */
+typedef struct selrt_subgraph {
+  uint32_t first, count, n_in, n_out;
+  const int32_t *in, *out;      /* tensor indices, verified; inputs are arena tensors */
+  uint32_t depth;               /* call depth below the entry graph, set by control checks */
+} selrt_subgraph;
+
+/* Calls nest at most this deep (the C stack of a run is bounded by it). */
+#define SELRT_MAX_CALL_DEPTH 8
+
 struct selrt_program {
   const uint8_t *bytes;
   size_t n_bytes;
@@ -75,6 +94,11 @@ struct selrt_program {
   uint32_t n_partitions;
   struct selrt_partition *partitions; /* see selrt_backend.h */
   struct selrt_reason *reason;  /* while a kernel's check runs: where SELRT_REJECT writes; else NULL */
+  /* Control flow (SELRT_CONTROL builds; 0 / NULL otherwise). With subgraphs,
+   * n_nodes counts the entry graph's nodes only and n_all_nodes all of them. */
+  uint32_t n_subgraphs, n_all_nodes;
+  selrt_subgraph *subgraphs;
+  uint64_t max_iterations;      /* loop iterations one selrt_run may take */
 };
 
 struct selrt_session {
@@ -82,6 +106,8 @@ struct selrt_session {
   uint8_t *arena;
   selrt_tensor *tensors;        /* data pointers bound to this arena */
   struct selrt_backend_state *backends; /* per partition, see selrt_backend.h */
+  uint64_t iterations;          /* loop iterations taken by this run (SELRT_CONTROL) */
+  uint64_t iteration_cap;       /* the session's bound on max_iterations */
 };
 
 /* The generated table of kernels selected for this build. */

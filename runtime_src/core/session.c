@@ -80,6 +80,10 @@ selrt_status selrt_session_create(const selrt_program *p, void *arena, size_t ar
   s->arena = (uint8_t *)arena;
   s->tensors = (selrt_tensor *)(void *)(block + head);
   s->backends = (selrt_backend_state *)(void *)(block + o_bk);
+#ifdef SELRT_CONTROL
+  s->iterations = 0;
+  s->iteration_cap = UINT64_MAX;
+#endif
   if (p->n_tensors) memcpy(s->tensors, p->tensors, (size_t)p->n_tensors * sizeof(selrt_tensor));
   for (uint32_t i = 0; i < p->n_tensors; i++)
     if (p->arena_offsets[i] >= 0) s->tensors[i].data = s->arena + p->arena_offsets[i];

@@ -14,6 +14,11 @@ const char *selrt_status_str(selrt_status st) {
     case SELRT_ERR_UNSUPPORTED: return "kernel rejects its parameters or shapes";
     case SELRT_ERR_BACKEND: return "backend failed";
     case SELRT_ERR_NOT_FOUND: return "not found";
+#ifdef SELRT_CONTROL
+    case SELRT_ERR_BUDGET: return "loop iteration budget exhausted";
+#else
+    case SELRT_ERR_BUDGET: break; /* only control-flow kernels return it */
+#endif
   }
   return "unknown status";
 }

@@ -60,7 +60,8 @@ typedef enum selrt_status {
   SELRT_ERR_UNALIGNED = 7,     /* program bytes not 16-byte aligned */
   SELRT_ERR_UNSUPPORTED = 8,   /* a kernel rejects its parameters or shapes */
   SELRT_ERR_BACKEND = 9,       /* an accelerator backend failed */
-  SELRT_ERR_NOT_FOUND = 10     /* no tensor of that name */
+  SELRT_ERR_NOT_FOUND = 10,    /* no tensor of that name */
+  SELRT_ERR_BUDGET = 11        /* a run took more loop iterations than its budget */
 } selrt_status;
 
 typedef struct selrt_tensor {
@@ -117,6 +118,12 @@ SELRT_API selrt_status selrt_run(selrt_session *s);
  * selrt_run returns SELRT_ERR_BACKEND and the message says so. */
 SELRT_API int selrt_num_partitions(const selrt_program *p);
 SELRT_API selrt_status selrt_session_backend_status(selrt_session *s, int i, selrt_error *err);
+
+/* Control flow (runtimes built with while/if kernels only). A program sets
+ * the loop iterations one selrt_run may take; this lowers that bound for one
+ * session (0 = no loop may iterate). A run over budget returns
+ * SELRT_ERR_BUDGET; the outputs of that run are unspecified. */
+SELRT_API void selrt_session_set_iteration_cap(selrt_session *s, uint64_t cap);
 
 SELRT_API const char *selrt_status_str(selrt_status st);
 SELRT_API const char *selrt_version(void);

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from selbuild import __version__
 from selbuild.catalogue import Catalogue
-from selbuild.convert import passes, planner, registry, specialize
+from selbuild.convert import control, passes, planner, registry, specialize
 from selbuild.convert.ops._common import describe
 from selbuild.convert.registry import Lowered
 from selbuild.convert.writer import WriteInput, used_tensors, write_program
@@ -106,6 +106,12 @@ def prepare(model: Model, input_shapes: InputShapes | None = None) -> tuple[Grap
     """
     if not model.graphs:
         raise SelbuildError(f"{model.path}: the model has no graph")
+    if control.uses_control_flow(model):
+        # Several subgraphs in one flat graph (convert/control.py), each after the same passes.
+        pstats = passes.PassStats()
+        flat = control.flatten(model, pstats)
+        control.check_signatures(flat)
+        return flat, pstats
     passes.check_control_flow(model)
     g = passes.working_copy(model.main)
     pstats = passes.PassStats()
@@ -128,7 +134,8 @@ def required_kernels(model: Model) -> dict[str, int]:
 
 
 def convert(model: Model, *, kernels: set[str] | None = None, catalogue: Catalogue | None = None,
-            backends: list[str] | None = None, input_shapes: InputShapes | None = None) -> ConvertResult:
+            backends: list[str] | None = None, input_shapes: InputShapes | None = None,
+            max_iterations: int | None = None) -> ConvertResult:
     """Compile graph 0 of `model`; `kernels` restricts the kernels the program may use.
 
     `catalogue` defaults to runtime_src/kernels/kernels.yaml (tests pass their own).
@@ -146,11 +153,17 @@ def convert(model: Model, *, kernels: set[str] | None = None, catalogue: Catalog
         if extra:
             raise UnsupportedError(f"the model needs kernels the build config does not select: {', '.join(extra)}")
 
-    ids = used_tensors(g, lowered)
+    flat = g if isinstance(g, control.FlatGraph) else None
+    ids = used_tensors(g, lowered, control.span_tensors(flat) if flat else ())
     arena_ids = [i for i in ids if not g.tensors[i].is_const]
     sizes = {i: g.tensors[i].nbytes for i in arena_ids}
-    intervals = planner.lifetimes(len(lowered), [low.inputs for low in lowered], [low.outputs for low in lowered],
-                                  g.inputs, g.outputs, sizes)
+    reads, writes = [low.inputs for low in lowered], [low.outputs for low in lowered]
+    if flat:
+        if backends:
+            raise UnsupportedError("backends cannot take part of a model with control flow yet",
+                                   hint="build this model for the CPU (no `backends:` in the config)")
+        reads, writes = control.plan_steps(flat, reads, writes)
+    intervals = planner.lifetimes(len(reads), reads, writes, g.inputs, g.outputs, sizes)
     plan = planner.plan(intervals)
     planner.check_plan(intervals, plan)
 
@@ -161,7 +174,10 @@ def convert(model: Model, *, kernels: set[str] | None = None, catalogue: Catalog
         parts = partition.serialize(partition.plans(g, lowered, list(backends), remap, plan.arena_size))
     program = write_program(WriteInput(graph=g, lowered=lowered, arena_offsets=plan.offsets,
                                        arena_size=plan.arena_size, metadata=model_metadata(model),
-                                       partitions=parts),
+                                       partitions=parts,
+                                       subgraphs=[(sp.name, sp.first, sp.count, sp.inputs, sp.outputs)
+                                                  for sp in flat.spans] if flat else [],
+                                       max_iterations=max_iterations or control.DEFAULT_MAX_ITERATIONS),
                             catalogue)
     counts = Counter(low.kernel for low in lowered)
     stats = ConvertStats(nodes_in=nodes_in, nodes_out=len(lowered), folded_nodes=pstats.folded_nodes,

@@ -29,6 +29,7 @@ from selbuild._generated.selrt.fb import KeyValue as FbKeyValue
 from selbuild._generated.selrt.fb import Node as FbNode
 from selbuild._generated.selrt.fb import Partition as FbPartition
 from selbuild._generated.selrt.fb import Program as FbProgram
+from selbuild._generated.selrt.fb import Subgraph as FbSubgraph
 from selbuild._generated.selrt.fb import Tensor as FbTensor
 
 from selbuild.catalogue import Catalogue, load_catalogue
@@ -58,6 +59,11 @@ class WriteInput:
     # (backend, consecutive node indices, payload) per backend partition
     # (selbuild/convert/partition.py); payloads use program tensor indices.
     partitions: list[tuple[str, list[int], bytes]] = field(default_factory=list)
+    # Control flow (selbuild/convert/control.py): (name, first node, node count,
+    # input tensor ids, output tensor ids) per subgraph, entry graph first; empty
+    # for a straight-line program, which then has no subgraph table at all.
+    subgraphs: list[tuple[str, int, int, list[int], list[int]]] = field(default_factory=list)
+    max_iterations: int = 0
 
 
 def order_params(spec_name: str, kind: str, declared: Sequence[str], given: dict) -> list:
@@ -117,9 +123,9 @@ def _offset_vector(b: flatbuffers.Builder, offsets: Sequence[int]) -> int:
     return b.EndVector()
 
 
-def used_tensors(graph: Graph, lowered: Sequence[Lowered]) -> list[int]:
-    """Tensor ids the program needs, in original id order."""
-    used = set(graph.inputs) | set(graph.outputs)
+def used_tensors(graph: Graph, lowered: Sequence[Lowered], extra: Sequence[int] = ()) -> list[int]:
+    """Tensor ids the program needs, in original id order (`extra`: subgraph inputs/outputs)."""
+    used = set(graph.inputs) | set(graph.outputs) | set(extra)
     for low in lowered:
         used.update(i for i in low.inputs if i >= 0)
         used.update(low.outputs)
@@ -135,7 +141,7 @@ def write_program(w: WriteInput, catalogue: Catalogue | None = None) -> bytes:
                                 f"declare", hint="add it to runtime_src/kernels/kernels.yaml")
         _check_arity(low, cat)
 
-    ids = used_tensors(g, w.lowered)
+    ids = used_tensors(g, w.lowered, [t for s in w.subgraphs for t in s[3] + s[4]])
     remap = {old: new for new, old in enumerate(ids)}
     kernels = sorted({low.kernel for low in w.lowered})
     kindex = {k: i for i, k in enumerate(kernels)}
@@ -235,6 +241,19 @@ def write_program(w: WriteInput, catalogue: Catalogue | None = None) -> bytes:
         FbPartition.AddNodes(b, nodes_vec)
         part_tables.append(FbPartition.End(b))
 
+    sub_tables = []
+    for name, first, count, sins, souts in w.subgraphs:
+        nm = b.CreateString(name)
+        iv = _int_vector(b, [remap[i] for i in sins], f"subgraph '{name}' inputs")
+        ov = _int_vector(b, [remap[o] for o in souts], f"subgraph '{name}' outputs")
+        FbSubgraph.Start(b)
+        FbSubgraph.AddName(b, nm)
+        FbSubgraph.AddFirstNode(b, first)
+        FbSubgraph.AddNodeCount(b, count)
+        FbSubgraph.AddInputs(b, iv)
+        FbSubgraph.AddOutputs(b, ov)
+        sub_tables.append(FbSubgraph.End(b))
+
     kernel_strs = [b.CreateString(k) for k in kernels]
     kernels_vec = _offset_vector(b, kernel_strs)
     tensors_vec = _offset_vector(b, tensor_tables)
@@ -242,6 +261,7 @@ def write_program(w: WriteInput, catalogue: Catalogue | None = None) -> bytes:
     buffers_vec = _offset_vector(b, buffer_tables)
     meta_vec = _offset_vector(b, meta_tables)
     parts_vec = _offset_vector(b, part_tables) if part_tables else None
+    subs_vec = _offset_vector(b, sub_tables) if sub_tables else None
     inputs_vec = _int_vector(b, [remap[i] for i in g.inputs], "graph inputs")
     outputs_vec = _int_vector(b, [remap[o] for o in g.outputs], "graph outputs")
 
@@ -256,6 +276,9 @@ def write_program(w: WriteInput, catalogue: Catalogue | None = None) -> bytes:
     FbProgram.AddMetadata(b, meta_vec)
     if parts_vec is not None:
         FbProgram.AddPartitions(b, parts_vec)
+    if subs_vec is not None:
+        FbProgram.AddSubgraphs(b, subs_vec)
+        FbProgram.AddMaxIterations(b, w.max_iterations)
     FbProgram.AddVersion(b, PROGRAM_VERSION)
     root = FbProgram.End(b)
     b.Finish(root, file_identifier=FILE_IDENTIFIER)

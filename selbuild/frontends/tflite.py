@@ -29,6 +29,8 @@ _HYBRID_WEIGHTS = ("i8", "u8", "i4")
 
 def node_dtype(op: RawOp, tensors: list) -> str:
     """Node.dtype by the rule in tflite_ops.py (tensors: RawTensor or ir.Tensor)."""
+    if op.builtin in ("WHILE", "IF"):
+        return "any"   # one kernel whatever the values' dtypes (while.any, if.any)
     pick = T.DTYPE_INPUT.get(op.builtin, 0)
     ins = op.inputs
     if pick == -1 or not any(i >= 0 for i in ins):

@@ -20,6 +20,15 @@ def add_lower(g: Graph, n: Node) -> Lowered:
                    iparams=params, fparams=activation_fparams(g, n))
 
 
+@lower("add", dtype="i32")
+def add_i32_lower(g: Graph, n: Node) -> Lowered:
+    # Loop counters of converted recurrent models; the kernel has no clamp.
+    if n.attrs.get("activation", "none") not in (None, "none"):
+        raise UnsupportedError(f"{describe(g, n)}: add.i32 takes no fused activation")
+    return Lowered(kernel=n.kernel, inputs=list(n.inputs[:2]), outputs=list(n.outputs[:1]),
+                   iparams=broadcast_iparams(g, n, ("a", "b")))
+
+
 # --- sub, mul, div, maximum, minimum, squared_difference ---
 # Same catalogue params as add.f32, so they reuse add's hooks. TFLite gives a
 # fused activation to SUB/MUL/DIV only (and with "none" still clamps to

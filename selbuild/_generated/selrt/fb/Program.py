@@ -241,7 +241,39 @@ class Program(object):
         o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(22))
         return o == 0
 
-def ProgramStart(builder): builder.StartObject(10)
+    # Program
+    def Subgraphs(self, j):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(24))
+        if o != 0:
+            x = self._tab.Vector(o)
+            x += flatbuffers.number_types.UOffsetTFlags.py_type(j) * 4
+            x = self._tab.Indirect(x)
+            from selbuild._generated.selrt.fb.Subgraph import Subgraph
+            obj = Subgraph()
+            obj.Init(self._tab.Bytes, x)
+            return obj
+        return None
+
+    # Program
+    def SubgraphsLength(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(24))
+        if o != 0:
+            return self._tab.VectorLen(o)
+        return 0
+
+    # Program
+    def SubgraphsIsNone(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(24))
+        return o == 0
+
+    # Program
+    def MaxIterations(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(26))
+        if o != 0:
+            return self._tab.Get(flatbuffers.number_types.Uint64Flags, o + self._tab.Pos)
+        return 0
+
+def ProgramStart(builder): builder.StartObject(12)
 def Start(builder):
     return ProgramStart(builder)
 def ProgramAddVersion(builder, version): builder.PrependUint32Slot(0, version, 0)
@@ -298,6 +330,15 @@ def AddPartitions(builder, partitions):
 def ProgramStartPartitionsVector(builder, numElems): return builder.StartVector(4, numElems, 4)
 def StartPartitionsVector(builder, numElems):
     return ProgramStartPartitionsVector(builder, numElems)
+def ProgramAddSubgraphs(builder, subgraphs): builder.PrependUOffsetTRelativeSlot(10, flatbuffers.number_types.UOffsetTFlags.py_type(subgraphs), 0)
+def AddSubgraphs(builder, subgraphs):
+    return ProgramAddSubgraphs(builder, subgraphs)
+def ProgramStartSubgraphsVector(builder, numElems): return builder.StartVector(4, numElems, 4)
+def StartSubgraphsVector(builder, numElems):
+    return ProgramStartSubgraphsVector(builder, numElems)
+def ProgramAddMaxIterations(builder, maxIterations): builder.PrependUint64Slot(11, maxIterations, 0)
+def AddMaxIterations(builder, maxIterations):
+    return ProgramAddMaxIterations(builder, maxIterations)
 def ProgramEnd(builder): return builder.EndObject()
 def End(builder):
     return ProgramEnd(builder)

@@ -1,0 +1,211 @@
+"""Control flow: a model whose graph 0 calls other graphs (WHILE, IF) becomes
+one program with several subgraphs.
+
+The program keeps one node list and one tensor list (schema/program.fbs
+Subgraph): subgraph 0 is graph 0, then every graph it reaches, each a run of
+consecutive nodes. Graphs are numbered so that a callee always comes after
+every caller; the runtime checks that rule at load, so a call cycle
+(recursion) cannot be expressed.
+
+Memory is planned for the whole program at once (`plan_steps`): a control
+node's step is expanded in place into the steps of the graphs it calls, so a
+body's tensors live inside its caller's step and share bytes only with
+tensors that are dead over the whole call. The values a loop carries (the
+callee's inputs and outputs) are live across the whole call, because every
+iteration reads what the previous one wrote; they move by copy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from selbuild.convert import passes
+from selbuild.errors import ModelError, UnsupportedError
+from selbuild.ir import Graph, Model, Node
+
+# IR op -> the attrs naming the graphs it calls, in the kernel's iparam order.
+CALLS = {"while": ("cond_subgraph_index", "body_subgraph_index"),
+         "if": ("then_subgraph_index", "else_subgraph_index")}
+# Their kernels and the iparam names of those attrs.
+KERNELS = {"while": ("while.any", ("cond", "body")), "if": ("if.any", ("then_branch", "else_branch"))}
+# Recognised but not converted yet.
+REFUSED = {"call_once", "call", "var_handle", "read_variable", "assign_variable"}
+
+# Loop iterations one run may take unless the config says otherwise.
+DEFAULT_MAX_ITERATIONS = 1 << 20
+
+
+@dataclass
+class Span:
+    """One subgraph of the program: nodes [first, first + count) of the flat graph."""
+
+    name: str
+    first: int
+    count: int
+    inputs: list[int]
+    outputs: list[int]
+    source_index: int               # the graph's index in the model
+
+
+@dataclass
+class FlatGraph(Graph):
+    """All reachable graphs in one tensor and node list; spans[0] is graph 0."""
+
+    spans: list[Span] = field(default_factory=list)
+
+
+def uses_control_flow(model: Model) -> bool:
+    return bool(model.graphs) and any(n.op in CALLS or n.op in REFUSED for n in model.main.nodes)
+
+
+def _callees(model: Model, gi: int) -> list[int]:
+    out = []
+    for n in model.graphs[gi].nodes:
+        if n.op in REFUSED:
+            raise UnsupportedError(f"{model.path}: graph {gi} uses {n.source_op or n.op.upper()}, which selbuild "
+                                   f"cannot convert yet (WHILE and IF are supported)",
+                                   hint="resource variables and CALL_ONCE are not implemented")
+        for attr in CALLS.get(n.op, ()):
+            ci = n.attrs.get(attr)
+            if ci is None:
+                # An IR node from a frontend that does not describe its subgraphs.
+                raise UnsupportedError(f"{model.path}: {n.source_op or n.op.upper()} in graph {gi} does not name "
+                                       f"its {attr.replace('_index', '')}; selbuild converts TFLite control flow")
+            if not isinstance(ci, int) or not (0 <= ci < len(model.graphs)):
+                raise ModelError(f"{model.path}: {n.source_op or n.op} in graph {gi} calls subgraph {ci}, "
+                                 f"which does not exist ({len(model.graphs)} subgraphs)")
+            out.append(ci)
+    return out
+
+
+def call_order(model: Model) -> list[int]:
+    """Model graph indices in program order: graph 0 first, every callee after
+    all its callers (a topological order of the call graph). ModelError on a cycle."""
+    state: dict[int, int] = {}          # 1 = on the current path, 2 = done
+    post: list[int] = []
+
+    def visit(gi: int, path: list[int]) -> None:
+        # Iterative would be longer; the depth is the call nesting, which the
+        # runtime bounds at 8 anyway, and a cycle is caught before it grows.
+        state[gi] = 1
+        for ci in _callees(model, gi):
+            if state.get(ci) == 1:
+                cycle = " -> ".join(str(x) for x in path + [gi, ci])
+                raise ModelError(f"{model.path}: subgraphs call each other in a cycle ({cycle}); "
+                                 f"recursion cannot run ahead of time")
+            if ci not in state:
+                visit(ci, path + [gi])
+        state[gi] = 2
+        post.append(gi)
+
+    visit(0, [])
+    return post[::-1]
+
+
+def _prepare_one(g: Graph, stats: passes.PassStats) -> Graph:
+    w = passes.working_copy(g)
+    passes.fold_constants(w, stats)
+    passes.remove_dead(w, stats)
+    passes.check_topological(w)
+    passes.check_shapes(w)
+    return w
+
+
+def flatten(model: Model, stats: passes.PassStats) -> FlatGraph:
+    """The program's graph: every reachable graph after the usual passes,
+    tensors and nodes concatenated, call attrs renumbered to program order."""
+    order = call_order(model)
+    new_index = {gi: k for k, gi in enumerate(order)}
+    flat = FlatGraph(name=model.main.name, tensors=[], nodes=[], inputs=[], outputs=[])
+    for gi in order:
+        g = _prepare_one(model.graphs[gi], stats)
+        base = len(flat.tensors)
+        flat.tensors.extend(g.tensors)
+        first = len(flat.nodes)
+        for n in g.nodes:
+            m = dataclasses.replace(n, inputs=[i + base if i >= 0 else -1 for i in n.inputs],
+                                    outputs=[o + base for o in n.outputs], attrs=dict(n.attrs))
+            if m.op in CALLS:
+                for attr in CALLS[m.op]:
+                    m.attrs[attr] = new_index[m.attrs[attr]]
+                m.dtype = "any"
+            flat.nodes.append(m)
+        flat.spans.append(Span(g.name, first, len(g.nodes), [i + base for i in g.inputs],
+                               [o + base for o in g.outputs], gi))
+        if gi == 0:
+            flat.inputs, flat.outputs = list(flat.spans[0].inputs), list(flat.spans[0].outputs)
+    return flat
+
+
+def span_tensors(flat: FlatGraph) -> list[int]:
+    """Tensors the subgraph tables name (kept by the writer even if no node reads them)."""
+    return sorted({t for s in flat.spans[1:] for t in s.inputs + s.outputs})
+
+
+def plan_steps(flat: FlatGraph, inputs: list[list[int]], outputs: list[list[int]]
+               ) -> tuple[list[list[int]], list[list[int]]]:
+    """Per-step (reads, writes) for the planner, control calls expanded in place.
+
+    inputs/outputs are the lowered nodes' tensors (flat node order). A control
+    node becomes a step before and a step after its callees' steps; its
+    operands, results and every callee input/output are live over that whole
+    stretch, so loop-carried values are never overwritten mid-call.
+    """
+    reads: list[list[int]] = []
+    writes: list[list[int]] = []
+    spans = flat.spans
+
+    def emit(si: int, depth: int) -> None:
+        if depth > 8:
+            raise ModelError("subgraph calls nest deeper than 8 (the runtime's limit)")
+        s = spans[si]
+        for ni in range(s.first, s.first + s.count):
+            n = flat.nodes[ni]
+            if n.op not in CALLS:
+                reads.append(inputs[ni])
+                writes.append(outputs[ni])
+                continue
+            called = [n.attrs[a] for a in CALLS[n.op]]
+            carried = [t for c in called for t in spans[c].inputs + spans[c].outputs]
+            reads.append(list(inputs[ni]))
+            writes.append(list(outputs[ni]) + carried)
+            for c in called:
+                emit(c, depth + 1)
+            reads.append(list(inputs[ni]) + list(outputs[ni]) + carried)
+            writes.append([])
+
+    emit(0, 0)
+    return reads, writes
+
+
+def check_signatures(flat: FlatGraph) -> None:
+    """What the runtime verifies at load, said in the model's terms first."""
+    for n in flat.nodes:
+        if n.op not in CALLS:
+            continue
+        args = n.inputs if n.op == "while" else n.inputs[1:]
+        for attr in CALLS[n.op]:
+            s = flat.spans[n.attrs[attr]]
+            if len(s.inputs) != len(args):
+                raise ModelError(f"{n.source_op or n.op} calls subgraph {s.name!r} with {len(args)} values; "
+                                 f"it takes {len(s.inputs)}")
+            for a, t in zip(args, s.inputs):
+                ta, tt = flat.tensors[a], flat.tensors[t]
+                if (ta.dtype, tuple(ta.shape)) != (tt.dtype, tuple(tt.shape)):
+                    raise UnsupportedError(
+                        f"{n.source_op or n.op}: value {ta.name!r} {ta.dtype}{list(ta.shape)} enters subgraph "
+                        f"{s.name!r} as {tt.dtype}{list(tt.shape)}; selbuild needs static, equal shapes")
+            if len(s.outputs) != len(n.outputs) or any(
+                    (flat.tensors[a].dtype, tuple(flat.tensors[a].shape))
+                    != (flat.tensors[t].dtype, tuple(flat.tensors[t].shape)) for a, t in zip(n.outputs, s.outputs)):
+                if n.op == "while" and attr == "cond_subgraph_index":
+                    continue
+                raise UnsupportedError(f"{n.source_op or n.op}: the results of subgraph {s.name!r} differ from the "
+                                       f"node's outputs in number, dtype or shape")
+        if n.op == "while":
+            body = flat.spans[n.attrs["body_subgraph_index"]]
+            for i, o in enumerate(body.outputs):
+                if o in body.inputs and body.inputs.index(o) != i:
+                    raise UnsupportedError(f"WHILE body {body.name!r}: output {i} is input "
+                                           f"{body.inputs.index(o)} (a swap of loop values) is not supported")

@@ -1,0 +1,16 @@
+"""Lowering of WHILE and IF (see selbuild/convert/control.py for the program
+layout): the kernel gets the called subgraphs' program indices, which
+control.flatten already wrote into the attrs."""
+
+from __future__ import annotations
+
+from selbuild.convert.control import CALLS, KERNELS
+from selbuild.convert.registry import Lowered, lower
+from selbuild.ir import Graph, Node
+
+
+@lower("while", "if")
+def control_lower(g: Graph, n: Node) -> Lowered:
+    kernel, names = KERNELS[n.op]
+    return Lowered(kernel=kernel, inputs=list(n.inputs), outputs=list(n.outputs),
+                   iparams={name: int(n.attrs[attr]) for name, attr in zip(names, CALLS[n.op])})
