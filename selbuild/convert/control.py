@@ -21,7 +21,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from selbuild.convert import passes
-from selbuild.errors import ModelError, UnsupportedError
+from selbuild.errors import ModelError, SelbuildError, UnsupportedError
 from selbuild.ir import Graph, Model, Node
 
 # IR op -> the attrs naming the graphs it calls, in the kernel's iparam order.
@@ -118,8 +118,17 @@ def flatten(model: Model, stats: passes.PassStats) -> FlatGraph:
     order = call_order(model)
     new_index = {gi: k for k, gi in enumerate(order)}
     flat = FlatGraph(name=model.main.name, tensors=[], nodes=[], inputs=[], outputs=[])
+    callers = {ci: n.source_op or n.op.upper() for gi in order for n in model.graphs[gi].nodes
+               for ci in (n.attrs.get(a) for a in CALLS.get(n.op, ()))}
     for gi in order:
-        g = _prepare_one(model.graphs[gi], stats)
+        try:
+            g = _prepare_one(model.graphs[gi], stats)
+        except SelbuildError as e:
+            if gi == 0:
+                raise
+            # Say where: the user sees a WHILE body, not an anonymous graph number.
+            raise type(e)(f"{model.path}: control flow ({callers.get(gi, 'call')} subgraph {gi} "
+                          f"{model.graphs[gi].name!r}): {e.message}", hint=e.hint) from None
         base = len(flat.tensors)
         flat.tensors.extend(g.tensors)
         first = len(flat.nodes)
