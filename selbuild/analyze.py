@@ -124,7 +124,8 @@ def render(result: Analysis, console) -> None:
             items = ", ".join(f"{i.name} {_shape(i.shape)} {i.dtype}" for i in infos)
             console.print(f"  {label}: {items or '(none)'}", highlight=False)
         if m.custom_ops:
-            console.print(f"  custom ops: {', '.join(m.custom_ops)}", highlight=False)
+            console.print(f"  custom ops: {', '.join(m.custom_ops)} (an app's own op is declared under "
+                          "`custom_ops:` in the build config: docs/custom_ops.md)", highlight=False)
         for d in m.delegates:
             console.print(f"  [yellow]needs delegate {d.name}[/yellow]: {d.reason}", highlight=False)
         for n in m.notes:

@@ -182,6 +182,8 @@ def build_target(config: BuildConfig, target: str, *, out_root: Path | None = No
     what `selbuild package` builds with (selbuild/package.py)."""
     if target not in TARGETS:
         raise ConfigError(f"unknown target {target!r}", hint=f"targets: {', '.join(TARGETS)}")
+    from selbuild import custom_ops
+    custom_ops.activate(config.custom_ops)
     check_config(config)
     toolchain_loader.require(target)
     opts = config.build
@@ -210,6 +212,7 @@ def build_target(config: BuildConfig, target: str, *, out_root: Path | None = No
         "extra_cflags": list(extra_cflags or []),
         "library_name": library_name or "selrt",
         "jni": jni,
+        "custom_ops": [op.to_json(out) for op in config.custom_ops if op.kernel in config.kernels()],
         # Relative to request.json's own folder (the SConstruct resolves it there).
         "out_dir": ".",
     }
@@ -223,12 +226,35 @@ def build_target(config: BuildConfig, target: str, *, out_root: Path | None = No
         _write_if_changed(req_path, json.dumps(request, indent=2) + "\n")
         code, lines = _run_scons(cmd, progress, verbose, out, lock.fileno())
     if code != 0:
+        custom_failure(config, lines)
         tail = "\n".join(lines[-40:])
         raise BuildError(f"building {config.stem} for {target} failed (scons exit {code}):\n{tail}",
                          hint="reproduce with: " + shlex.join(cmd))
     result = _result(target, out, time.monotonic() - start)
     write_size_report(result)
     return result
+
+
+def custom_failure(config: BuildConfig, lines: list[str]) -> None:
+    """A failed build whose cause is an app's custom-op C file: one clear error,
+    the compiler's own message with file and line (docs/custom_ops.md)."""
+    import re
+    ops = [op for op in config.custom_ops if op.kernel in config.kernels()]
+    for op in ops:
+        by_name = {s.name: s for s in op.sources}
+        for line in lines:
+            m = re.match(r"^(\S*?\.c):(\d+):(?:(\d+):)? (?:fatal )?error: (.*)$", line)
+            if m and Path(m.group(1)).name in by_name:
+                src = by_name[Path(m.group(1)).name]
+                raise BuildError(f"custom op {op.kernel}: {src}:{m.group(2)}:{m.group(3) or 1}: error: {m.group(4)}",
+                                 hint=f"fix the C file; {op.header} shows the functions it must define "
+                                      "(docs/custom_ops.md)")
+        for line in lines:
+            m = re.search(r"undefined (?:reference to|symbol:) [`']?(selrt_%s_(?:check|run))\b" % op.sym, line)
+            if m:
+                raise BuildError(f"custom op {op.kernel}: no C file of it defines {m.group(1)} "
+                                 f"({', '.join(s.name for s in op.sources)})",
+                                 hint=f"define {m.group(1)} as {op.header} declares it (docs/custom_ops.md)")
 
 
 def write_size_report(result: BuildResult) -> Path:

@@ -61,6 +61,17 @@ def plan(kernels: list[str], backends: list[str], gen_dir: Path,
         for path, name in bk.generate_sources(backends, list(backend_ops or kernels), gen_dir):
             entries.append(SourceEntry(path.resolve(), f"gen/{path.name}", name, "backend"))
     # The generated table is runtime infrastructure: it is sized with the core.
-    entries += [SourceEntry(p.resolve(), f"gen/{p.name}", "[core]", "core") for p in generated if p.suffix == ".c"]
+    entries += [SourceEntry(p.resolve(), f"gen/{p.name}", "[core]", "core") for p in generated
+                if p.suffix == ".c" and not p.name.startswith("selrt_custom_")]
+    # A custom op's own C files and its generated glue are the op's row.
+    from selbuild import custom_codegen, custom_ops
+    includes = [Path(d) for d in codegen.include_dirs(gen_dir)]
+    for op in (custom_ops.by_kernel(k) for k in sorted(set(kernels))):
+        if op is None:
+            continue
+        glue = gen_dir / custom_codegen.glue_name(op)
+        entries.append(SourceEntry(glue.resolve(), f"gen/{glue.name}", op.kernel, "op"))
+        entries += [SourceEntry(src, f"custom/{op.kernel}/{src.name}", op.kernel, "op") for src in op.sources]
+        includes += [src.parent for src in op.sources if src.parent not in includes]
     entries.sort(key=lambda e: e.display)
-    return Plan(tuple(entries), generated, tuple(Path(d) for d in codegen.include_dirs(gen_dir)))
+    return Plan(tuple(entries), generated, tuple(includes))

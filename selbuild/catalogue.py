@@ -226,5 +226,34 @@ def parse_catalogue(text: str, origin: str = "kernels.yaml") -> Catalogue:
 
 
 @functools.lru_cache(maxsize=1)
-def load_catalogue() -> Catalogue:
+def builtin_catalogue() -> Catalogue:
+    """kernels.yaml alone, without any app's custom ops."""
     return parse_catalogue(CATALOGUE_PATH.read_text(), str(CATALOGUE_PATH))
+
+
+# The custom ops of the config being worked on (selbuild.custom_ops.activate sets them).
+_custom: tuple = ()
+
+
+def set_custom(ops: tuple) -> None:
+    global _custom
+    _custom = tuple(ops)
+
+
+def load_catalogue() -> Catalogue:
+    """The catalogue every layer asks: the built-in kernels plus the active custom ops."""
+    return builtin_catalogue() if not _custom else _with_custom(builtin_catalogue(), _custom)
+
+
+@functools.lru_cache(maxsize=8)
+def _with_custom(base: Catalogue, ops: tuple) -> Catalogue:
+    # A new Catalogue object: the derived views (selbuild.opmaps) cache per instance.
+    kernels = dict(base.kernels)
+    opspecs = dict(base.ops)
+    for o in ops:
+        kernels[o.kernel] = KernelSpec(name=o.kernel, summary=o.summary or f"custom op ({o.origin.name})",
+                                       inputs=tuple(p.name for p in o.inputs),
+                                       outputs=tuple(p.name for p in o.outputs),
+                                       iparams=o.iparams, fparams=o.fparams)
+        opspecs.setdefault(o.name, OpSpec(name=o.name))
+    return Catalogue(kernels, opspecs, base.constants, base.libm_functions)

@@ -202,6 +202,12 @@ def generate(kernels: list[str], backends: list[str], out_dir: Path,
         TABLE_SOURCE: table_source(kernels, backends, catalogue),
         FEATURES_HEADER: features_header(kernels, catalogue),
     }
+    # Custom ops (selbuild/custom_ops.py): their typed header and glue.
+    from selbuild import custom_codegen, custom_ops
+    for op in (custom_ops.by_kernel(k) for k in sorted(set(kernels))):
+        if op is not None:
+            files[op.header] = custom_codegen.header(op)
+            files[custom_codegen.glue_name(op)] = custom_codegen.glue(op)
     paths = []
     for name, text in files.items():
         path = out_dir / name
@@ -232,7 +238,10 @@ def source_owners(kernels: list[str], backends: list[str] = (),
     specs = _check_selection(list(kernels), _catalogue(catalogue))
     owners: dict[Path, str] = {p: "[core]" for p in core_sources()}
     problems = []
+    from selbuild import custom_ops
     for spec in specs:
+        if custom_ops.by_kernel(spec.name) is not None:
+            continue            # the app's own files: selbuild.build_plan adds them
         owners[spec.source] = spec.name
         if not (RUNTIME_SRC / spec.source).is_file():
             problems.append(f"{spec.name}: {spec.source} does not exist")

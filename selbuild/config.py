@@ -99,6 +99,8 @@ class BuildConfig:
     build: BuildOptions = field(default_factory=BuildOptions)
     schema_version: int = 1
     package: PackageOptions = field(default_factory=PackageOptions)
+    # The app's custom operators (selbuild/custom_ops.py), read from `custom_ops:`.
+    custom_ops: tuple = ()
 
     @property
     def stem(self) -> str:
@@ -361,7 +363,10 @@ def _model_problems(cfg: BuildConfig, data: dict | None, for_build: bool = False
                 missing.setdefault(kernel, []).append(m.name)
         no_kernel = sorted({u.source_op for u in s.ops if u.op is None})
         if no_kernel and not {d.name for d in s.delegates} & set(cfg.backends) and not for_build:
-            out.append((("models", i), f"no selbuild kernel for: {', '.join(no_kernel)}"))
+            custom = [c for c in no_kernel if c in s.custom_ops and not any(c in d.reason for d in s.delegates)]
+            tell = (f"; {', '.join(custom)} {'is a custom op' if len(custom) == 1 else 'are custom ops'}: "
+                    "declare it under `custom_ops:` (docs/custom_ops.md)") if custom else ""
+            out.append((("models", i), f"no selbuild kernel for: {', '.join(no_kernel)}{tell}"))
         out += [(("models", i), msg) for msg in delegate_messages(s, list(cfg.backends))]
     for kernel, users in sorted(missing.items()):
         out.append((("ops",), f"missing {kernel} (needed by {', '.join(dict.fromkeys(users))})"))
@@ -397,6 +402,12 @@ def validate(path: Path, *, check_models: bool = True) -> tuple[BuildConfig | No
         return None, problems + [("(top level)", f"expected a mapping of settings, got {got}")]
     items = _schema_problems(data)
     cfg = _build(data, path)
+    from selbuild import custom_ops
+    declared, custom_problems = custom_ops.read_declarations(data.get("custom_ops"), path, read_yaml, yaml_path)
+    cfg.custom_ops = tuple(declared)
+    # From here on the config's custom ops are kernels like any other (catalogue, frontends, converter).
+    custom_ops.activate(cfg.custom_ops)
+    items += custom_problems
     items += _semantic(cfg, data, check_models)
     return cfg, problems + _with_lines(items, lines)
 

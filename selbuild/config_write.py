@@ -87,6 +87,9 @@ def render(cfg: BuildConfig, summaries: dict[str, ModelSummary] | None = None,
             folded = sorted({u.op for u in s.ops if u.op} - {k for k, v in cfg.ops.items() if m.name in v})
             if folded:
                 L.append(f"    # not needed after conversion (folded into constants): {', '.join(folded)}")
+    if cfg.custom_ops:
+        L += ["", "# The app's own operators: declaration files (docs/custom_ops.md).", "custom_ops:"]
+        L += [f"  - {_q(_relpath(Path(op.origin), base))}" for op in cfg.custom_ops]
     L += [
         "",
         "# Platforms to build for:",
@@ -187,8 +190,23 @@ def init_config(models: list[Path], out: Path, *, targets: list[str] | None = No
     return write_config(models, out, targets=targets, profile=profile, name=name, force=force).config
 
 
+def _declarations(paths: list[Path], out: Path) -> list:
+    """--custom-ops files, read and made active (every problem at once)."""
+    from selbuild import custom_ops
+    from selbuild.errors import ConfigError
+    from selbuild.config import read_yaml, yaml_path
+    ops, problems = custom_ops.read_declarations([str(Path(p).resolve()) for p in paths], out.resolve(),
+                                                 read_yaml, yaml_path)
+    if problems:
+        raise ConfigError(f"{len(problems)} problem(s) in the custom op declarations",
+                          hint="see docs/custom_ops.md", problems=[(yaml_path(w), m) for w, m in problems])
+    custom_ops.activate(ops)
+    return ops
+
+
 def write_config(models: list[Path], out: Path, *, targets: list[str] | None = None,
-                 profile: str = "size", name: str | None = None, force: bool = False) -> InitResult:
+                 profile: str = "size", name: str | None = None, force: bool = False,
+                 custom_ops: list[Path] | None = None) -> InitResult:
     """init_config, also saying which ops of each model no kernel runs. The config is
     written all the same: the user may add the kernels, or a backend may take them."""
     from selbuild.analyze import analyze
@@ -204,6 +222,7 @@ def write_config(models: list[Path], out: Path, *, targets: list[str] | None = N
     if profile not in PROFILES:
         raise UsageError(f"unknown profile {profile!r}", hint=f"profiles: {', '.join(PROFILES)}")
     check_target(out, force)         # fail before the (slow) analysis
+    declared = _declarations(custom_ops or [], out)
     result = analyze(models)
     names = _unique_names([Path(p) for p in models])
     dynamic = {n: d for p, n in zip(models, names) if (d := _dynamic_inputs(Path(p)))}
@@ -222,7 +241,8 @@ def write_config(models: list[Path], out: Path, *, targets: list[str] | None = N
     # stay commented in the file and fail `selbuild build` (planning.delegate_problems).
     backends = sorted({b for s in result.models for d in s.delegates if (b := for_delegate(d.name))})
     cfg = BuildConfig(path=out.resolve(), name=cfg_name, models=refs, targets=targets,
-                      profile=profile, ops=dict(sorted(ops.items())), backends=backends)
+                      profile=profile, ops=dict(sorted(ops.items())), backends=backends,
+                      custom_ops=tuple(declared))
     backup = write_atomic(out, render(cfg, dict(zip(names, result.models)), dynamic), force=force)
     return InitResult(cfg, {n: list(s.unsupported) for n, s in zip(names, result.support) if s.unsupported},
                       backup, dynamic)

@@ -22,15 +22,17 @@ def command() -> None:
 @click.option("--profile", type=click.Choice(["size", "speed"]), default="size", show_default=True)
 @click.option("--name", default=None, help="Config name (default: the output file's stem).")
 @click.option("--force", is_flag=True, help="Overwrite an existing file (kept as <file>.bak, or .bak.1, ... if taken).")
+@click.option("--custom-ops", "custom", multiple=True, type=click.Path(path_type=Path),
+              help="Declaration of an app's custom op (repeatable; docs/custom_ops.md).")
 def init(models: tuple[Path, ...], out: Path, targets: tuple[str, ...], profile: str,
-         name: str | None, force: bool) -> None:
+         name: str | None, force: bool, custom: tuple[Path, ...]) -> None:
     """Analyze MODELS and write a build config for them."""
     from selbuild.config_write import write_config
     from selbuild.outputs import check_output
 
     check_output(out, "-o", inputs=models)     # not even with --force: the .bak would be the only model left
     result = write_config(list(models), out, targets=list(targets) or None, profile=profile,
-                          name=name, force=force)
+                          name=name, force=force, custom_ops=list(custom))
     cfg = result.config
     click.echo(f"wrote {out}: {len(cfg.models)} model(s), {len(cfg.ops)} kernel(s), "
                f"targets {', '.join(cfg.targets)}")
@@ -48,7 +50,8 @@ def init(models: tuple[Path, ...], out: Path, targets: tuple[str, ...], profile:
             click.echo(f"warning: {model}: no selbuild kernel runs {', '.join(ops)}", err=True)
         click.echo("hint: the runtime cannot run these ops until a kernel exists for each "
                    "(runtime_src/README.md, section 'adding one kernel', says how; `selbuild ops` lists "
-                   "the kernels) or a backend in the config takes them", err=True)
+                   "the kernels) or a backend in the config takes them; an app's own custom op is "
+                   "declared with --custom-ops (docs/custom_ops.md)", err=True)
         sys.exit(1)
     click.echo(f"next: selbuild config check {out}")
 

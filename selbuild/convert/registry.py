@@ -48,6 +48,13 @@ LowerFn = Callable[[Graph, Node], Lowered]
 _SHAPES: dict[tuple[str, str | None], ShapeFn] = {}
 _LOWERS: dict[tuple[str, str | None], LowerFn] = {}
 _loaded = False
+# The one pair of hooks every declared custom op uses (ops/custom.py sets it).
+_CUSTOM: tuple[ShapeFn, LowerFn] | tuple[()] = ()
+
+
+def custom_hooks(shape_hook: ShapeFn, lower_hook: LowerFn) -> None:
+    global _CUSTOM
+    _CUSTOM = (shape_hook, lower_hook)
 
 
 def shape(*ops: str, dtype: str | None = None) -> Callable[[ShapeFn], ShapeFn]:
@@ -78,11 +85,17 @@ def _load_all() -> None:
 
 def shape_fn(op: str, dtype: str | None = None) -> ShapeFn | None:
     _load_all()
+    from selbuild import custom_ops
+    if custom_ops.by_op(op) is not None and _CUSTOM:   # an app's declared op (docs/custom_ops.md)
+        return _CUSTOM[0]
     return _SHAPES.get((op, dtype)) or _SHAPES.get((op, None))
 
 
 def lower_fn(op: str, dtype: str | None = None) -> LowerFn:
     _load_all()
+    from selbuild import custom_ops
+    if custom_ops.by_op(op) is not None and _CUSTOM:
+        return _CUSTOM[1]
     fn = _LOWERS.get((op, dtype)) or _LOWERS.get((op, None))
     if fn is None:
         raise UnsupportedError(f"the converter cannot lower op '{op}' yet",

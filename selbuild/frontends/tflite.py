@@ -31,6 +31,11 @@ def node_dtype(op: RawOp, tensors: list) -> str:
     """Node.dtype by the rule in tflite_ops.py (tensors: RawTensor or ir.Tensor)."""
     if op.builtin in ("WHILE", "IF"):
         return "any"   # one kernel whatever the values' dtypes (while.any, if.any)
+    if op.custom is not None:
+        from selbuild import custom_ops     # a declared custom op: its declaration's dtype
+        declared = custom_ops.by_tflite(op.custom)
+        if declared is not None:
+            return declared.dtype
     pick = T.DTYPE_INPUT.get(op.builtin, 0)
     ins = op.inputs
     if pick == -1 or not any(i >= 0 for i in ins):

@@ -69,8 +69,12 @@ class RawOp:
 
     @property
     def op(self) -> str | None:
-        """Canonical op, None for custom ops and unknown builtins."""
-        if self.custom is not None or self.builtin.startswith("unknown") or self.builtin in T.NO_CANONICAL:
+        """Canonical op, None for undeclared custom ops and unknown builtins."""
+        if self.custom is not None:
+            from selbuild import custom_ops     # an app's declared custom op (docs/custom_ops.md)
+            declared = custom_ops.by_tflite(self.custom)
+            return declared.name if declared is not None else None
+        if self.builtin.startswith("unknown") or self.builtin in T.NO_CANONICAL:
             return None
         return T.canonical_op(self.builtin)
 

@@ -17,8 +17,11 @@ HANDLERS: dict[str, Handler] = {}
 # replace an earlier one's handler: movers' expand replaces shape's); a new
 # one is added here.
 MODULES = ("selbuild.frontends.torch_handlers", "selbuild.frontends.torch_handlers_logic",
-           "selbuild.frontends.torch_handlers_shape", "selbuild.frontends.torch_handlers_movers")
+           "selbuild.frontends.torch_handlers_shape", "selbuild.frontends.torch_handlers_movers",
+           "selbuild.frontends.torch_custom")
 _loaded = False
+# Asked for names no handler has: name -> handler or None (torch_custom: an app's declared op).
+FALLBACKS: list[Callable[[str], Handler | None]] = []
 
 
 def handles(*names: str) -> Callable[[Handler], Handler]:
@@ -40,4 +43,9 @@ def handler_for(name: str) -> Handler | None:
         for module in MODULES:
             importlib.import_module(module)
         _loaded = True
-    return HANDLERS.get(name)
+    found = HANDLERS.get(name)
+    for fallback in FALLBACKS if found is None else ():
+        found = fallback(name)
+        if found is not None:
+            break
+    return found
