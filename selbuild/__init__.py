@@ -19,6 +19,18 @@ def _source_root() -> Path:
     return Path(str(resources.files(__name__) / "_data"))
 
 
+# The public API (selbuild/api.py): selbuild.analyze/build/convert/size, imported
+# on first use so `import selbuild` stays cheap.
+__all__ = ["analyze", "build", "convert", "size", "REPO_ROOT", "RUNTIME_SRC", "__version__"]
+
+
+def __getattr__(name: str):
+    if name in ("analyze", "build", "convert", "size"):
+        import importlib
+        return importlib.import_module(f"selbuild.{name}")
+    raise AttributeError(f"module 'selbuild' has no attribute {name!r}")
+
+
 # The source root: runtime sources, toolchains and the SConstruct.
 REPO_ROOT = _source_root()
 RUNTIME_SRC = REPO_ROOT / "runtime_src"

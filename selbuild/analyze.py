@@ -150,3 +150,9 @@ def render(result: Analysis, console) -> None:
                       f"partition(s), {row['cpu_nodes']} on the CPU", highlight=False)
         for c in row["cpu"]:
             console.print(f"  cpu: {c['kernel']} x{c['count']}: {c['reason']}", highlight=False)
+
+
+# `selbuild.analyze(...)`: the module is callable (selbuild/api.py).
+from selbuild.public_module import make_callable  # noqa: E402
+
+make_callable(__name__)

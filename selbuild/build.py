@@ -271,3 +271,7 @@ def build(config: BuildConfig, targets: list[str] | None = None, **kwargs) -> li
     return [build_target(config, t, **kwargs) for t in (targets or config.targets or ["host"])]
 
 
+# `selbuild.build(...)`: the module is callable (selbuild/api.py).
+from selbuild.public_module import make_callable  # noqa: E402
+
+make_callable(__name__)

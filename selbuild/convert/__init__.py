@@ -28,3 +28,9 @@ def __getattr__(name: str) -> Any:
         import importlib
         return getattr(importlib.import_module(_EXPORTS[name]), name)
     raise AttributeError(f"module 'selbuild.convert' has no attribute {name!r}")
+
+
+# `selbuild.convert(...)`: the module is callable (selbuild/api.py).
+from selbuild.public_module import make_callable  # noqa: E402
+
+make_callable(__name__)

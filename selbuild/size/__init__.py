@@ -41,3 +41,9 @@ from selbuild.size.model import Row, SizeReport, SymbolSize
 from selbuild.size.report import report_artifact
 
 __all__ = ["report_artifact", "SizeReport", "Row", "SymbolSize"]
+
+
+# `selbuild.size(...)`: the module is callable (selbuild/api.py).
+from selbuild.public_module import make_callable  # noqa: E402
+
+make_callable(__name__)
