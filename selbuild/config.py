@@ -361,7 +361,7 @@ def _model_problems(cfg: BuildConfig, data: dict | None, for_build: bool = False
         for kernel in a.kernels:
             if kernel not in have:
                 missing.setdefault(kernel, []).append(m.name)
-        no_kernel = sorted({u.source_op for u in s.ops if u.op is None})
+        no_kernel = sorted({u.source_op for u in s.ops if u.op is None and u.kernel_needed})
         if no_kernel and not {d.name for d in s.delegates} & set(cfg.backends) and not for_build:
             custom = [c for c in no_kernel if c in s.custom_ops and not any(c in d.reason for d in s.delegates)]
             tell = (f"; {', '.join(custom)} {'is a custom op' if len(custom) == 1 else 'are custom ops'}: "

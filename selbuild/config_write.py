@@ -82,7 +82,7 @@ def render(cfg: BuildConfig, summaries: dict[str, ModelSummary] | None = None,
             for d in s.delegates:
                 L.append(f"    # needs delegate {d.name}: {d.reason}")
             for u in s.ops:
-                if u.op is None:
+                if u.op is None and u.kernel_needed:
                     L.append(f"    # {u.source_op}: no selbuild kernel (config check will report it)")
             folded = sorted({u.op for u in s.ops if u.op} - {k for k, v in cfg.ops.items() if m.name in v})
             if folded:

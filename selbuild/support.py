@@ -3,8 +3,9 @@
 An op is supported when the catalogue has a kernel for its `<op>.<dtype>`
 (selbuild.opmaps.is_supported, the one judgement convert and config check use
 too) or when the converter folds it away (a DEQUANTIZE of constant weights:
-its node never reaches the runtime). Custom, unknown and delegate ops have no
-canonical name and are never supported.
+its node never reaches the runtime), or when it needs no kernel at all (a
+TorchScript interpreter op such as aten::size). Custom, unknown and delegate
+ops have no canonical name and are never supported.
 
 Folding depends on the model, so only when some op lacks a kernel is the
 converter asked (selbuild.planning.ModelAnalysis.kernels: the kernels left
@@ -31,6 +32,7 @@ def judge(a: ModelAnalysis) -> Support:
     folded: set[str] = set()
     if lacking:
         folded = lacking - set(a.kernels)
-    flags = tuple(u.op is not None and (u.op not in lacking or u.op in folded) for u in summary.ops)
+    flags = tuple(not u.kernel_needed or u.op is not None and (u.op not in lacking or u.op in folded)
+                  for u in summary.ops)
     names = {u.op or u.source_op for u, ok in zip(summary.ops, flags) if not ok}
     return Support(flags, tuple(sorted(names)))

@@ -42,10 +42,13 @@ def check_contract(m: dict) -> None:
         assert set(t) == {"name", "shape", "dtype"}
         assert isinstance(t["name"], str) and all(isinstance(d, int) for d in t["shape"])
     for u in m["ops"]:
-        assert set(u) == {"op", "source_op", "version", "count", "supported"}
+        assert set(u) == {"op", "source_op", "version", "count", "supported", "kernel_needed"}
         assert u["op"] is None or (isinstance(u["op"], str) and u["op"].count(".") == 1)
         assert isinstance(u["count"], int) and u["count"] >= 1
-        assert isinstance(u["supported"], bool) and (u["op"] is not None or not u["supported"])
+        # an op without a selbuild name is supported only when it needs no kernel (TorchScript's aten::size)
+        assert isinstance(u["kernel_needed"], bool) and (u["op"] is None or u["kernel_needed"])
+        assert isinstance(u["supported"], bool) and (u["op"] is not None or not u["supported"]
+                                                     or not u["kernel_needed"])
     assert m["unsupported"] == sorted({u["op"] or u["source_op"] for u in m["ops"] if not u["supported"]})
     for d in m["delegates"]:
         assert set(d) == {"name", "reason"} and d["reason"]
@@ -114,7 +117,7 @@ def test_delegates_custom_and_unknown_ops(tmp_path, capsys):
     assert {d["name"] for d in m["delegates"]} == {"flex", "edgetpu", "delegate"}
     ops = {u["source_op"]: u for u in m["ops"]}
     assert ops["unknown builtin 250"] == {"op": None, "source_op": "unknown builtin 250", "version": 2,
-                                          "count": 1, "supported": False}
+                                          "count": 1, "supported": False, "kernel_needed": True}
     assert ops["FlexAddV2"]["op"] is None and ops["RELU"]["op"] == "relu.f32"
     assert ops["DELEGATE"]["op"] is None
     assert json.loads(out)["ops"] == ["relu.f32"]
@@ -176,14 +179,14 @@ def _one_op(tmp_path, builtin, name="one.tflite", dtype="f32"):
 
 def test_support_flags_follow_the_catalogue(tmp_path, capsys):
     """SIGN on int32 has a canonical name but no kernel (sign.i32): flagged, listed, marked in the text table.
-    (The old map claimed e.g. abs.i8; a model using it is now flagged too.)"""
+    (An int8 SIN, which LiteRT does not run either, has no kernel: flagged too.)"""
     from tflite_builder import qt
     p = tmp_path / "mixed.tflite"
     p.write_bytes(build_model(ops=[Op("SIGN", ["xi"], ["a"]), Op("RELU", ["a"], ["b"]),
                                    Op("CUSTOM", ["b"], ["y"], custom_code="MyOwnOp")],
                               tensors=[T("xi", [1, 4], "i32")] + [T(n, [1, 4]) for n in ("a", "b", "y")]))
-    q = tmp_path / "abs_i8.tflite"
-    q.write_bytes(build_model(ops=[Op("ABS", ["x"], ["y"])],
+    q = tmp_path / "sin_i8.tflite"
+    q.write_bytes(build_model(ops=[Op("SIN", ["x"], ["y"])],
                               tensors=[qt("x", [1, 4], 0.1, 0), qt("y", [1, 4], 0.1, 0)]))
     code, out, _ = run_cli(capsys, "analyze", "--json", str(p), str(q))
     assert code == 0
@@ -192,7 +195,7 @@ def test_support_flags_follow_the_catalogue(tmp_path, capsys):
     flags = {u["source_op"]: u["supported"] for u in m["ops"]}
     assert flags == {"SIGN": False, "RELU": True, "MyOwnOp": False}
     assert m["unsupported"] == ["MyOwnOp", "sign.i32"]
-    assert mq["unsupported"] == ["abs.i8"] and mq["ops"][0]["supported"] is False
+    assert mq["unsupported"] == ["sin.i8"] and mq["ops"][0]["supported"] is False
     code, out, _ = run_cli(capsys, "analyze", str(p))
     assert code == 0 and "NO" in out and "unsupported" in out and "sign.i32" in out
 

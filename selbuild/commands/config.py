@@ -66,3 +66,42 @@ def check(config: Path, no_models: bool) -> None:
     cfg = load_config(config, check_models=not no_models)
     click.echo(f"{config}: ok ({len(cfg.models)} model(s), {len(cfg.kernels())} kernel(s), "
                f"targets {', '.join(cfg.targets)})")
+
+
+@command.command("export-pytorch-ops")
+@click.argument("config", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "out", required=True, type=click.Path(path_type=Path),
+              help="YAML file to write (PyTorch Mobile's SELECTED_OP_LIST), e.g. ops.yaml.")
+def export_pytorch_ops(config: Path, out: Path) -> None:
+    """Write the operator list PyTorch Mobile's selective build takes, for CONFIG's TorchScript models.
+
+    Every operator torch's lite interpreter reports for the .ptl/.pt models
+    (scalar and list ops included), one YAML list: pass it as SELECTED_OP_LIST
+    when building libtorch_lite, so the app's PyTorch Mobile shrinks with the
+    same analysis that selects selbuild's kernels.
+    """
+    from selbuild.config import load_config
+    from selbuild.errors import UsageError
+    from selbuild.outputs import check_output, write_atomic
+    from selbuild.planning import analysis
+
+    cfg = load_config(config, check_models=False)
+    check_output(out, "-o", inputs=[config, *(m.path for m in cfg.models)],
+                 replaceable=lambda p: p.suffix in (".yaml", ".yml"), what="a YAML operator list")
+    ops: dict[str, list[str]] = {}
+    for m in cfg.models:
+        s = analysis(m.path).summary
+        if s.format == "ptl":
+            for u in s.ops:
+                ops.setdefault(u.source_op, []).append(m.name)
+    if not ops:
+        raise UsageError(f"{config}: no TorchScript (.ptl/.pt) model in the config",
+                         hint="PyTorch Mobile's selective build is for lite-interpreter models; "
+                              ".pte programs use ExecuTorch's own selective build")
+    lines = ["# PyTorch Mobile selected operators (SELECTED_OP_LIST), written by",
+             f"# `selbuild config export-pytorch-ops {Path(config).name}`: every operator torch's",
+             "# lite interpreter reports for the config's TorchScript models.",
+             *(f"- {name}  # {', '.join(dict.fromkeys(users))}" for name, users in sorted(ops.items()))]
+    write_atomic(out, "\n".join(lines) + "\n")
+    click.echo(f"wrote {out}: {len(ops)} operators from "
+               f"{len({u for users in ops.values() for u in users})} TorchScript model(s)")

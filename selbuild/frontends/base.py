@@ -18,6 +18,11 @@ class OpUse:
     source_op: str                   # as the file spells it: "CONV_2D", "aten::convolution.out"
     version: int | None              # operator version (TFLite), None where the format has none
     count: int                       # how many nodes, over all subgraphs
+    # False for what a framework's interpreter does itself (TorchScript's
+    # aten::size, aten::__getitem__.t, prim::*; ops of training-only branches):
+    # listed because the framework's own selective build needs them, but no
+    # selbuild kernel is needed.
+    kernel_needed: bool = True
 
 
 @dataclass

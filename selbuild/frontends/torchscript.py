@@ -7,10 +7,11 @@ them properly (graphs, constants, dtypes), so this frontend asks for the
 `torch` extra.
 
 What is reported:
-* ops: the root operators of the module (`torch.jit.export_opnames`, what a
-  lite interpreter must register), spelled name.overload, restricted to ops
-  that compute tensors. Interpreter bookkeeping (`aten::size`, `aten::eq.int`,
-  `prim::*`) needs no kernel and goes to the notes instead.
+* ops: every operator torch's lite interpreter reports for the module
+  (frontends/torch_oplist.py), spelled name.overload. Those that compute
+  tensors get a kernel; interpreter bookkeeping (`aten::size`, `aten::eq.int`,
+  `prim::*`) and training-only ops are listed with kernel_needed False (PyTorch
+  Mobile's own selective build needs them, selbuild does not).
 * counts and arguments from the frozen forward graph (weights become typed
   constants there, which tells a depthwise conv from a plain one). With
   example inputs the graph is run once and every tensor an op receives is
@@ -43,6 +44,7 @@ from typing import Any
 from selbuild.errors import ModelError, UnsupportedError
 from selbuild.frontends import aten_ops
 from selbuild.frontends.base import Delegate, ModelSummary, OpUse, TensorInfo
+from selbuild.frontends.torch_oplist import operator_list
 from selbuild.inputs import MODEL_LIMIT, bounded_memory, probe_foreign_loader
 
 TORCH_HINT = "install the torch extra: pip install 'selbuild[torch]'"
@@ -278,10 +280,12 @@ def summarize(path: Path, example_inputs: Any = None) -> ModelSummary:
             warnings.simplefilter("ignore", DeprecationWarning)
             # Every native step (load, freeze, a run with the example inputs) once in a
             # child: torch._C._freeze_module segfaults on some damaged archives.
-            probe_foreign_loader(path, lambda: _module_rows(torch, torch.jit.load(str(path), map_location="cpu")
-                                                            .eval(), example_inputs, []), "torch")
+            probe_foreign_loader(path, lambda: (_module_rows(torch, torch.jit.load(str(path), map_location="cpu")
+                                                             .eval(), example_inputs, []),
+                                                operator_list(torch, path)), "torch")
             with bounded_memory(len(data)):     # a mutated pickle can ask torch for gigabytes
                 module = torch.jit.load(str(path), map_location="cpu")
+                listed = operator_list(torch, path, module)
     except ModelError:
         raise
     except Exception as e:                          # torch's errors are RuntimeError and friends
@@ -291,6 +295,7 @@ def summarize(path: Path, example_inputs: Any = None) -> ModelSummary:
         if counts is None:
             raise ModelError(f"{path}: torch cannot load this module: {why}") from None
         notes.append(f"torch could not load the module ({why}); operators read from its bytecode")
+        listed = sorted(counts)
         rows: Counter[tuple[str | None, str]] = Counter()
         for op, n in counts.items():
             if _is_tensor_op(torch, op):
@@ -300,10 +305,18 @@ def summarize(path: Path, example_inputs: Any = None) -> ModelSummary:
         rows, inputs, outputs = _module_rows(torch, module, example_inputs, notes)
     root_ops = {src for _, src in rows}
     ops = [OpUse(op, src, None, n) for (op, src), n in sorted(rows.items(), key=lambda r: r[0][1])]
+    # The rest of what the interpreter calls: PyTorch Mobile's own selective
+    # build needs them (`config export-pytorch-ops`), selbuild runs none.
+    try:
+        called = bytecode_operators(zf) or Counter()
+    except ModelError:              # counts only; torch itself has read the module
+        called = Counter()
+    ops += [OpUse(None, op, None, max(1, called.get(op, 0)), kernel_needed=False)
+            for op in listed if op not in root_ops]
     delegates = [Delegate(name, f"{n} module{'s' if n != 1 else ''} lowered to the '{name}' backend; "
                                 f"the app needs that backend at run time")
                  for name, n in sorted(backends.items())]
-    unmapped = sorted({o.source_op for o in ops if o.op is None})
+    unmapped = sorted({o.source_op for o in ops if o.op is None and o.kernel_needed})
     if unmapped:
         notes.append("no selbuild kernel for: " + ", ".join(unmapped))
     return ModelSummary(
