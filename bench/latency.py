@@ -1,6 +1,6 @@
 """Host latency: our runtime vs LiteRT, single-threaded, same inputs, same run.
 
-    .venv/bin/python bench/latency.py [--repeat 20] [--profile speed] [MODEL ...]
+    .venv/bin/python bench/latency.py [--repeat 20] [--rounds 3] [--cpu 1] [--profile speed] [MODEL ...]
 
 Default models: mobilenetv2_a100_224_f32 and, when the converter and the
 runtime have its kernels, mobilenetv2_a100_224_int8. For each model: builds
@@ -8,14 +8,20 @@ the host runtime with the model's kernels (build/bench-<model>/host, the
 profile given), converts it, checks our outputs against LiteRT once, then
 times `repeat` runs inside selrt_run (program load and file I/O excluded)
 and `repeat` LiteRT invokes with num_threads=1: the default resolver (XNNPACK)
-and the optimized builtin kernels without delegates. Writes
-bench/results/latency.json with min/median ms and the ratios ours/LiteRT.
+and the optimized builtin kernels without delegates. MODEL is a name under
+tests/models/tflite or a path to a .tflite file. The whole process (and the
+runner it starts) is pinned to one CPU (--cpu, -1 = not pinned); the timings
+are repeated in `rounds` rounds, ours then LiteRT's in each, so that a ratio
+compares runs made under the same machine load: the ratios are given per round
+and as their median, with the load average before and after. Writes
+bench/results/latency.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
@@ -39,9 +45,9 @@ MODELS = REPO / "tests" / "models" / "tflite"
 DEFAULT = ["mobilenetv2_a100_224_f32", "mobilenetv2_a100_224_int8"]
 
 
-def time_litert(path: Path, inputs: dict[str, np.ndarray], repeat: int, resolver: str) -> dict:
+def time_litert(path: Path, inputs: dict[str, np.ndarray], repeat: int, resolver: str, threads: int = 1) -> dict:
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
-    interp = Interpreter(model_path=str(path), num_threads=1,
+    interp = Interpreter(model_path=str(path), num_threads=threads,
                          experimental_op_resolver_type=getattr(OpResolverType, resolver))
     interp.allocate_tensors()
     for d in interp.get_input_details():
@@ -55,8 +61,19 @@ def time_litert(path: Path, inputs: dict[str, np.ndarray], repeat: int, resolver
     return {"min_ms": round(min(times), 3), "median_ms": round(statistics.median(times), 3)}
 
 
-def bench(name: str, repeat: int, profile: str) -> dict:
-    path = MODELS / f"{name}.tflite"
+def model_path(name: str) -> Path:
+    path = Path(name)
+    return path if path.suffix == ".tflite" and path.exists() else MODELS / f"{name}.tflite"
+
+
+# (row key, LiteRT resolver, threads); ratios are ours (one thread) / each.
+LITERT_RUNS = [("litert_auto", "AUTO", 1), ("litert_auto_t2", "AUTO", 2),
+               ("litert_builtin_without_default_delegates", "BUILTIN_WITHOUT_DEFAULT_DELEGATES", 1)]
+
+
+def bench(name: str, repeat: int, profile: str, rounds: int = 1) -> dict:
+    path = model_path(name)
+    name = path.stem
     model = load_model(path)
     kernels = required_kernels(model)
     cfg = BuildConfig(path=REPO / "build" / f"bench-{name}.yaml", name=f"bench-{name}", models=[],
@@ -72,14 +89,22 @@ def bench(name: str, repeat: int, profile: str) -> dict:
     else:
         check = {k: {"max_abs_diff": int(np.max(np.abs(ours[k].astype(np.int64) - v.astype(np.int64))))}
                  for k, v in ref.items()}
-    lat = verify.time_program(result.manifest, program, inputs, repeat)
-    row = {"model": name, "profile": profile, "repeat": repeat, "kernels": sorted(kernels),
-           "selrt": {"min_ms": lat.min_ms, "median_ms": lat.median_ms}, "check_vs_litert": check,
-           "library_bytes": result.library.stat().st_size if result.library else None}
-    for resolver in ("AUTO", "BUILTIN_WITHOUT_DEFAULT_DELEGATES"):
-        t = time_litert(path, inputs, repeat, resolver)
-        row[f"litert_{resolver.lower()}"] = t
-        row[f"ratio_vs_{resolver.lower()}"] = round(lat.median_ms / t["median_ms"], 2)
+    per_round = []
+    for _ in range(max(1, rounds)):
+        lat = verify.time_program(result.manifest, program, inputs, repeat)
+        r = {"selrt": {"min_ms": lat.min_ms, "median_ms": lat.median_ms}}
+        for key, resolver, threads in LITERT_RUNS:
+            r[key] = time_litert(path, inputs, repeat, resolver, threads)
+            r["ratio_vs_" + key[len("litert_"):]] = round(lat.median_ms / r[key]["median_ms"], 3)
+        per_round.append(r)
+    row = {"model": name, "profile": profile, "repeat": repeat, "rounds": len(per_round),
+           "kernels": sorted(kernels), "check_vs_litert": check,
+           "library_bytes": result.library.stat().st_size if result.library else None, "per_round": per_round}
+    # Summary fields keep their old names: medians over the rounds.
+    for key in ["selrt"] + [k for k, _, _ in LITERT_RUNS]:
+        row[key] = {m: round(statistics.median(r[key][m] for r in per_round), 3) for m in ("min_ms", "median_ms")}
+    for key in [k for k in per_round[0] if k.startswith("ratio_vs_")]:
+        row[key] = round(statistics.median(r[key] for r in per_round), 2)
     return row
 
 
@@ -87,26 +112,36 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("models", nargs="*")
     ap.add_argument("--repeat", type=int, default=20)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--cpu", type=int, default=1, help="CPU to pin to (-1: no pinning)")
     ap.add_argument("--profile", default="speed", choices=["speed", "size"])
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "latency.json")
     args = ap.parse_args(argv)
+    if args.cpu >= 0 and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {args.cpu})   # inherited by the runner process
+    load_before = os.getloadavg()
     rows, skipped = [], []
     for name in args.models or DEFAULT:
         try:
-            row = bench(name, args.repeat, args.profile)
+            row = bench(name, args.repeat, args.profile, args.rounds)
         except SelbuildError as e:
             skipped.append({"model": name, "reason": e.message.splitlines()[0][:300]})
             print(f"{name}: skipped: {e.message.splitlines()[0][:200]}")
             continue
         rows.append(row)
         print(f"{name} ({args.profile}): selrt median {row['selrt']['median_ms']:.2f} ms | LiteRT XNNPACK "
-              f"{row['litert_auto']['median_ms']:.2f} ms (x{row['ratio_vs_auto']}) | LiteRT builtin "
+              f"{row['litert_auto']['median_ms']:.2f} ms (x{row['ratio_vs_auto']}; rounds "
+              f"{[r['ratio_vs_auto'] for r in row['per_round']]}) | XNNPACK 2 threads "
+              f"{row['litert_auto_t2']['median_ms']:.2f} ms | LiteRT builtin "
               f"{row['litert_builtin_without_default_delegates']['median_ms']:.2f} ms "
               f"(x{row['ratio_vs_builtin_without_default_delegates']})")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"schema": 1, "benchmark": "latency", "machine": platform.machine(),
                                     "python": platform.python_version(), "threads": 1,
+                                    "pinned_cpu": args.cpu, "loadavg_before": load_before,
+                                    "loadavg_after": os.getloadavg(),
                                     "models": rows, "skipped": skipped}, indent=2) + "\n")
+    print(f"load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}")
     print(f"wrote {args.out}")
     return 0 if rows else 1
 

@@ -228,14 +228,18 @@ FLOAT_ELEMENTWISE_KERNELS = harness_kernels("elementwise")
 INT8_KERNELS = harness_kernels("int8")
 
 
-def build_runtime(out_dir: Path, kernels: list[str], *, speed: bool = False) -> Path:
+def build_runtime(out_dir: Path, kernels: list[str], *, speed: bool = False, simd_mask: int | None = None) -> Path:
     """Compile the host runner (ASan+UBSan) with `kernels`; returns a directory
     holding manifest.json, which selbuild.verify.run_program accepts.
 
     speed=True compiles like the speed profile (-O2, SELRT_PROFILE_SPEED), which
-    on x86-64 adds the AVX2+FMA GEMM variant chosen at run time."""
+    on x86-64 adds the AVX2+FMA GEMM variant chosen at run time. simd_mask caps
+    the CPU features that choice may use (shared/simd.h bits; 0 forces the SSE2
+    baseline variants of a speed build)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     flags = dict(opt="-O2", extra_flags=["-DSELRT_PROFILE_SPEED=1"]) if speed else {}
+    if simd_mask is not None:
+        flags["extra_flags"] = flags.get("extra_flags", []) + [f"-DSELRT_SIMD_MASK={int(simd_mask)}"]
     exe = build(out_dir, kernels, name="selrt_run_kernels", sanitize=True, **flags)
     manifest = {"target": "host", "kernels": list(kernels), "artifacts": {"runner": exe.name}}
     (out_dir / "manifest.json").write_text(json.dumps(manifest))

@@ -21,13 +21,18 @@ from tflite_builder import one_op, qt
 from tflite_builder import T
 
 
-@pytest.fixture(scope="module", params=["host", pytest.param("android-arm64", marks=pytest.mark.qemu),
+@pytest.fixture(scope="module", params=["host", "host-speed", "host-speed-baseline",
+                                        pytest.param("android-arm64", marks=pytest.mark.qemu),
                                         pytest.param("android-armv7", marks=pytest.mark.qemu)])
 def rt(request, tmp_path_factory):
-    """The host runner (ASan+UBSan) and the shipped Android libraries (size
-    profile, under qemu): every case runs on each."""
+    """The host runner (ASan+UBSan; portable, speed profile with its run-time
+    AVX2 variants, speed forced to the SSE2 baseline) and the shipped Android
+    libraries (size profile, under qemu): every case runs on each."""
     if request.param == "host":
         return build_runtime(tmp_path_factory.mktemp("int8_kernels"), INT8_KERNELS)
+    if request.param.startswith("host-speed"):
+        return build_runtime(tmp_path_factory.mktemp("int8_kernels_speed"), INT8_KERNELS, speed=True,
+                             simd_mask=0 if request.param.endswith("baseline") else None)
     from selbuild import toolchain_loader
     from selbuild.build import build_target
     from selbuild.config import BuildConfig

@@ -17,12 +17,16 @@ import harness as H
 import tflite_builder as TB
 
 
-@pytest.fixture(scope="module", params=["portable", "speed"])
+@pytest.fixture(scope="module", params=["portable", "speed", "speed-baseline"])
 def rt(request, tmp_path_factory):
     """Every case runs on the portable build and on a speed-profile build
-    (8-row GEMM tiles, and the AVX2+FMA variant on x86-64 CPUs that have it)."""
-    speed = request.param == "speed"
-    return H.build_runtime(tmp_path_factory.getbasetemp() / f"layer_kernels_rt_{request.param}", H.FLOAT_LAYER_KERNELS, speed=speed)
+    (8-row GEMM tiles, and the AVX2+FMA variant on x86-64 CPUs that have it);
+    speed-baseline is the speed build forced to its SSE2 variants
+    (SELRT_SIMD_MASK=0), so both run-time variants are tested on an AVX2 CPU."""
+    speed = request.param != "portable"
+    mask = 0 if request.param == "speed-baseline" else None
+    return H.build_runtime(tmp_path_factory.getbasetemp() / f"layer_kernels_rt_{request.param}", H.FLOAT_LAYER_KERNELS,
+                           speed=speed, simd_mask=mask)
 
 
 CONV_CASES = [
@@ -108,6 +112,8 @@ FC_CASES = [
     ([1, 2, 2, 6], (24, 12), False, "none"),         # rows of 12 across dims
     ([5, 1], (1, 1), False, "relu_n1_to_1"),
     ([7, 64], (33, 64), False, "none"),              # 4-row tiles + leftover rows
+    ([13, 40], (40, 40), False, "relu6"),            # AVX2 6x16 tiles on panel pairs + leftover rows/panel
+    ([7, 2000], (40, 2000), False, "none"),          # B blocks of 32 columns: pairs end at a block edge
 ]
 
 
@@ -132,6 +138,8 @@ BMM_CASES = [
     ([1, 3, 4], [2, 4, 5], False, False),            # batch broadcast of a
     ([3, 1, 2, 4], [2, 4, 6], False, False),         # batch dims broadcast both ways
     ([2, 1, 3, 5, 4], [2, 1, 3, 4], False, True),     # rank 5 (LiteRT's maximum)
+    ([2, 13, 20], [2, 20, 33], False, False),        # plain B: 16-column pairs, a partial last panel
+    ([2, 20, 13], [2, 20, 33], True, False),         # the same with A read along a stride (adj_x)
 ]
 
 

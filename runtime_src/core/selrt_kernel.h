@@ -101,6 +101,13 @@ struct selrt_program {
   uint64_t max_iterations;      /* loop iterations one selrt_run may take */
 };
 
+/* x86-64 speed builds pick kernel variants by CPU feature: the session keeps
+ * the answer, so cpuid (a VM exit under a hypervisor, ~microseconds each) runs
+ * once per session instead of once per node. Other builds lack the field. */
+#if defined(SELRT_PROFILE_SPEED) && defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define SELRT_SESSION_ISA 1
+#endif
+
 struct selrt_session {
   const selrt_program *p;
   uint8_t *arena;
@@ -108,6 +115,9 @@ struct selrt_session {
   struct selrt_backend_state *backends; /* per partition, see selrt_backend.h */
   uint64_t iterations;          /* loop iterations taken by this run (SELRT_CONTROL) */
   uint64_t iteration_cap;       /* the session's bound on max_iterations */
+#ifdef SELRT_SESSION_ISA
+  int32_t isa;                  /* -1 until first asked; then shared/simd.h feature bits */
+#endif
 };
 
 /* The generated table of kernels selected for this build. */

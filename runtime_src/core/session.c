@@ -84,6 +84,9 @@ selrt_status selrt_session_create(const selrt_program *p, void *arena, size_t ar
   s->iterations = 0;
   s->iteration_cap = UINT64_MAX;
 #endif
+#ifdef SELRT_SESSION_ISA
+  s->isa = -1; /* detected by the first kernel that asks (shared/simd.c) */
+#endif
   if (p->n_tensors) memcpy(s->tensors, p->tensors, (size_t)p->n_tensors * sizeof(selrt_tensor));
   for (uint32_t i = 0; i < p->n_tensors; i++)
     if (p->arena_offsets[i] >= 0) s->tensors[i].data = s->arena + p->arena_offsets[i];

@@ -61,7 +61,7 @@ selrt_status selrt_batch_matmul_f32_run(selrt_session *s, const selrt_node *n) {
   float *Y = (float *)selrt_out(s, n, 0)->data;
   const size_t lda = ax ? 1 : (size_t)K, ak = ax ? (size_t)M : 1;
   selrt_shared_gemm_f32_args g = {0}; /* every field defined, whatever the caller sets */
-  g.simd = selrt_shared_simd_avx2();
+  g.simd = selrt_shared_simd_avx2(s);
   g.lda = lda; g.ak = ak; g.ldb = (size_t)N; g.bps = SELRT_SHARED_GEMM_F32_NR; g.packed = 0;
   g.ldc = (size_t)N; g.bias = (const float *)0;
   g.m = M; g.n = N; g.k = K; g.accumulate = 0; g.lo = -FLT_MAX; g.hi = FLT_MAX;

@@ -38,7 +38,7 @@ selrt_status selrt_conv2d_f32_run(selrt_session *s, const selrt_node *n) {
   const float lo = n->fp[SELRT_conv2d_f32_FP_act_min], hi = n->fp[SELRT_conv2d_f32_FP_act_max];
   const size_t rowc = (size_t)W * C, tapc = (size_t)C * SELRT_SHARED_GEMM_F32_NR;
   selrt_shared_gemm_f32_args g = {0}; /* every field defined, whatever the caller sets */
-  g.simd = selrt_shared_simd_avx2();
+  g.simd = selrt_shared_simd_avx2(s);
   g.ak = 1;
   g.ldb = SELRT_SHARED_GEMM_F32_NR;
   g.bps = (size_t)KH * KW * tapc;

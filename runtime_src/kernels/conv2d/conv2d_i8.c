@@ -118,7 +118,7 @@ SELRT_SHARED_SIMD_TARGET_AVX2 static void selrt_conv2d_i8_avx2(selrt_session *s,
 
 selrt_status selrt_conv2d_i8_run(selrt_session *s, const selrt_node *n) {
 #ifdef SELRT_SHARED_SIMD_AVX2
-  if (selrt_shared_simd_avx2()) {
+  if (selrt_shared_simd_avx2(s)) {
     selrt_conv2d_i8_avx2(s, n);
     return SELRT_OK;
   }

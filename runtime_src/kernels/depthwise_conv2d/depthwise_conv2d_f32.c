@@ -172,7 +172,7 @@ SELRT_SHARED_SIMD_TARGET_AVX2 static void selrt_depthwise_conv2d_f32_avx2(selrt_
 
 selrt_status selrt_depthwise_conv2d_f32_run(selrt_session *s, const selrt_node *n) {
 #ifdef SELRT_SHARED_SIMD_AVX2
-  if (selrt_shared_simd_avx2()) {
+  if (selrt_shared_simd_avx2(s)) {
     selrt_depthwise_conv2d_f32_avx2(s, n);
     return SELRT_OK;
   }

@@ -122,7 +122,7 @@ SELRT_SHARED_SIMD_TARGET_AVX2 static void selrt_depthwise_conv2d_i8_avx2(selrt_s
 
 selrt_status selrt_depthwise_conv2d_i8_run(selrt_session *s, const selrt_node *n) {
 #ifdef SELRT_SHARED_SIMD_AVX2
-  if (selrt_shared_simd_avx2()) {
+  if (selrt_shared_simd_avx2(s)) {
     selrt_depthwise_conv2d_i8_avx2(s, n);
     return SELRT_OK;
   }

@@ -26,7 +26,7 @@ selrt_status selrt_fully_connected_f32_run(selrt_session *s, const selrt_node *n
   const selrt_tensor *yt = selrt_out(s, n, 0);
   const int32_t K = wt->dims[1], N = yt->dims[yt->rank - 1];
   selrt_shared_gemm_f32_args g = {0}; /* every field defined, whatever the caller sets */
-  g.simd = selrt_shared_simd_avx2();
+  g.simd = selrt_shared_simd_avx2(s);
   g.a = (const float *)xt->data; g.lda = (size_t)K; g.ak = 1;
   g.b = (const float *)wt->data; g.ldb = SELRT_SHARED_GEMM_F32_NR;
   g.bps = (size_t)K * SELRT_SHARED_GEMM_F32_NR; g.packed = 1;

@@ -5,7 +5,8 @@
  * cache while each 8-column B panel (L1) passes over them, k innermost.
  *
  * x86-64 speed builds also compile the same C a second time for AVX2+FMA
- * (one 8-wide FMA per tile row and k) and pick it at run time: the baseline
+ * (one 8-wide FMA per tile row and k; 6x16 tiles over two adjacent panels
+ * where there are two) and pick it at run time: the baseline
  * x86-64 ABI only guarantees SSE2, which would leave host benchmarks 2-3x
  * slower than libraries that dispatch. No intrinsics, no global state. */
 #include "gemm_f32.h"
@@ -118,9 +119,49 @@ SELRT_GEMM_INLINE void selrt_shared_gemm_f32_8x8(int32_t K, const float *restric
 }
 #endif
 
+#ifdef SELRT_GEMM_AVX2
+/* 6 rows x 16 columns: two adjacent 8-column panels at once (b0, b1), 12
+ * accumulators. Each k loads two B vectors and broadcasts 6 A values for 12
+ * FMAs (96 multiply-adds), where 8x8 needs 9 loads for 8 FMAs: half the
+ * loads and instructions per multiply-add, and still 12 independent FMA
+ * chains to cover the latency. AVX2 variant only (16 vector registers). */
+SELRT_GEMM_INLINE void selrt_shared_gemm_f32_6x16(int32_t K, const float *restrict a, size_t lda, size_t ak,
+                                                  const float *restrict b0, const float *restrict b1, size_t ldb,
+                                                  const float *init, size_t ldi, float *c, size_t ldc,
+                                                  float lo, float hi) {
+  SELRT_GEMM_V8 acc0[6], acc1[6], w0, w1;
+  for (int r = 0; r < 6; r++) {
+    SELRT_GEMM_LOAD(acc0[r], init + r * ldi);
+    SELRT_GEMM_LOAD(acc1[r], init + r * ldi + SELRT_GEMM_NR);
+  }
+  const float *restrict a0 = a, *restrict a1 = a + lda, *restrict a2 = a + 2 * lda;
+  const float *restrict a3 = a + 3 * lda, *restrict a4 = a + 4 * lda, *restrict a5 = a + 5 * lda;
+  for (int32_t k = 0; k < K; k++) {
+    SELRT_GEMM_LOAD(w0, b0 + (size_t)k * ldb);
+    SELRT_GEMM_LOAD(w1, b1 + (size_t)k * ldb);
+    const size_t o = (size_t)k * ak;
+    float x;
+    x = a0[o]; acc0[0] += w0 * x; acc1[0] += w1 * x;
+    x = a1[o]; acc0[1] += w0 * x; acc1[1] += w1 * x;
+    x = a2[o]; acc0[2] += w0 * x; acc1[2] += w1 * x;
+    x = a3[o]; acc0[3] += w0 * x; acc1[3] += w1 * x;
+    x = a4[o]; acc0[4] += w0 * x; acc1[4] += w1 * x;
+    x = a5[o]; acc0[5] += w0 * x; acc1[5] += w1 * x;
+  }
+  const SELRT_GEMM_V8 vlo = (SELRT_GEMM_V8){0} + lo, vhi = (SELRT_GEMM_V8){0} + hi;
+  for (int r = 0; r < 6; r++) {
+    SELRT_GEMM_STORE(acc0[r], c + r * ldc);
+    SELRT_GEMM_STORE(acc1[r], c + r * ldc + SELRT_GEMM_NR);
+  }
+}
+#define SELRT_GEMM_ZEROS (2 * SELRT_GEMM_NR)
+#else
+#define SELRT_GEMM_ZEROS SELRT_GEMM_NR
+#endif
+
 /* The bias row of a bias-less GEMM (read-only data, not state; file scope so
  * that its symbol carries the helper's prefix with every compiler). */
-static const float selrt_shared_gemm_f32_zeros[SELRT_GEMM_NR] = {0};
+static const float selrt_shared_gemm_f32_zeros[SELRT_GEMM_ZEROS] = {0};
 
 /* Rows [m0, m1) of one panel: columns [n0, n0 + nr). A partial panel (nr < 8,
  * packed B only) runs on a local 4x8 tile so the kernels stay fixed-width. */
@@ -166,6 +207,24 @@ SELRT_SHARED_SIMD_TARGET_AVX2 static void selrt_shared_gemm_f32_panel_avx2(
   selrt_shared_gemm_f32_panel(8, g, m0, m1, n0, nr, b);
 }
 
+/* Rows [m0, m1) of two full adjacent panels (columns [n0, n0 + 16)): 6-row
+ * tiles, then the leftover rows on each panel with the 8-column tiles. */
+SELRT_SHARED_SIMD_TARGET_AVX2 static void selrt_shared_gemm_f32_pair_avx2(
+    const selrt_shared_gemm_f32_args *g, int32_t m0, int32_t m1, int32_t n0, const float *b) {
+  const size_t lda = g->lda, ldc = g->ldc;
+  int32_t m = m0;
+  for (; m1 - m >= 6; m += 6) {
+    float *c = g->c + (size_t)m * ldc + n0;
+    const float *init = g->accumulate ? c : g->bias ? g->bias + n0 : selrt_shared_gemm_f32_zeros;
+    selrt_shared_gemm_f32_6x16(g->k, g->a + (size_t)m * lda, lda, g->ak, b, b + g->bps, g->ldb, init,
+                               g->accumulate ? ldc : 0, c, ldc, g->lo, g->hi);
+  }
+  if (m < m1) {
+    selrt_shared_gemm_f32_panel(8, g, m, m1, n0, SELRT_GEMM_NR, b);
+    selrt_shared_gemm_f32_panel(8, g, m, m1, n0 + SELRT_GEMM_NR, SELRT_GEMM_NR, b + g->bps);
+  }
+}
+
 static void selrt_shared_gemm_f32_panel_base(const selrt_shared_gemm_f32_args *g, int32_t m0, int32_t m1,
                                              int32_t n0, int32_t nr, const float *b) {
   selrt_shared_gemm_f32_panel(4, g, m0, m1, n0, nr, b);
@@ -195,7 +254,12 @@ void selrt_shared_gemm_f32(const selrt_shared_gemm_f32_args *g) {
         const float *panel = g->b + (size_t)(p0 / SELRT_GEMM_NR) * g->bps;
 #ifdef SELRT_GEMM_AVX2
         if (g->simd) {
-          selrt_shared_gemm_f32_panel_avx2(g, m0, m1, p0, nr, panel);
+          if (p0 + 2 * SELRT_GEMM_NR <= n1 && p0 + 2 * SELRT_GEMM_NR <= N) {
+            selrt_shared_gemm_f32_pair_avx2(g, m0, m1, p0, panel);
+            p0 += SELRT_GEMM_NR; /* two panels done */
+          } else {
+            selrt_shared_gemm_f32_panel_avx2(g, m0, m1, p0, nr, panel);
+          }
           continue;
         }
 #endif

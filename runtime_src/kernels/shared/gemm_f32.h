@@ -35,7 +35,7 @@ typedef struct selrt_shared_gemm_f32_args {
   int32_t m, n, k;
   int32_t accumulate;
   float lo, hi;
-  int32_t simd;       /* selrt_shared_simd_avx2() (shared/simd.h), asked once per kernel run */
+  int32_t simd;       /* selrt_shared_simd_avx2(s) (shared/simd.h): detected once per session */
 } selrt_shared_gemm_f32_args;
 
 void selrt_shared_gemm_f32(const selrt_shared_gemm_f32_args *g);

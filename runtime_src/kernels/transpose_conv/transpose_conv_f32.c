@@ -34,7 +34,7 @@ selrt_status selrt_transpose_conv_f32_run(selrt_session *s, const selrt_node *n)
   const int32_t pt = n->ip[SELRT_transpose_conv_f32_IP_pad_top], pl = n->ip[SELRT_transpose_conv_f32_IP_pad_left];
   const float lo = n->fp[SELRT_transpose_conv_f32_FP_act_min], hi = n->fp[SELRT_transpose_conv_f32_FP_act_max];
   selrt_shared_gemm_f32_args g = {0}; /* every field defined, whatever the caller sets */
-  g.simd = selrt_shared_simd_avx2();
+  g.simd = selrt_shared_simd_avx2(s);
   /* Bias everywhere: one k = 0 product over all output pixels. */
   g.a = x; g.lda = 0; g.ak = 1; g.b = w; g.ldb = SELRT_SHARED_GEMM_F32_NR;
   g.bps = (size_t)KH * KW * C * SELRT_SHARED_GEMM_F32_NR; g.packed = 1; g.c = y; g.ldc = (size_t)OC;
