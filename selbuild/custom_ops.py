@@ -127,8 +127,6 @@ def activate(ops: tuple[CustomOp, ...] | list[CustomOp]) -> None:
     if ops != _ACTIVE:
         _ACTIVE = ops
         catalogue.set_custom(ops)
-        for op in ops:
-            _import_torch_library(op)
 
 
 def active() -> tuple[CustomOp, ...]:
@@ -163,12 +161,20 @@ def by_kernel(kernel: str) -> CustomOp | None:
     return next((o for o in _ACTIVE if o.kernel == kernel), None)
 
 
-def _import_torch_library(op: CustomOp) -> None:
-    # The app's own torch.library registration: torch.export.load needs the op known.
-    if op.torch_library is None:
-        return
+def register_torch_ops() -> None:
+    """Run the active declarations' torch_library files (the app's torch.library
+    registrations): torch.export.load needs the ops known. Only when a .pt2 is
+    read, so a TFLite-only build never imports torch for them."""
     import runpy
-    runpy.run_path(str(op.torch_library), run_name=f"selbuild_custom_{op.sym}")
+    from selbuild.errors import ConfigError
+    for op in _ACTIVE:
+        if op.torch_library is None:
+            continue
+        try:
+            runpy.run_path(str(op.torch_library), run_name=f"selbuild_custom_{op.sym}")
+        except Exception as e:       # the app's code: its failure is reported as such
+            raise ConfigError(f"{op.kernel}: torch_library {op.torch_library.name} failed: "
+                              f"{type(e).__name__}: {e}") from None
 
 
 def load_shape_function(op: CustomOp) -> Any:

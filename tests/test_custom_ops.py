@@ -226,3 +226,48 @@ def test_attribute_of_the_wrong_type_is_one_clear_error(tmp_path, capsys):
                          "--build-dir", str(app / "build")], capsys)
     assert code == 2 and "attribute scale = 'big' is not the declared float" in err, err
     assert len([ln for ln in err.splitlines() if ln.startswith("error:")]) == 1
+
+
+def test_shape_function_runs_on_the_build_machine(tmp_path):
+    from selbuild.config import load_config
+    from selbuild.convert.pipeline import convert
+    from selbuild.errors import SelbuildError
+    from selbuild.frontends import load_model
+
+    app = _app(tmp_path)
+    decl = app / "ops" / "scale_shift.yaml"
+    decl.write_text(decl.read_text().replace("y: {dtype: f32, shape: x}", "y: {dtype: f32, shape: model}")
+                    + "shape_function: shapes.py:scale_shift\n")
+    shapes = app / "ops" / "shapes.py"
+    shapes.write_text("def scale_shift(inputs, attrs):\n"
+                      "    assert set(attrs) == {'scale', 'axis', 'relu'} and attrs['relu'] is True\n"
+                      "    return [inputs['x']]\n")
+    load_config(_config(app))
+    result = convert(load_model(app / "model.tflite"))
+    assert "scale_shift.f32" in result.kernels
+    # A function that disagrees with the model's shapes stops the conversion, saying so.
+    shapes.write_text("def scale_shift(inputs, attrs):\n    return [inputs['x'][:-1]]\n")
+    with pytest.raises(SelbuildError) as e:
+        convert(load_model(app / "model.tflite"))
+    assert "shape inference gives [2, 3] but the model declares [2, 3, 4]" in str(e.value)
+
+
+def test_torch_library_file_registers_the_op_in_a_fresh_process(tmp_path):
+    """A new selbuild process knows nothing of mylib::scale_shift: the declaration's
+    torch_library file must register it before the .pt2 loads."""
+    pytest.importorskip("torch")
+    import os
+    import subprocess
+    app = _app(tmp_path, "pt2")
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    run = subprocess.run([sys.executable, "-m", "selbuild", "config", "init", str(app / "model.pt2"),
+                          "--custom-ops", str(app / "ops" / "scale_shift.yaml"), "--target", "host",
+                          "-o", str(app / "app.yaml")], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "scale_shift.f32: [model]" in (app / "app.yaml").read_text()
+    # Without the registration the same model cannot be read, and the error says why.
+    decl = app / "ops" / "scale_shift.yaml"
+    decl.write_text(decl.read_text().replace("torch_library: scale_shift_torch.py\n", ""))
+    run = subprocess.run([sys.executable, "-m", "selbuild", "config", "check", str(app / "app.yaml")],
+                         capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr

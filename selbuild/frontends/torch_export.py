@@ -38,6 +38,8 @@ _ACTS = ("relu", "relu6", "relu_n1_to_1")
 
 def read_program(path: Path) -> Any:
     torch = require_torch()
+    from selbuild import custom_ops
+    custom_ops.register_torch_ops()     # an app's torch.library ops (docs/custom_ops.md)
     # torch.export.load logs each failed attempt before raising; our error says it once
     log = logging.getLogger("torch.export")
     level = log.level
