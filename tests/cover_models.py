@@ -24,4 +24,19 @@ def small_cover_models() -> dict[str, bytes]:
     for b in ("MAXIMUM", "MINIMUM"):
         m[f"{b.lower()}_i8"] = build_model(ops=[Op(b, ["a", "b"], ["y"])],
                                            tensors=[q("a", [2, 1, 5]), q("b", [3, 1]), q("y", [2, 3, 5])])
+    m["squared_difference_i8"] = build_model(ops=[Op("SQUARED_DIFFERENCE", ["a", "b"], ["y"])],
+                                             tensors=[q("a", [2, 1, 5]), qt("b", [3, 1], 0.02, 7), qt("y", [2, 3, 5], 0.01, -128)])
+    i32 = lambda v: np.array(v, np.int32)  # noqa: E731
+    m["space_to_batch_nd_i8"] = build_model(
+        ops=[Op("SPACE_TO_BATCH_ND", ["x", "b", "p"], ["y"])],
+        tensors=[q("x", [1, 3, 4, 2]), T("b", [2], "i32", data=i32([2, 2])), T("p", [2, 2], "i32", data=i32([[1, 0], [0, 0]])),
+                 q("y", [4, 2, 2, 2])], inputs=["x"], outputs=["y"])
+    m["batch_to_space_nd_i8"] = build_model(
+        ops=[Op("BATCH_TO_SPACE_ND", ["x", "b", "c"], ["y"])],
+        tensors=[q("x", [4, 2, 2, 2]), T("b", [2], "i32", data=i32([2, 2])), T("c", [2, 2], "i32", data=i32([[1, 0], [0, 1]])),
+                 q("y", [1, 3, 3, 2])], inputs=["x"], outputs=["y"])
+    m["depth_to_space_i8"] = build_model(ops=[Op("DEPTH_TO_SPACE", ["x"], ["y"], options={"block_size": 2})],
+                                         tensors=[q("x", [1, 2, 3, 8]), q("y", [1, 4, 6, 2])])
+    m["space_to_depth_i8"] = build_model(ops=[Op("SPACE_TO_DEPTH", ["x"], ["y"], options={"block_size": 2})],
+                                         tensors=[q("x", [1, 4, 6, 2]), q("y", [1, 2, 3, 8])])
     return m

@@ -1,7 +1,9 @@
 """Issue-12 breadth kernels against LiteRT (BUILTIN_REF), exact: arg_max /
 arg_min (f32, i8, i32 inputs; int32 and int64 outputs; ties; negative axes;
 rank 6); int8 abs, neg, rsqrt, gelu tables over all 256 inputs for several
-quantizations; int8 maximum / minimum with broadcasting and rank 6.
+quantizations; int8 maximum / minimum with broadcasting and rank 6;
+depth_to_space, space_to_depth, space_to_batch_nd (int8 pads with the zero
+point), batch_to_space_nd in f32 (one template now) and int8.
 Every case is a single-op model from tests/tflite_builder.py; `CASES` is
 shared with the qemu test at the end, which runs them all in one android-armv7
 and one arm64 size-profile library."""
@@ -23,7 +25,9 @@ from selbuild.errors import UnsupportedError
 from tflite_builder import Op, T, build_model, qt
 
 KERNELS = [f"{op}.{dt}" for op in ("arg_max", "arg_min") for dt in ("f32", "i8", "i32")]
-KERNELS += [f"{op}.i8" for op in ("abs", "neg", "rsqrt", "gelu", "maximum", "minimum")]
+KERNELS += [f"{op}.i8" for op in ("abs", "neg", "rsqrt", "gelu", "maximum", "minimum", "squared_difference")]
+SPACE = ("depth_to_space", "space_to_depth", "space_to_batch_nd", "batch_to_space_nd")
+KERNELS += [f"{op}.{dt}" for op in SPACE for dt in ("f32", "i8")]
 
 
 def _x(shape, dtype, seed=0, ties=False):
@@ -88,10 +92,44 @@ def _lut_cases():
                             tensors=[qt("a", xs, 0.07, -4), qt("b", ys, 0.07, -4), qt("y", out, 0.07, -4)])
             cases[f"{b.lower()}_i8_{'x'.join(map(str, xs)) or 'scalar'}_{'x'.join(map(str, ys))}"] = (
                 m, {"a": _x(xs, "i8", 1), "b": _x(ys, "i8", 2)})
+    # squared_difference: equal and unequal input scales, broadcasting, rank 6
+    for k, (xs, ys, out, qa, qb, qo) in enumerate([
+            ([4, 7], [4, 7], [4, 7], (0.05, 3), (0.05, 3), (0.01, -128)),
+            ([2, 1, 5], [3, 1], [2, 3, 5], (0.1, -20), (0.037, 11), (0.2, -100)),
+            ([], [9], [9], (0.002, 0), (0.5, -1), (0.9, -128)),
+            ([2, 1, 3, 1, 2, 1], [1, 2, 1, 3, 1, 2], [2, 2, 3, 3, 2, 2], (0.3, 100), (0.01, -50), (4.0, -120))]):
+        m = build_model(ops=[Op("SQUARED_DIFFERENCE", ["a", "b"], ["y"])],
+                        tensors=[qt("a", xs, *qa), qt("b", ys, *qb), qt("y", out, *qo)])
+        cases[f"squared_difference_i8_{k}"] = (m, {"a": _x(xs, "i8", 3 + k), "b": _x(ys, "i8", 4 + k)})
     return cases
 
 
-CASES = {**_arg_cases(), **_lut_cases()}
+def _space_cases():
+    i32 = lambda v: np.array(v, np.int32)  # noqa: E731
+    cases = {}
+    for dt in ("f32", "i8"):
+        def t(name, shape):
+            return qt(name, shape, 0.03, -9) if dt == "i8" else T(name, shape)
+        for name, b, xs, ys, opts, consts in [
+                ("depth_to_space", "DEPTH_TO_SPACE", [1, 3, 2, 8], [1, 6, 4, 2], {"block_size": 2}, []),
+                ("depth_to_space_b3", "DEPTH_TO_SPACE", [2, 2, 3, 9], [2, 6, 9, 1], {"block_size": 3}, []),
+                ("space_to_depth", "SPACE_TO_DEPTH", [1, 4, 6, 3], [1, 2, 3, 12], {"block_size": 2}, []),
+                ("space_to_batch_nd_pad", "SPACE_TO_BATCH_ND", [2, 5, 3, 2], [12, 4, 2, 2], None,
+                 [("b", i32([2, 3])), ("p", i32([[1, 2], [2, 1]]))]),
+                ("space_to_batch_nd_3d", "SPACE_TO_BATCH_ND", [1, 6, 4], [3, 2, 4], None,
+                 [("b", i32([3])), ("p", i32([[0, 0]]))]),
+                ("batch_to_space_nd_crop", "BATCH_TO_SPACE_ND", [12, 2, 2, 2], [2, 1, 5, 2], None,
+                 [("b", i32([2, 3])), ("c", i32([[1, 2], [0, 1]]))]),
+                ("batch_to_space_nd", "BATCH_TO_SPACE_ND", [4, 3, 3, 5], [1, 6, 6, 5], None,
+                 [("b", i32([2, 2])), ("c", i32([[0, 0], [0, 0]]))])]:
+            tensors = [t("x", xs), t("y", ys)] + [T(c, list(v.shape), "i32", data=v) for c, v in consts]
+            m = build_model(ops=[Op(b, ["x"] + [c for c, _ in consts], ["y"], options=opts)], tensors=tensors,
+                            inputs=["x"], outputs=["y"])
+            cases[f"{name}_{dt}"] = (m, {"x": _x(xs, dt, len(cases))})
+    return cases
+
+
+CASES = {**_arg_cases(), **_lut_cases(), **_space_cases()}
 rt = H.runtime_fixture(KERNELS)
 
 
@@ -173,6 +211,7 @@ def test_edited_fields_are_rejected_or_safe(checker, name):
 @pytest.mark.parametrize("name,param,value", [
     ("arg_max_f32", "outer", 4), ("arg_max_f32", "axis_size", 5), ("arg_min_i8", "inner", 0),
     ("arg_min_i32", "outer", -1), ("arg_max_i8", "axis_size", 2**31 - 1),
+    ("squared_difference_i8", "left_shift", 23), ("squared_difference_i8", "a_shift", 1),
     ("maximum_i8", "rank", 7), ("minimum_i8", "a_strides0", 6), ("minimum_i8", "b_strides1", 4),
 ])
 def test_bad_iparams_are_rejected(checker, name, param, value):

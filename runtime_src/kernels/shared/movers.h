@@ -16,6 +16,8 @@
  *   SELRT_LOOKUP(op, dt, T, D)   embedding_lookup: int32 ids, each checked at run time
  *   SELRT_GATHER(op, dt, T, D)   gather (params as gather.f32), each index checked at run time
  *   SELRT_SCATTERND(op, dt, T, D, U) scatter_nd: zeros plus updates at index tuples, each checked
+ *   SELRT_DEPTH2SPACE, SELRT_SPACE2DEPTH, SELRT_SPACE2BATCH, SELRT_BATCH2SPACE (op, dt, T, D): NHWC
+ *                                 rearrangements (below)
  * (One word after SELRT_: tests/test_catalogue.py finds a kernel's descriptor
  * as SELRT_<FAMILY>(<op>, <dtype>, ...).)
  *
@@ -365,6 +367,151 @@
           if (k < 0 || k >= axis) return SELRT_ERR_INVALID_ARG;                                          \
           memcpy(y, row + (size_t)k * inner, inner * sizeof(T));                                         \
           y += inner;                                                                                    \
+        }                                                                                                \
+      }                                                                                                  \
+    return SELRT_OK;                                                                                     \
+  }                                                                                                      \
+  SELRT_KERNEL(op##_##dt, #op "." #dt)
+
+/* NHWC depth/space/batch rearrangements (each output run of channels is one
+ * contiguous copy). space_to_batch pads with the output's zero point: 0 for
+ * float and int32, the real 0 of an int8 tensor (TFLite pads quantized
+ * tensors with it). check proves every copy inside both tensors:
+ *   SELRT_DEPTH2SPACE(op, dt, T, D)  [N,H,W,C] -> [N,H*b,W*b,C/(b*b)], param block_size
+ *   SELRT_SPACE2DEPTH(op, dt, T, D)  [N,H,W,C] -> [N,H/b,W/b,C*b*b], param block_size
+ *   SELRT_SPACE2BATCH(op, dt, T, D)  3-D/4-D, params block_h, block_w, pad_top, pad_left
+ *   SELRT_BATCH2SPACE(op, dt, T, D)  3-D/4-D, params block_h, block_w, crop_top, crop_left */
+#define SELRT_DEPTH2SPACE(op, dt, T, D)                                                                 \
+  selrt_status selrt_##op##_##dt##_check(const selrt_program *p, const selrt_node *n) {                 \
+    const selrt_tensor *x = selrt_pin(p, n, 0), *y = selrt_pout(p, n, 0);                               \
+    const int64_t b = n->ip[SELRT_##op##_##dt##_IP_block_size];                                         \
+    if (x->dtype != D || y->dtype != D || x->rank != 4 || y->rank != 4 || b < 1 || b > 65536 ||          \
+        y->dims[0] != x->dims[0] || y->dims[1] != x->dims[1] * b || y->dims[2] != x->dims[2] * b ||      \
+        (int64_t)y->dims[3] * b * b != x->dims[3])                                                       \
+      return SELRT_ERR_UNSUPPORTED;                                                                      \
+    return SELRT_OK;                                                                                     \
+  }                                                                                                      \
+  selrt_status selrt_##op##_##dt##_run(selrt_session *s, const selrt_node *n) {                          \
+    const selrt_tensor *xt = selrt_in(s, n, 0), *yt = selrt_out(s, n, 0);                                \
+    const T *x = (const T *)xt->data;                                                                    \
+    T *y = (T *)yt->data;                                                                                \
+    const size_t b = (size_t)n->ip[SELRT_##op##_##dt##_IP_block_size];                                   \
+    const size_t NH = (size_t)xt->dims[0] * (size_t)xt->dims[1], W = (size_t)xt->dims[2];                \
+    const size_t C = (size_t)xt->dims[3], OC = (size_t)yt->dims[3];                                      \
+    for (size_t h = 0; h < NH; h++)                                                                      \
+      for (size_t i = 0; i < b; i++)                                                                     \
+        for (size_t w = 0; w < W; w++)                                                                   \
+          for (size_t j = 0; j < b; j++) {                                                               \
+            memcpy(y, x + (h * W + w) * C + (i * b + j) * OC, OC * sizeof(T));                           \
+            y += OC;                                                                                     \
+          }                                                                                              \
+    return SELRT_OK;                                                                                     \
+  }                                                                                                      \
+  SELRT_KERNEL(op##_##dt, #op "." #dt)
+
+#define SELRT_SPACE2DEPTH(op, dt, T, D)                                                                 \
+  selrt_status selrt_##op##_##dt##_check(const selrt_program *p, const selrt_node *n) {                 \
+    const selrt_tensor *x = selrt_pin(p, n, 0), *y = selrt_pout(p, n, 0);                               \
+    const int64_t b = n->ip[SELRT_##op##_##dt##_IP_block_size];                                         \
+    if (x->dtype != D || y->dtype != D || x->rank != 4 || y->rank != 4 || b < 1 || b > 65536 ||          \
+        y->dims[0] != x->dims[0] || (int64_t)y->dims[1] * b != x->dims[1] ||                             \
+        (int64_t)y->dims[2] * b != x->dims[2] || (int64_t)x->dims[3] * b * b != y->dims[3])              \
+      return SELRT_ERR_UNSUPPORTED;                                                                      \
+    return SELRT_OK;                                                                                     \
+  }                                                                                                      \
+  selrt_status selrt_##op##_##dt##_run(selrt_session *s, const selrt_node *n) {                          \
+    const selrt_tensor *xt = selrt_in(s, n, 0), *yt = selrt_out(s, n, 0);                                \
+    const T *x = (const T *)xt->data;                                                                    \
+    T *y = (T *)yt->data;                                                                                \
+    const size_t b = (size_t)n->ip[SELRT_##op##_##dt##_IP_block_size];                                   \
+    const size_t NOH = (size_t)yt->dims[0] * (size_t)yt->dims[1], OW = (size_t)yt->dims[2];              \
+    const size_t W = (size_t)xt->dims[2], C = (size_t)xt->dims[3];                                       \
+    for (size_t h = 0; h < NOH; h++)                                                                     \
+      for (size_t w = 0; w < OW; w++)                                                                    \
+        for (size_t i = 0; i < b; i++)                                                                   \
+          for (size_t j = 0; j < b; j++) {                                                               \
+            memcpy(y, x + ((h * b + i) * W + w * b + j) * C, C * sizeof(T));                             \
+            y += C;                                                                                      \
+          }                                                                                              \
+    return SELRT_OK;                                                                                     \
+  }                                                                                                      \
+  SELRT_KERNEL(op##_##dt, #op "." #dt)
+
+#define SELRT_SPACE2BATCH(op, dt, T, D)                                                                 \
+  selrt_status selrt_##op##_##dt##_check(const selrt_program *p, const selrt_node *n) {                 \
+    const selrt_tensor *x = selrt_pin(p, n, 0), *y = selrt_pout(p, n, 0);                               \
+    const int32_t *ip = n->ip;                                                                           \
+    const int64_t bh = ip[SELRT_##op##_##dt##_IP_block_h], bw = ip[SELRT_##op##_##dt##_IP_block_w];      \
+    if (x->dtype != D || y->dtype != D || x->rank != y->rank || (x->rank != 3 && x->rank != 4) ||        \
+        bh < 1 || bw < 1 || (x->rank == 3 && bw != 1) || ip[SELRT_##op##_##dt##_IP_pad_top] < 0 ||       \
+        ip[SELRT_##op##_##dt##_IP_pad_left] < 0 || y->dims[0] % (bh * bw) ||                            \
+        y->dims[0] / (bh * bw) != x->dims[0] || x->dims[x->rank - 1] != y->dims[y->rank - 1])            \
+      return SELRT_ERR_UNSUPPORTED;                                                                      \
+    return SELRT_OK;                                                                                     \
+  }                                                                                                      \
+  selrt_status selrt_##op##_##dt##_run(selrt_session *s, const selrt_node *n) {                          \
+    const selrt_tensor *xt = selrt_in(s, n, 0);                                                          \
+    selrt_tensor *yt = selrt_out(s, n, 0);                                                               \
+    const T *x = (const T *)xt->data;                                                                    \
+    T *y = (T *)yt->data;                                                                                \
+    const T zero = (T)(D == SELRT_I8 ? yt->zero_point : 0);                                              \
+    const int32_t *ip = n->ip;                                                                           \
+    const int four = xt->rank == 4;                                                                      \
+    const int64_t B = xt->dims[0], H = xt->dims[1], W = four ? xt->dims[2] : 1, C = xt->dims[xt->rank - 1]; \
+    const int64_t OB = yt->dims[0], OH = yt->dims[1], OW = four ? yt->dims[2] : 1;                       \
+    const int64_t bw = ip[SELRT_##op##_##dt##_IP_block_w], bh = ip[SELRT_##op##_##dt##_IP_block_h];      \
+    const int64_t pt = ip[SELRT_##op##_##dt##_IP_pad_top], pl = ip[SELRT_##op##_##dt##_IP_pad_left];     \
+    for (int64_t ob = 0; ob < OB; ob++) {                                                                \
+      const int64_t b = ob % B, i = ob / B / bw, j = ob / B % bw;                                        \
+      for (int64_t h = 0; h < OH; h++) {                                                                 \
+        const int64_t ih = h * bh + i - pt;                                                              \
+        for (int64_t w = 0; w < OW; w++, y += C) {                                                       \
+          const int64_t iw = w * bw + j - pl;                                                            \
+          if (ih < 0 || ih >= H || iw < 0 || iw >= W) {                                                  \
+            for (int64_t c = 0; c < C; c++) y[c] = zero;                                                 \
+            continue;                                                                                    \
+          }                                                                                              \
+          const T *src = x + ((b * H + ih) * W + iw) * C;                                                \
+          for (int64_t c = 0; c < C; c++) y[c] = src[c];                                                 \
+        }                                                                                                \
+      }                                                                                                  \
+    }                                                                                                    \
+    return SELRT_OK;                                                                                     \
+  }                                                                                                      \
+  SELRT_KERNEL(op##_##dt, #op "." #dt)
+
+#define SELRT_BATCH2SPACE(op, dt, T, D)                                                                 \
+  selrt_status selrt_##op##_##dt##_check(const selrt_program *p, const selrt_node *n) {                 \
+    const selrt_tensor *x = selrt_pin(p, n, 0), *y = selrt_pout(p, n, 0);                               \
+    const int32_t *ip = n->ip;                                                                           \
+    const int64_t bh = ip[SELRT_##op##_##dt##_IP_block_h], bw = ip[SELRT_##op##_##dt##_IP_block_w];      \
+    const int64_t ct = ip[SELRT_##op##_##dt##_IP_crop_top], cl = ip[SELRT_##op##_##dt##_IP_crop_left];   \
+    if (x->dtype != D || y->dtype != D || x->rank != y->rank || (x->rank != 3 && x->rank != 4) ||        \
+        bh < 1 || bw < 1 || (x->rank == 3 && bw != 1) || ct < 0 || cl < 0 || x->dims[0] % (bh * bw) ||   \
+        x->dims[0] / (bh * bw) != y->dims[0] || x->dims[x->rank - 1] != y->dims[y->rank - 1] ||          \
+        y->dims[1] + ct > x->dims[1] * bh || (x->rank == 4 && y->dims[2] + cl > x->dims[2] * bw) ||      \
+        (x->rank == 3 && cl != 0))                                                                       \
+      return SELRT_ERR_UNSUPPORTED;                                                                      \
+    return SELRT_OK;                                                                                     \
+  }                                                                                                      \
+  selrt_status selrt_##op##_##dt##_run(selrt_session *s, const selrt_node *n) {                          \
+    const selrt_tensor *xt = selrt_in(s, n, 0);                                                          \
+    selrt_tensor *yt = selrt_out(s, n, 0);                                                               \
+    const T *x = (const T *)xt->data;                                                                    \
+    T *y = (T *)yt->data;                                                                                \
+    const int32_t *ip = n->ip;                                                                           \
+    const int four = xt->rank == 4;                                                                      \
+    const int64_t H = xt->dims[1], W = four ? xt->dims[2] : 1, C = xt->dims[xt->rank - 1];               \
+    const int64_t B = yt->dims[0], OH = yt->dims[1], OW = four ? yt->dims[2] : 1;                        \
+    const int64_t bh = ip[SELRT_##op##_##dt##_IP_block_h], bw = ip[SELRT_##op##_##dt##_IP_block_w];      \
+    const int64_t ct = ip[SELRT_##op##_##dt##_IP_crop_top], cl = ip[SELRT_##op##_##dt##_IP_crop_left];   \
+    for (int64_t b = 0; b < B; b++)                                                                      \
+      for (int64_t oy = 0; oy < OH; oy++) {                                                              \
+        const int64_t h = (oy + ct) / bh, i = (oy + ct) % bh;                                            \
+        for (int64_t ox = 0; ox < OW; ox++, y += C) {                                                    \
+          const int64_t w = (ox + cl) / bw, j = (ox + cl) % bw;                                          \
+          const T *src = x + ((((i * bw + j) * B + b) * H + h) * W + w) * C;                             \
+          for (int64_t c = 0; c < C; c++) y[c] = src[c];                                                 \
         }                                                                                                \
       }                                                                                                  \
     return SELRT_OK;                                                                                     \

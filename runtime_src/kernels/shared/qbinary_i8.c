@@ -47,6 +47,10 @@ void selrt_shared_qbinary_i8_run(selrt_session *s, const selrt_node *n, int op) 
         const int32_t sa = selrt_shared_qi8_mbqm_inl(va * (1 << q.left_shift), q.a_mult, q.a_shift);
         const int32_t sb = selrt_shared_qi8_mbqm_inl(vb * (1 << q.left_shift), q.b_mult, q.b_shift);
         raw = op == SELRT_SHARED_QBINARY_I8_ADD ? sa + sb : sa - sb;
+        if (op == SELRT_SHARED_QBINARY_I8_SQDIFF) { /* < 2^30 for the converter's params; a program's may not be */
+          const int64_t sq = (int64_t)raw * raw;
+          raw = sq > INT32_MAX ? INT32_MAX : (int32_t)sq;
+        }
       }
       int32_t v = selrt_shared_qi8_mbqm_inl(raw, q.out_mult, q.out_shift) + q.out_zp;
       v = v < q.act_min ? q.act_min : v;

@@ -7,6 +7,9 @@
  * multipliers, added or subtracted, and requantized to the output:
  *   out = clamp(mbqm(mbqm(a', ma, sa) +- mbqm(b', mb, sb), mo, so) + zo)
  * mul: out = clamp(mbqm((a - za) * (b - zb), mo, so) + zo).
+ * squared_difference: as sub with left_shift 7, the difference squared before
+ * the output multiplier (TFLite squared_difference.cc; |diff| < 2^15, so the
+ * square fits int32).
  * All multipliers/shifts are computed by the converter. */
 #ifndef SELRT_SHARED_QBINARY_I8_H
 #define SELRT_SHARED_QBINARY_I8_H
@@ -16,6 +19,7 @@
 #define SELRT_SHARED_QBINARY_I8_ADD 0
 #define SELRT_SHARED_QBINARY_I8_SUB 1
 #define SELRT_SHARED_QBINARY_I8_MUL 2
+#define SELRT_SHARED_QBINARY_I8_SQDIFF 3
 
 /* Parameters in the order every one of these kernels declares after the
  * broadcast strides (add/sub/mul share one iparam layout). */

@@ -1,35 +1,6 @@
 /* space_to_depth.f32: NHWC [N,H,W,C] -> [N,H/b,W/b,C*b*b]:
  * out[n, h, w, (i*b+j)*C + c] = in[n, h*b+i, w*b+j, c]. The output is written
  * in order, one contiguous run of C channels at a time. */
-#include <string.h>
+#include "../shared/movers.h"
 
-#include "selrt_kernel.h"
-
-selrt_status selrt_space_to_depth_f32_check(const selrt_program *p, const selrt_node *n) {
-  const selrt_tensor *x = selrt_pin(p, n, 0), *y = selrt_pout(p, n, 0);
-  const int64_t b = n->ip[SELRT_space_to_depth_f32_IP_block_size];
-  if (x->dtype != SELRT_F32 || y->dtype != SELRT_F32 || x->rank != 4 || y->rank != 4 || b < 1 ||
-      b > 65536 || y->dims[0] != x->dims[0] || (int64_t)y->dims[1] * b != x->dims[1] ||
-      (int64_t)y->dims[2] * b != x->dims[2] || (int64_t)x->dims[3] * b * b != y->dims[3])
-    return SELRT_ERR_UNSUPPORTED;
-  return SELRT_OK;
-}
-
-selrt_status selrt_space_to_depth_f32_run(selrt_session *s, const selrt_node *n) {
-  const selrt_tensor *xt = selrt_in(s, n, 0), *yt = selrt_out(s, n, 0);
-  const float *x = (const float *)xt->data;
-  float *y = (float *)yt->data;
-  const size_t b = (size_t)n->ip[SELRT_space_to_depth_f32_IP_block_size];
-  const size_t NOH = (size_t)yt->dims[0] * (size_t)yt->dims[1], OW = (size_t)yt->dims[2];
-  const size_t W = (size_t)xt->dims[2], C = (size_t)xt->dims[3];
-  for (size_t h = 0; h < NOH; h++)
-    for (size_t w = 0; w < OW; w++)
-      for (size_t i = 0; i < b; i++)
-        for (size_t j = 0; j < b; j++) {
-          memcpy(y, x + ((h * b + i) * W + w * b + j) * C, C * sizeof(float));
-          y += C;
-        }
-  return SELRT_OK;
-}
-
-SELRT_KERNEL(space_to_depth_f32, "space_to_depth.f32");
+SELRT_SPACE2DEPTH(space_to_depth, f32, float, SELRT_F32);

@@ -12,6 +12,8 @@
   invoke for inputs below the zero point; the table holds 127 there.
 * gelu (gelu.cc): PopulateLookupTable of the float GELU (erf in double, as
   std::erf(x * M_SQRT1_2) promotes; or the tanh form in float32).
+* squared_difference (squared_difference.cc): add.i8's arithmetic with a
+  7-bit left shift and the output multiplier (2 max s)^2 / (2^14 s_out).
 * maximum / minimum (maximum_minimum.cc): max/min of the raw int8 values; a
   rescale is impossible, so all three tensors must be quantized alike.
 """
@@ -143,3 +145,17 @@ def max_min_lower(g: Graph, n: Node) -> Lowered:
     same_quant(g, n, n.inputs[1], n.outputs[0])
     return Lowered(kernel=n.kernel, inputs=list(n.inputs[:2]), outputs=[n.outputs[0]],
                    iparams=broadcast_iparams(g, n, ("a", "b")))
+
+
+@lower("squared_difference", dtype="i8")
+def squared_difference_i8_lower(g: Graph, n: Node) -> Lowered:
+    (sa, za), (sb, zb) = per_tensor(g, n, n.inputs[0]), per_tensor(g, n, n.inputs[1])
+    so, zo = per_tensor(g, n, n.outputs[0])
+    twice_max = 2.0 * max(sa, sb)
+    ma, sha = quantize_multiplier(sa / twice_max)
+    mb, shb = quantize_multiplier(sb / twice_max)
+    mo, sho = quantize_multiplier(twice_max * twice_max / ((1 << 14) * so))
+    ip = broadcast_iparams(g, n, ("a", "b"))
+    ip.update(a_zp=za, b_zp=zb, out_zp=zo, a_mult=ma, a_shift=sha, b_mult=mb, b_shift=shb,
+              out_mult=mo, out_shift=sho, left_shift=7, act_min=-128, act_max=127)
+    return Lowered(kernel=n.kernel, inputs=list(n.inputs[:2]), outputs=[n.outputs[0]], iparams=ip)

@@ -140,7 +140,8 @@ def lut_op_i8_lower(g: Graph, n: Node) -> Lowered:
 # ------------------------------------------------------------------ byte movers
 
 _MOVERS = ("reshape", "squeeze", "expand_dims", "split", "split_v", "unpack", "strided_slice", "slice",
-           "transpose", "concatenation", "pack", "gather", "resize_nearest_neighbor", "pad")
+           "transpose", "concatenation", "pack", "gather", "resize_nearest_neighbor", "pad",
+           "depth_to_space", "space_to_depth", "space_to_batch_nd", "batch_to_space_nd")
 
 
 @lower(*_MOVERS, dtype="i8")

@@ -11,7 +11,7 @@ import numpy as np
 from selbuild.convert.ops._common import describe
 from selbuild.convert.ops._views import const_ints, prod
 from selbuild.convert.registry import Lowered, lower, shape
-from selbuild.errors import SelbuildError, UnsupportedError
+from selbuild.errors import SelbuildError
 from selbuild.ir import Graph, Node
 
 
@@ -49,8 +49,6 @@ def batch_to_space_shape(g: Graph, n: Node) -> list[tuple[int, ...]]:
 @lower("space_to_batch_nd", "batch_to_space_nd")
 def space_batch_lower(g: Graph, n: Node) -> Lowered:
     _x, block, pads = _params(g, n)
-    if g.tensors[n.outputs[0]].quant is not None:
-        raise UnsupportedError(f"{describe(g, n)}: quantized tensors; only the float kernel exists")
     block = block + [1] * (2 - len(block))
     pads = pads + [(0, 0)] * (2 - len(pads))
     before = ("pad_top", "pad_left") if n.op == "space_to_batch_nd" else ("crop_top", "crop_left")
