@@ -19,6 +19,7 @@ from pathlib import Path
 from selbuild import __version__
 from selbuild.catalogue import Catalogue
 from selbuild.convert import control, passes, planner, registry, specialize
+from selbuild.convert.ops import recurrent
 from selbuild.convert.ops._common import describe
 from selbuild.convert.registry import Lowered
 from selbuild.convert.writer import WriteInput, used_tensors, write_program
@@ -114,6 +115,7 @@ def prepare(model: Model, input_shapes: InputShapes | None = None) -> tuple[Grap
         return flat, pstats
     passes.check_control_flow(model)
     g = passes.working_copy(model.main)
+    recurrent.thread_state(g)      # variable state tensors -> node outputs, before dead-code removal
     pstats = passes.PassStats()
     if input_shapes or specialize.dynamic_inputs(g):
         passes.check_topological(g)

@@ -158,10 +158,7 @@ _UNDECLARED_FIELDS: dict[str, list[tuple]] = {
                       _f("dilation_d_factor", "int", 1, "dilation_d"),
                       _f("dilation_w_factor", "int", 1, "dilation_w"),
                       _f("dilation_h_factor", "int", 1, "dilation_h")],
-    "SVDFOptions": [_f("rank", "int", 0), _ACT, _f("asymmetric_quantize_inputs", "bool", False)],
     "RNNOptions": [_ACT, _f("asymmetric_quantize_inputs", "bool", False)],
-    "SequenceRNNOptions": [_f("time_major", "bool", False), _ACT,
-                           _f("asymmetric_quantize_inputs", "bool", False)],
     "BidirectionalSequenceRNNOptions": [_f("time_major", "bool", False), _ACT,
                                         _f("merge_outputs", "bool", False),
                                         _f("asymmetric_quantize_inputs", "bool", False)],
@@ -170,10 +167,6 @@ _UNDECLARED_FIELDS: dict[str, list[tuple]] = {
     "LSTMOptions": [_ACT, _f("cell_clip", "float", 0.0), _f("proj_clip", "float", 0.0),
                     _f("kernel_type", "kernel_type", "full"),
                     _f("asymmetric_quantize_inputs", "bool", False)],
-    "UnidirectionalSequenceLSTMOptions": [
-        _ACT, _f("cell_clip", "float", 0.0), _f("proj_clip", "float", 0.0),
-        _f("time_major", "bool", False), _f("asymmetric_quantize_inputs", "bool", False),
-        _f("diagonal_recurrent_tensors", "bool", False)],
     "BidirectionalSequenceLSTMOptions": [
         _ACT, _f("cell_clip", "float", 0.0), _f("proj_clip", "float", 0.0),
         _f("merge_outputs", "bool", False), _f("time_major", "bool", True),

@@ -1,0 +1,142 @@
+/* Shared by the recurrent kernels, see recurrent.h. */
+#include "recurrent.h"
+
+#include <math.h>
+#include <string.h>
+
+selrt_status selrt_shared_rnn_act_check(const selrt_program *p, int32_t act) {
+  if (act < 0 || act > SELRT_SHARED_RNN_ACT_TANH) return SELRT_REJECT(p, "activation code % is not 0..%", act, 4);
+  return SELRT_OK;
+}
+
+int selrt_shared_rnn_is_f32(const selrt_tensor *t, int32_t rank, uint64_t d0, uint64_t d1) {
+  if (!t || t->dtype != SELRT_F32 || t->rank != rank || (uint64_t)t->dims[0] != d0) return 0;
+  return rank == 1 || (uint64_t)t->dims[1] == d1;
+}
+
+int selrt_shared_rnn_f32_count(const selrt_tensor *t, uint64_t count) {
+  return t && t->dtype == SELRT_F32 && (uint64_t)selrt_numel(t) == count;
+}
+
+void selrt_shared_rnn_state_init(float *dst, const float *src, size_t n) {
+  if (src) {
+    memcpy(dst, src, n * sizeof(float));
+  } else {
+    for (size_t i = 0; i < n; i++) dst[i] = 0.0f;
+  }
+}
+
+float selrt_shared_rnn_dot(const float *a, const float *b, size_t n) {
+  float acc = 0.0f;
+  for (size_t k = 0; k < n; k++) acc += a[k] * b[k];
+  return acc;
+}
+
+float selrt_shared_rnn_sigmoid(float v) { return 1.0f / (1.0f + expf(-v)); }
+
+float selrt_shared_rnn_act(int32_t act, float v) {
+  switch (act) {
+    case 1: return v < 0.0f ? 0.0f : v;
+    case 2: return v < -1.0f ? -1.0f : (v > 1.0f ? 1.0f : v);
+    case 3: return v < 0.0f ? 0.0f : (v > 6.0f ? 6.0f : v);
+    case SELRT_SHARED_RNN_ACT_TANH: return tanhf(v);
+    default: return v;
+  }
+}
+
+float selrt_shared_rnn_clip(float v, float clip) {
+  if (clip > 0.0f) v = v < -clip ? -clip : (v > clip ? clip : v);
+  return v;
+}
+
+static int selrt_shared_lstm_is(const selrt_tensor *t, selrt_dtype dt, int32_t rank, uint64_t d0, uint64_t d1) {
+  if (!t || t->dtype != dt || t->rank != rank || (uint64_t)t->dims[0] != d0) return 0;
+  return rank == 1 || (uint64_t)t->dims[1] == d1;
+}
+
+selrt_status selrt_shared_lstm_check(const selrt_program *p, const selrt_node *n, selrt_dtype wdt, int32_t tm,
+                                     int32_t act, float cclip, float pclip, selrt_shared_lstm_dims *d) {
+  const selrt_tensor *x = selrt_pin(p, n, SELRT_LSTM_X), *wxf = selrt_pin(p, n, SELRT_LSTM_WX + 1);
+  const selrt_tensor *wp = selrt_pin(p, n, SELRT_LSTM_WP), *bp = selrt_pin(p, n, SELRT_LSTM_BP);
+  if (tm != 0 && tm != 1) return SELRT_REJECT(p, "time_major % is not 0 or 1", tm, 0);
+  if (selrt_shared_rnn_act_check(p, act) != SELRT_OK) return SELRT_ERR_UNSUPPORTED;
+  if (!(cclip >= 0.0f && cclip <= 3.4e38f) || !(pclip >= 0.0f && pclip <= 3.4e38f))
+    return SELRT_REJECT(p, "clips must be finite and >= 0", 0, 0);
+  if (x->dtype != SELRT_F32 || x->rank != 3) return SELRT_REJECT(p, "input rank % is not 3", x->rank, 0);
+  const uint64_t B = (uint64_t)x->dims[tm ? 1 : 0], T = (uint64_t)x->dims[tm ? 0 : 1], I = (uint64_t)x->dims[2];
+  if (wxf->rank != 2) return SELRT_REJECT(p, "input-to-forget weights rank % is not 2", wxf->rank, 0);
+  const uint64_t C = (uint64_t)wxf->dims[0];
+  const uint64_t O = wp ? (uint64_t)wp->dims[0] : C;
+  if (wp && !selrt_shared_lstm_is(wp, wdt, 2, O, C)) return SELRT_REJECT(p, "projection is not [%, %]", O, C);
+  if (!wp && bp) return SELRT_REJECT(p, "projection bias without projection weights", 0, 0);
+  if (bp && !selrt_shared_lstm_is(bp, SELRT_F32, 1, O, 0)) return SELRT_REJECT(p, "projection bias is not [%]", O, 0);
+  const int cifg = selrt_pin(p, n, SELRT_LSTM_WX) == 0;
+  const int peep = selrt_pin(p, n, SELRT_LSTM_WC + 1) != 0, ln = selrt_pin(p, n, SELRT_LSTM_LN + 1) != 0;
+  for (uint32_t g = 0; g < 4; g++) {
+    const int has = !(cifg && g == 0);
+    const selrt_tensor *pc = g == 2 ? (const selrt_tensor *)0 : selrt_pin(p, n, SELRT_LSTM_WC + (g == 3 ? 2 : g));
+    /* the input gate's tensors are there exactly when the others' are (no CIFG) */
+    if ((selrt_pin(p, n, SELRT_LSTM_WX + g) != 0) != has || (selrt_pin(p, n, SELRT_LSTM_WH + g) != 0) != has ||
+        (selrt_pin(p, n, SELRT_LSTM_BIAS + g) != 0) != has || (selrt_pin(p, n, SELRT_LSTM_LN + g) != 0) != (has && ln))
+      return SELRT_REJECT(p, "gate % has an incomplete set of tensors (cifg %)", g, cifg);
+    if (g != 2 && (pc != 0) != (has && peep))
+      return SELRT_REJECT(p, "gate % has an incomplete set of peephole tensors (cifg %)", g, cifg);
+    if (!has) continue;
+    if (!selrt_shared_lstm_is(selrt_pin(p, n, SELRT_LSTM_WX + g), wdt, 2, C, I))
+      return SELRT_REJECT(p, "input weights of gate % are not [C, %]", g, I);
+    if (!selrt_shared_lstm_is(selrt_pin(p, n, SELRT_LSTM_WH + g), wdt, 2, C, O))
+      return SELRT_REJECT(p, "recurrent weights of gate % are not [C, %]", g, O);
+    if (!selrt_shared_lstm_is(selrt_pin(p, n, SELRT_LSTM_BIAS + g), SELRT_F32, 1, C, 0))
+      return SELRT_REJECT(p, "bias of gate % is not [%]", g, C);
+    if (ln && !selrt_shared_lstm_is(selrt_pin(p, n, SELRT_LSTM_LN + g), SELRT_F32, 1, C, 0))
+      return SELRT_REJECT(p, "layer-norm coefficients of gate % are not [%]", g, C);
+    if (pc && !selrt_shared_lstm_is(pc, wdt, 1, C, 0)) return SELRT_REJECT(p, "peephole of gate % is not [%]", g, C);
+  }
+  if (selrt_pin(p, n, SELRT_LSTM_HS) && !selrt_shared_rnn_f32_count(selrt_pin(p, n, SELRT_LSTM_HS), B * O))
+    return SELRT_REJECT(p, "output state in is not % floats", B * O, 0);
+  if (selrt_pin(p, n, SELRT_LSTM_CS) && !selrt_shared_rnn_f32_count(selrt_pin(p, n, SELRT_LSTM_CS), B * C))
+    return SELRT_REJECT(p, "cell state in is not % floats", B * C, 0);
+  if (!selrt_shared_rnn_f32_count(selrt_pout(p, n, 0), B * T * O))
+    return SELRT_REJECT(p, "output is not % floats", B * T * O, 0);
+  if (!selrt_shared_rnn_f32_count(selrt_pout(p, n, 1), B * O))
+    return SELRT_REJECT(p, "output state out is not % floats", B * O, 0);
+  if (!selrt_shared_rnn_f32_count(selrt_pout(p, n, 2), B * C))
+    return SELRT_REJECT(p, "cell state out is not % floats", B * C, 0);
+  d->B = B, d->T = T, d->I = I, d->C = C, d->O = O;
+  d->cifg = cifg, d->peephole = peep, d->layer_norm = ln;
+  return SELRT_OK;
+}
+
+/* x - mean over c, times 1/sqrt(variance + 1e-8) (LiteRT's MeanStddevNormalization). */
+static void selrt_shared_lstm_norm(float *v, size_t c) {
+  float sum = 0.0f, sq = 0.0f;
+  for (size_t k = 0; k < c; k++) sum += v[k];
+  const float mean = sum / (float)c;
+  for (size_t k = 0; k < c; k++) sq += (v[k] - mean) * (v[k] - mean);
+  const float inv = 1.0f / sqrtf(sq / (float)c + 1e-8f);
+  for (size_t k = 0; k < c; k++) v[k] = (v[k] - mean) * inv;
+}
+
+/* A gate's peephole and layer norm (LiteRT's CalculateLstmGate order). */
+static void selrt_shared_lstm_finish_gate(const selrt_shared_lstm_cell *L, uint32_t g, float *v, const float *c) {
+  const size_t C = L->C;
+  if (L->peephole[g])
+    for (size_t k = 0; k < C; k++) v[k] += L->peephole[g][k] * c[k];
+  if (L->layer_norm) {
+    selrt_shared_lstm_norm(v, C);
+    for (size_t k = 0; k < C; k++) v[k] = v[k] * L->ln[g][k] + L->bias[g][k];
+  }
+}
+
+void selrt_shared_lstm_cell_step(const selrt_shared_lstm_cell *L, float *gate, float *c, float *hc) {
+  const size_t C = L->C;
+  float *gi = gate, *gf = gate + C, *gc = gate + 2 * C, *go = gate + 3 * C;
+  for (uint32_t g = L->cifg ? 1 : 0; g < 3; g++) selrt_shared_lstm_finish_gate(L, g, gate + g * C, c);
+  for (size_t k = 0; k < C; k++) {
+    const float f = selrt_shared_rnn_sigmoid(gf[k]);
+    const float i = L->cifg ? 1.0f - f : selrt_shared_rnn_sigmoid(gi[k]);
+    c[k] = selrt_shared_rnn_clip(f * c[k] + i * selrt_shared_rnn_act(L->act, gc[k]), L->cell_clip);
+  }
+  selrt_shared_lstm_finish_gate(L, 3, go, c); /* the output gate's peephole sees the new cell state */
+  for (size_t k = 0; k < C; k++) hc[k] = selrt_shared_rnn_sigmoid(go[k]) * selrt_shared_rnn_act(L->act, c[k]);
+}

@@ -1,0 +1,112 @@
+"""Small recurrent-builtin models (tests/tflite_builder.py): UNIDIRECTIONAL_SEQUENCE_LSTM,
+UNIDIRECTIONAL_SEQUENCE_RNN and SVDF with their optional inputs (CIFG, peephole,
+projection, layer norm) and their state as TFLite variable tensors.
+
+Weights are float32, or int8 with one scale (`hybrid=True`: the dynamic-range
+form LiteRT runs with its hybrid kernels)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tflite_builder import Op, T, build_model
+
+
+def _r(shape, seed, scale=0.5):
+    return (np.random.default_rng(seed).standard_normal(shape) * scale).astype(np.float32)
+
+
+def _w(name, shape, seed, hybrid, scale=0.5):
+    """A constant weight: float, or symmetric int8 with a per-tensor scale."""
+    v = _r(shape, seed, scale)
+    if not hybrid:
+        return T(name, list(shape), data=v)
+    s = float(np.abs(v).max()) / 127.0
+    q = np.clip(np.round(v / s), -127, 127).astype(np.int8)
+    return T(name, list(shape), "i8", data=q, scale=s, zero_point=0)
+
+
+def lstm_model(batch=2, time=3, n_in=4, n_cell=5, n_out=None, *, cifg=False, peephole=False,
+               projection=False, proj_bias=False, layer_norm=False, time_major=False, activation="tanh",
+               cell_clip=0.0, proj_clip=0.0, hybrid=False, asymmetric=False, seed=0) -> bytes:
+    """UNIDIRECTIONAL_SEQUENCE_LSTM; n_out defaults to n_cell (n_out != n_cell needs projection)."""
+    n_out = n_out or n_cell
+    s = iter(range(seed * 100, seed * 100 + 100))
+    ts: list[T] = []
+    names: list[str | None] = []
+
+    def add(t: T | None) -> None:
+        if t is None:
+            names.append(None)
+        else:
+            ts.append(t)
+            names.append(t.name)
+
+    xs = [time, batch, n_in] if time_major else [batch, time, n_in]
+    add(T("x", xs))
+    for g in "ifco":                                       # input_to_{input,forget,cell,output}
+        add(None if (g == "i" and cifg) else _w(f"w_x{g}", [n_cell, n_in], next(s), hybrid))
+    for g in "ifco":                                       # recurrent_to_*
+        add(None if (g == "i" and cifg) else _w(f"w_h{g}", [n_cell, n_out], next(s), hybrid))
+    for g in "ifo":                                        # cell_to_* (peephole)
+        add(_w(f"w_c{g}", [n_cell], next(s), hybrid) if peephole and not (g == "i" and cifg) else None)
+    for g in "ifco":                                       # gate biases (float)
+        add(None if (g == "i" and cifg) else T(f"b_{g}", [n_cell], data=_r([n_cell], next(s), 0.3)))
+    add(_w("w_proj", [n_out, n_cell], next(s), hybrid) if projection else None)
+    add(T("b_proj", [n_out], data=_r([n_out], next(s), 0.2)) if projection and proj_bias else None)
+    add(T("h_state", [batch, n_out], is_variable=True))
+    add(T("c_state", [batch, n_cell], is_variable=True))
+    for g in "ifco":                                       # layer-norm coefficients
+        add(T(f"ln_{g}", [n_cell], data=1.0 + _r([n_cell], next(s), 0.2))
+            if layer_norm and not (g == "i" and cifg) else None)
+    ys = [time, batch, n_out] if time_major else [batch, time, n_out]
+    ts.append(T("y", ys))
+    opts = dict(activation=activation, cell_clip=cell_clip, proj_clip=proj_clip, time_major=time_major,
+                asymmetric_quantize_inputs=asymmetric)
+    return build_model(ops=[Op("UNIDIRECTIONAL_SEQUENCE_LSTM", names, ["y"], options=opts,
+                               version=3 if hybrid else 1)],
+                       tensors=ts, inputs=["x"], outputs=["y"])
+
+
+def rnn_model(batch=2, time=3, n_in=4, units=5, *, time_major=False, activation="tanh", bias=True,
+              hybrid=False, asymmetric=False, seed=0) -> bytes:
+    """UNIDIRECTIONAL_SEQUENCE_RNN: h = act(W x + R h + b) per step."""
+    xs = [time, batch, n_in] if time_major else [batch, time, n_in]
+    ys = [time, batch, units] if time_major else [batch, time, units]
+    ts = [T("x", xs), _w("w", [units, n_in], seed + 1, hybrid), _w("r", [units, units], seed + 2, hybrid, 0.3),
+          T("b", [units], data=_r([units], seed + 3, 0.3)), T("h", [batch, units], is_variable=True), T("y", ys)]
+    opts = dict(time_major=time_major, activation=activation, asymmetric_quantize_inputs=asymmetric)
+    return build_model(ops=[Op("UNIDIRECTIONAL_SEQUENCE_RNN", ["x", "w", "r", "b" if bias else None, "h"], ["y"],
+                               options=opts, version=2 if hybrid else 1)],
+                       tensors=ts, inputs=["x"], outputs=["y"])
+
+
+def svdf_model(batch=2, n_in=4, units=3, rank=2, memory=5, *, activation="relu", bias=True, hybrid=False,
+               asymmetric=False, steps=1, seed=0, rank_attr=None) -> bytes:
+    """SVDF; steps > 1 chains that many SVDF ops over one shared state (each
+    op one time step of the same layer, inputs x0..x<steps-1>); rank_attr
+    writes another rank into the options than the weights were made for."""
+    filters = units * rank
+    ts = [_w("wf", [filters, n_in], seed + 1, hybrid), _w("wt", [filters, memory], seed + 2, hybrid),
+          T("b", [units], data=_r([units], seed + 3, 0.3)), T("state", [batch, filters * memory], is_variable=True)]
+    ops = []
+    for i in range(steps):
+        ts += [T(f"x{i}", [batch, n_in]), T(f"y{i}", [batch, units])]
+        ops.append(Op("SVDF", [f"x{i}", "wf", "wt", "b" if bias else None, "state"], [f"y{i}"],
+                      options=dict(rank=rank if rank_attr is None else rank_attr, activation=activation, asymmetric_quantize_inputs=asymmetric),
+                      version=3 if hybrid else 1))
+    return build_model(ops=ops, tensors=ts, inputs=[f"x{i}" for i in range(steps)],
+                       outputs=[f"y{i}" for i in range(steps)])
+
+
+def small_recurrent_models() -> dict[str, bytes]:
+    """One small model per recurrent kernel (the fuzz corpus and the hostile tests edit them)."""
+    return {
+        "lstm": lstm_model(peephole=True, projection=True, proj_bias=True, layer_norm=True, n_out=3,
+                           cell_clip=2.0, proj_clip=1.0, seed=1),
+        "lstm_cifg": lstm_model(cifg=True, time_major=True, seed=2),
+        "rnn": rnn_model(seed=3),
+        "svdf": svdf_model(steps=2, seed=4),
+        "rnn_f32i8": rnn_model(hybrid=True, asymmetric=True, seed=5),
+        "svdf_f32i8": svdf_model(steps=2, hybrid=True, seed=6),
+    }
