@@ -201,21 +201,22 @@ def test_support_flags_follow_the_catalogue(tmp_path, capsys):
 
 
 def test_folded_ops_count_as_supported(tmp_path, capsys):
-    """dequantize.i16 has no kernel, but the converter folds a DEQUANTIZE of
-    constant int16 weights: supported. The same op on a model input is not."""
+    """dequantize.u8 has no kernel, but the converter folds a DEQUANTIZE of
+    constant uint8 weights: supported. The same op on a model input is not.
+    (dequantize.i16 was the example until the int16x8 kernels gave it a kernel.)"""
     from tflite_builder import qt
-    w = qt("w", [4], 0.5, 0, data=np.array([1, -2, 3, 4], np.int16), dtype="i16")
+    w = qt("w", [4], 0.5, 128, data=np.array([1, 200, 3, 255], np.uint8), dtype="u8")
     p = tmp_path / "folded.tflite"
     p.write_bytes(build_model(ops=[Op("DEQUANTIZE", ["w"], ["wf"]), Op("ADD", ["x", "wf"], ["y"])],
                               tensors=[w, T("wf", [4]), T("x", [4]), T("y", [4])]))
     q = tmp_path / "live.tflite"
     q.write_bytes(build_model(ops=[Op("DEQUANTIZE", ["v"], ["y"])],
-                              tensors=[qt("v", [4], 0.5, 0, dtype="i16"), T("y", [4])]))
+                              tensors=[qt("v", [4], 0.5, 128, dtype="u8"), T("y", [4])]))
     code, out, _ = run_cli(capsys, "analyze", "--json", str(p), str(q))
     assert code == 0
     folded, live = json.loads(out)["models"]
-    assert {u["op"]: u["supported"] for u in folded["ops"]} == {"dequantize.i16": True, "add.f32": True}
-    assert folded["unsupported"] == [] and live["unsupported"] == ["dequantize.i16"]
+    assert {u["op"]: u["supported"] for u in folded["ops"]} == {"dequantize.u8": True, "add.f32": True}
+    assert folded["unsupported"] == [] and live["unsupported"] == ["dequantize.u8"]
 
 
 def test_config_init_writes_warns_and_exits_1_on_unsupported_ops(tmp_path, capsys):

@@ -40,6 +40,9 @@ def node_dtype(op: RawOp, tensors: list) -> str:
     ins = op.inputs
     if pick == -1 or not any(i >= 0 for i in ins):
         outs = [i for i in op.outputs if i >= 0]
+        if op.builtin == "QUANTIZE" and outs and ins and ins[0] >= 0 and tensors[ins[0]].dtype not in ("f32", "f16"):
+            # Requantize (integer to integer) is its own kernel: quantize.<in><out>.
+            return tensors[ins[0]].dtype + tensors[outs[0]].dtype
         return tensors[outs[0]].dtype if outs else "none"
     idx = ins[pick] if pick < len(ins) and ins[pick] >= 0 else next(i for i in ins if i >= 0)
     dtype = tensors[idx].dtype

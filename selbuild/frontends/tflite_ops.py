@@ -43,7 +43,8 @@ Node.dtype
     * the first input is a parameter: SPLIT → input 1, TRANSPOSE_CONV → input 2
       (its inputs are output_shape, weights, input, bias), FILL → input 1
       (the value), SCATTER_ND → input 1 (updates);
-    * QUANTIZE → output 0's dtype (quantize.i8 from f32 or requantizing i8);
+    * QUANTIZE → output 0's dtype from a float input (quantize.i8, quantize.i16),
+      input then output dtype from an integer one (requantize: quantize.i8i8, quantize.u8i8);
     * hybrid ops (HYBRID_OPS: conv2d, depthwise_conv2d, fully_connected,
       batch_matmul and the LSTM/RNN/SVDF family) with float32 input 0 and a
       constant int8 weight input → "f32i8" (dynamic-range models); other

@@ -88,6 +88,44 @@ void selrt_shared_qi8_lut(const int8_t *x, int8_t *y, size_t count, const int8_t
   }                                                                                               \
   SELRT_KERNEL(op##_i8, #op ".i8")
 
+/* The requantize family quantize.<in><out> (QUANTIZE from one integer
+ * quantization to another: int8 <-> uint8, int8 -> int8, int16 -> int8 ...),
+ * TFLite's reference Requantize: y = clamp(mbqm(x - input_zp, multiplier,
+ * shift) + output_zp) with input_scale / output_scale as Q31 multiplier and
+ * shift (the converter's). Its int8 <-> uint8 fast path (x ^ 0x80 when only
+ * the zero point moves by 128) gives the same bytes as this arithmetic, so
+ * there is one path. Each use is its own kernel file, object and size row:
+ *
+ *   SELRT_REQUANTIZE(quantize, u8i8, uint8_t, SELRT_U8, 0, 255, int8_t, SELRT_I8, -128, 127);
+ */
+#define SELRT_REQUANTIZE(op, dt, TI, DI, IMIN, IMAX, TO, DO, OMIN, OMAX)                               \
+  selrt_status selrt_##op##_##dt##_check(const selrt_program *p, const selrt_node *n) {          \
+    const int32_t zi = n->ip[SELRT_##op##_##dt##_IP_input_zp];                                   \
+    const int32_t zo = n->ip[SELRT_##op##_##dt##_IP_output_zp];                                  \
+    const int32_t m = n->ip[SELRT_##op##_##dt##_IP_multiplier];                                  \
+    const int32_t sh = n->ip[SELRT_##op##_##dt##_IP_shift];                                      \
+    if (zi < (IMIN) || zi > (IMAX) || zo < (OMIN) || zo > (OMAX))                                  \
+      return SELRT_REJECT(p, "zero points % / % are outside the dtypes' ranges", zi, zo);          \
+    if (m < 0 || sh < -31 || sh > 30) return SELRT_REJECT(p, "multiplier % / shift % out of range", m, sh); \
+    return selrt_shared_elementwise_check(p, n, DI, DO);                                           \
+  }                                                                                                \
+  selrt_status selrt_##op##_##dt##_run(selrt_session *s, const selrt_node *n) {                  \
+    const TI *x = (const TI *)selrt_in(s, n, 0)->data;                                             \
+    selrt_tensor *yt = selrt_out(s, n, 0);                                                         \
+    TO *y = (TO *)yt->data;                                                                        \
+    const int32_t zi = n->ip[SELRT_##op##_##dt##_IP_input_zp];                                   \
+    const int32_t zo = n->ip[SELRT_##op##_##dt##_IP_output_zp];                                  \
+    const int32_t m = n->ip[SELRT_##op##_##dt##_IP_multiplier];                                  \
+    const int32_t sh = n->ip[SELRT_##op##_##dt##_IP_shift];                                      \
+    const size_t count = selrt_numel(yt);                                                          \
+    for (size_t i = 0; i < count; i++) {                                                           \
+      const int64_t v = (int64_t)selrt_shared_qi8_mbqm_inl((int32_t)x[i] - zi, m, sh) + zo;        \
+      y[i] = (TO)(v < (OMIN) ? (OMIN) : v > (OMAX) ? (OMAX) : v);                                  \
+    }                                                                                              \
+    return SELRT_OK;                                                                               \
+  }                                                                                                \
+  SELRT_KERNEL(op##_##dt, #op "." #dt)
+
 /* Reductions over the input dims set in `mask` (bit i = dim i). The output
  * element o (kept dims in order) gets the int32 sum (max = 0) or maximum
  * (max = 1) of its reduced input elements; `count` receives how many

@@ -13,7 +13,7 @@ static selrt_status selrt_shared_window_check(const selrt_program *p, int32_t in
    * in int64, so anything that fits int32 here is safe there). */
   int32_t first, span, total;
   if (__builtin_mul_overflow(out - 1, s, &first) || __builtin_mul_overflow(k - 1, d, &span) ||
-      __builtin_add_overflow(first, span + 1 - in, &total))
+      __builtin_add_overflow(first, span + (1 - in), &total))
     return SELRT_REJECT(p, "window positions exceed int32 (% outputs, stride %)", out, s);
   if (pad != (total > 0 ? total >> 1 : 0))
     return SELRT_REJECT(p, "padding % is neither VALID's nor SAME's (%)", pad, total > 0 ? total >> 1 : 0);

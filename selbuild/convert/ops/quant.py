@@ -34,8 +34,9 @@ def quant_shape(g: Graph, n: Node) -> list[tuple[int, ...]]:
 def quantize_lower(g: Graph, n: Node) -> Lowered:
     src, dst = g.tensors[n.inputs[0]], g.tensors[n.outputs[0]]
     if src.dtype != "f32" or dst.dtype != "i8":
-        raise UnsupportedError(f"{describe(g, n)}: quantize {src.dtype} -> {dst.dtype}; "
-                               f"the quantize.i8 kernel takes f32 -> i8 only (no requantize)")
+        raise UnsupportedError(f"{describe(g, n)}: quantize {src.dtype} -> {dst.dtype} has no kernel (quantize.i8 and "
+                               f"quantize.i16 take f32; requantize kernels: quantize.i8i8, i8u8, u8i8, u8u8, i16i8, "
+                               f"i16i16)")
     scale, zp = _per_tensor(g, n, dst)
     return Lowered(kernel="quantize.i8", inputs=[n.inputs[0]], outputs=[n.outputs[0]],
                    iparams={"zero_point": zp}, fparams={"scale": scale})
