@@ -6,11 +6,16 @@ metadata (prefab/prefab.json, modules/selrt/module.json, per-ABI abi.json +
 the .so, include/selrt.h) so Gradle (`buildFeatures { prefab true }`) and its
 CMake integration can `find_package(selrt)` and link it.
 
-XCFramework (iOS): the static libselrt.a per slice. Device `ios-arm64`, and
+XCFramework (iOS): the static lib<name>.a per slice (symbols prefixed like the
+AAR's, so two selbuild runtimes link into one app). Device `ios-arm64`, and
 one fat `ios-arm64_x86_64-simulator` slice made with llvm-lipo from the two
-simulator builds; Headers/ holds selrt.h and a module.modulemap (Swift
-`import selrt`). Info.plist is written with plistlib because xcodebuild
--create-xcframework is not available without Xcode.
+simulator builds; Headers/<name>/ holds selrt.h and a module.modulemap (Swift
+`import <name>`): a folder per framework, because Xcode merges every
+XCFramework's Headers/ into one include dir and two top-level module maps
+would collide. Info.plist is written with plistlib because xcodebuild
+-create-xcframework is not available without Xcode. Beside it,
+selbuild.apple_package writes Package.swift, a podspec and the programs as
+resources.
 
 Both outputs are deterministic (sorted zip entries with fixed timestamps).
 Missing builds are built first unless build=False, then PackageError.
@@ -27,7 +32,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from selbuild import RUNTIME_SRC, __version__
+from selbuild import RUNTIME_SRC, __version__, apple_package
 from selbuild.config import BuildConfig
 from selbuild.errors import PackageError, ToolchainError
 from selbuild.java_api import JavaNames, classes_jar
@@ -40,7 +45,10 @@ ANDROID_API = 21
 IOS_DEVICE = "ios-arm64"
 IOS_SIMULATORS = ("ios-sim-arm64", "ios-sim-x86_64")
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-MODULEMAP = 'module selrt {\n  header "selrt.h"\n  export *\n}\n'
+
+
+def modulemap(lib: str) -> str:
+    return f'module {lib} {{\n  header "selrt.h"\n  export *\n}}\n'
 
 
 @dataclass(frozen=True)
@@ -52,10 +60,12 @@ class Built:
 
 
 def _built(config: BuildConfig, target: str, out_root: Path | None, build: bool,
-           names: JavaNames | None = None) -> Built:
-    """A target's build; with `names`, the AAR variant (own library name + JNI, dir <target>.aar)."""
+           names: JavaNames | None = None, variant: str = "aar") -> Built:
+    """A target's build; with `names`, a package variant: own library name (+ JNI for
+    the AAR), dir <target>.<variant>."""
     from selbuild.build import build_target, out_dir_for
-    pkg = {"library_name": names.library_name, "jni": names.jni, "variant": "aar"} if names else {}
+    pkg = {"library_name": names.library_name, "jni": names.jni if variant == "aar" else None,
+           "variant": variant} if names else {}
     if build:
         r = build_target(config, target, out_root=out_root, **pkg)
         return Built(target, r.library, r.static_library, r.unstripped)
@@ -104,10 +114,15 @@ def is_xcframework(path: Path) -> bool:
 
 
 def check_xcframework_output(config: BuildConfig, out: Path) -> None:
-    """Never replace a folder that is not an earlier XCFramework (not `.`, not a project folder)."""
+    """Never replace a folder that is not an earlier XCFramework (not `.`, not a project folder),
+    nor a Package.swift / podspec / program the user wrote beside it."""
     check_output(out, "--xcframework", inputs=[config.path, *(m.path for m in config.models)], kind="dir",
                  replaceable=lambda p: is_xcframework(p) or (p.is_dir() and not any(p.iterdir())),
                  what="an XCFramework (a folder with an Info.plist of type XFWK)")
+    lib = java_names(config).library_name
+    for rel in ("Package.swift", f"{lib}.podspec", f"Sources/{apple_package.programs_target(lib)}/Programs.swift"):
+        check_output(Path(out).parent / rel, "--xcframework", replaceable=apple_package.is_ours,
+                     what="a file written by selbuild")
 
 
 def package_aar(config: BuildConfig, out: Path, *, out_root: Path | None = None, build: bool = True) -> Path:
@@ -231,35 +246,52 @@ def _lipo() -> str:
 
 def package_xcframework(config: BuildConfig, out: Path, *, out_root: Path | None = None,
                         build: bool = True) -> Path:
+    """The XCFramework, and beside it Package.swift, <lib>.podspec and
+    Sources/<lib>_programs/ with the config's programs (selbuild.apple_package)."""
     check_xcframework_output(config, out)
-    device = _built(config, IOS_DEVICE, out_root, build)
-    sims = [_built(config, t, out_root, build) for t in IOS_SIMULATORS]
-    return replace_dir(Path(out), lambda tmp: _fill_xcframework(tmp, device, sims))
+    out = Path(out)
+    names = java_names(config)
+    lib = names.library_name
+    device = _built(config, IOS_DEVICE, out_root, build, names, "xcframework")
+    sims = [_built(config, t, out_root, build, names, "xcframework") for t in IOS_SIMULATORS]
+    programs = bundled_programs(config)
+    replace_dir(out, lambda tmp: _fill_xcframework(tmp, device, sims, lib))
+    res_dir = out.parent / "Sources" / apple_package.programs_target(lib)
+    stale = res_dir / "Resources"
+    for old in (sorted(stale.glob("*.selrt")) if stale.is_dir() else []):
+        if old.name not in programs:
+            old.unlink()
+    for rel, data in apple_package.side_files(lib, out.name, programs).items():
+        (out.parent / rel).parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(out.parent / rel, data)
+    return out
 
 
-def _fill_xcframework(out: Path, device: Built, sims: list[Built]) -> None:
+def _fill_xcframework(out: Path, device: Built, sims: list[Built], lib: str) -> None:
     slices = [
         ("ios-arm64", ["arm64"], None),
         ("ios-arm64_x86_64-simulator", ["arm64", "x86_64"], "simulator"),
     ]
     libs = []
+    header = (prefix_header(lib) + "\n").lstrip() + HEADER.read_text()
+    archive = f"lib{lib}.a"
     for ident, archs, variant in slices:
         d = out / ident
-        (d / "Headers").mkdir(parents=True)
-        shutil.copyfile(HEADER, d / "Headers" / "selrt.h")
-        (d / "Headers" / "module.modulemap").write_text(MODULEMAP)
+        (d / "Headers" / lib).mkdir(parents=True)
+        (d / "Headers" / lib / "selrt.h").write_text(header)
+        (d / "Headers" / lib / "module.modulemap").write_text(modulemap(lib))
         if variant is None:
-            shutil.copyfile(device.static_library, d / "libselrt.a")
+            shutil.copyfile(device.static_library, d / archive)
         else:
-            cmd = [_lipo(), "-create", *[str(s.static_library) for s in sims], "-output", str(d / "libselrt.a")]
+            cmd = [_lipo(), "-create", *[str(s.static_library) for s in sims], "-output", str(d / archive)]
             r = subprocess.run(cmd, capture_output=True, text=True)
             if r.returncode != 0:
                 raise PackageError(f"llvm-lipo failed: {r.stderr.strip()}", hint=" ".join(cmd))
-        lib = {"LibraryIdentifier": ident, "LibraryPath": "libselrt.a", "HeadersPath": "Headers",
-               "SupportedArchitectures": archs, "SupportedPlatform": "ios"}
+        entry = {"LibraryIdentifier": ident, "LibraryPath": archive, "HeadersPath": "Headers",
+                 "SupportedArchitectures": archs, "SupportedPlatform": "ios"}
         if variant:
-            lib["SupportedPlatformVariant"] = variant
-        libs.append(lib)
+            entry["SupportedPlatformVariant"] = variant
+        libs.append(entry)
     plist = {"AvailableLibraries": libs, "CFBundlePackageType": "XFWK", "XCFrameworkFormatVersion": "1.0"}
     (out / "Info.plist").write_bytes(plistlib.dumps(plist, sort_keys=True))
 

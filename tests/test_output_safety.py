@@ -175,7 +175,8 @@ def test_255_byte_package_outputs(build_root, tmp_path) -> None:
     for _ in range(2):                       # a new folder, then replacing it
         assert package_xcframework(cfg, out, out_root=build_root) == out
         assert (out / "Info.plist").is_file()
-    assert listing(tmp_path) == [out.name]
+    # Beside it only the SwiftPM manifest and podspec (no models: no resources), no temporaries.
+    assert listing(tmp_path) == sorted([out.name, "Package.swift", "selrt_pilot.podspec"])
     # An AAR's side files (<stem>.native-debug-symbols.zip) are longer than the AAR's
     # name: a 255-byte AAR name is refused before any build, naming the limit.
     with pytest.raises(UsageError, match="255"):

@@ -108,8 +108,13 @@ def test_xcframework_layout(build_root, tmp_path) -> None:
     for ident, lib in libs.items():
         assert lib["SupportedPlatform"] == "ios" and lib["HeadersPath"] == "Headers"
         d = out / ident
-        assert (d / "Headers" / "selrt.h").is_file()
-        assert "selrt.h" in (d / "Headers" / "module.modulemap").read_text()
+        # One folder per framework under Headers/: two XCFrameworks' module maps never collide.
+        assert sorted(p.name for p in (d / "Headers").iterdir()) == ["selrt_pilot"]
+        assert (d / "Headers" / "selrt_pilot" / "selrt.h").is_file()
+        assert "#define selrt_run selrt_pilot_run" in (d / "Headers" / "selrt_pilot" / "selrt.h").read_text()
+        mm = (d / "Headers" / "selrt_pilot" / "module.modulemap").read_text()
+        assert mm.startswith("module selrt_pilot {") and 'header "selrt.h"' in mm
+        assert lib["LibraryPath"] == "libselrt_pilot.a"
         a = d / lib["LibraryPath"]
         if ident == "ios-arm64":
             slices = {"arm64": a.read_bytes()}
@@ -126,11 +131,52 @@ def test_xcframework_layout(build_root, tmp_path) -> None:
         for arch, data in slices.items():
             members = ar_members(data)
             assert members
+            defined = set()
             for _, obj in members:
                 b = lief.parse(list(obj))
                 cpu = lief.MachO.Header.CPU_TYPE.ARM64 if arch == "arm64" else lief.MachO.Header.CPU_TYPE.X86_64
                 assert b.header.cpu_type == cpu
                 assert b.build_version.platform == (P.IOS if ident == "ios-arm64" else P.IOS_SIMULATOR)
+                defined |= {s.name for s in b.symbols if s.type == lief.MachO.Symbol.TYPE.SECTION}
+            # The C API carries the package's prefix, so two selbuild runtimes link into one app.
+            assert "_selrt_pilot_run" in defined and "_selrt_run" not in defined
+    # Beside it: SwiftPM binary target and podspec naming this XCFramework (no models: no resources).
+    swift = (out.parent / "Package.swift").read_text()
+    assert '.binaryTarget(name: "selrt_pilot", path: "selrt.xcframework")' in swift
+    assert "swift-tools-version:5.3" in swift.splitlines()[0] and ".copy(" not in swift
+    spec = (out.parent / "selrt_pilot.podspec").read_text()
+    assert "s.vendored_frameworks = 'selrt.xcframework'" in spec and "resource_bundles" not in spec
+
+
+def test_xcframework_bundles_programs_as_resources(build_root, tmp_path) -> None:
+    """The config's programs go to Sources/<lib>_programs/Resources/ as a SwiftPM resource
+    target and a CocoaPods resource bundle; a user's own Package.swift is never replaced."""
+    from selbuild import REPO_ROOT
+    from selbuild.config import load_config
+    from selbuild.convert import read_program
+    require("ios-arm64", "ios-sim-arm64", "ios-sim-x86_64")
+    cfg = load_config(REPO_ROOT / "configs" / "tiny_cnn_f32.yaml")
+    lib = "selrt_tiny_cnn_f32"
+    root = tmp_path / "pkg"
+    out = package_xcframework(cfg, root / "Tiny.xcframework", out_root=build_root)
+    prog = root / "Sources" / f"{lib}_programs" / "Resources" / "tiny_cnn_f32.selrt"
+    info = read_program(prog.read_bytes())
+    assert info.inputs and info.outputs
+    swift = (root / "Package.swift").read_text()
+    assert f'.binaryTarget(name: "{lib}", path: "Tiny.xcframework")' in swift
+    assert f'.target(name: "{lib}_programs", path: "Sources/{lib}_programs", resources: [.copy("Resources")])' in swift
+    assert f'targets: ["{lib}", "{lib}_programs"]' in swift
+    assert "Bundle.module.url" in (root / "Sources" / f"{lib}_programs" / "Programs.swift").read_text()
+    spec = (root / f"{lib}.podspec").read_text()
+    assert f"'{lib}_programs' => ['Sources/{lib}_programs/Resources/*.selrt']" in spec
+    assert (out / "Info.plist").is_file()
+    # Packaging again replaces our own files; a hand-written Package.swift stops it.
+    package_xcframework(cfg, out, out_root=build_root, build=False)
+    (root / "Package.swift").write_text("// my own package\n")
+    from selbuild.errors import UsageError
+    with pytest.raises(UsageError):
+        package_xcframework(cfg, out, out_root=build_root, build=False)
+    assert (root / "Package.swift").read_text() == "// my own package\n"
 
 
 def test_no_build_fails_clearly_when_missing(tmp_path) -> None:
