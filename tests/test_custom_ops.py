@@ -203,6 +203,21 @@ def test_program_fails_to_load_on_a_runtime_without_it_and_the_kernel_checks_par
     with pytest.raises(SelbuildError) as e:
         verify.run_program(with_op.manifest, bad, {"x": _x()})
     assert "scale_shift.f32" in str(e.value) and "axis 7 is outside rank 3" in str(e.value)
+    # The generated glue checks what the declaration promises, whatever the program bytes say:
+    # a bool attribute (iparams: axis, relu) outside 0/1, an output not of x's shape.
+    import program_edits as PE
+    one = convert(load_model(app / "bad_axis.tflite")).program
+    for edit, why in ((dict(iparam=(0, -1)), None), (dict(iparam=(1, 7)), "attribute relu is 7, not 0 or 1"),
+                      (dict(shape=(2, (2, 12))), "output y has rank 2, input x rank 3"),
+                      (dict(shape=(2, (4, 3, 2))), "output y differs from input x in dim 0, size 4")):
+        prog = PE.rebuild(one, **edit)
+        if why is None:         # axis -1 is fine: the edit machinery itself is sound
+            (y,) = verify.run_program(with_op.manifest, prog, {"x": _x()}).values()
+            np.testing.assert_allclose(y, scale_shift(_x(), BIAS, 1.0, -1, False), rtol=1e-6)
+            continue
+        with pytest.raises(SelbuildError) as e:
+            verify.run_program(with_op.manifest, prog, {"x": _x()})
+        assert why in str(e.value), (edit, str(e.value))
     good = convert(load_model(app / "model.tflite")).program
     # The same program on a runtime built without the custom op: refused, naming it.
     cfg.extra_ops, cfg.ops, cfg.custom_ops = ["add.f32"], {}, ()
