@@ -12,6 +12,13 @@ the compiled kernels and the size report's bytes per dtype (op rows of
 should cost about f32 + i8 - core: each dtype only pays for its own kernels.
 iOS dylib files are mostly 16 KB segment alignment, so the sum of their
 section sizes is reported beside the file size (as bench/size.py does).
+
+Then the same for every quantization mode of one model, tiny_cnn in
+tests/models/tflite as TensorFlow's converter writes it in each mode
+(`modes` in the output): f32, full-integer int8, dynamic-range (hybrid
+`.f32i8` kernels, float activations), int16x8 (`.i16`). Each runtime is
+built from `selbuild config init` of that one model, so it holds exactly
+the kernels the mode needs; `--modes-only` skips the MobileNetV2 builds.
 """
 
 from __future__ import annotations
@@ -54,8 +61,21 @@ def by_dtype(report) -> dict[str, int]:
     return dict(sorted(out.items()))
 
 
-def measure(config: str, target: str, out_root: Path) -> dict:
-    cfg = load_config(REPO / "configs" / f"{config}.yaml")
+MODES = {"f32": "tiny_cnn_f32", "i8": "tiny_cnn_int8", "hybrid": "tiny_cnn_dynrange", "i16": "tiny_cnn_int16x8"}
+MODELS = REPO / "tests" / "models" / "tflite"
+
+
+def mode_config(mode: str, target: str, root: Path):
+    """The config `selbuild config init` writes for the mode's one model."""
+    from selbuild.config_write import init_config
+    path = root / f"mode_{mode}.yaml"
+    root.mkdir(parents=True, exist_ok=True)
+    init_config([MODELS / f"{MODES[mode]}.tflite"], path, targets=[target])
+    return load_config(path)
+
+
+def measure(config: str, target: str, out_root: Path, cfg=None) -> dict:
+    cfg = cfg if cfg is not None else load_config(REPO / "configs" / f"{config}.yaml")
     r = build_target(cfg, target, out_root=out_root, profile="size")
     rep = report_artifact(r.library, r.manifest)
     row = {"config": config, "target": target, "kernels": cfg.kernels(),
@@ -71,15 +91,23 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "dtype_size.json")
     ap.add_argument("--build-root", type=Path, default=REPO / "build" / "bench" / "dtype")
+    ap.add_argument("--modes-only", action="store_true", help="only the per-mode tiny_cnn builds")
+    ap.add_argument("--targets", nargs="+", default=TARGETS)
     args = ap.parse_args(argv)
-    rows = [measure(c, t, args.build_root) for c in CONFIGS for t in TARGETS]
+    rows = [] if args.modes_only else [measure(c, t, args.build_root) for c in CONFIGS for t in args.targets]
     summary = {}
-    for t in TARGETS:
+    for t in args.targets:
         size = {r["config"]: r["stripped_bytes"] for r in rows if r["target"] == t}
         sect = {r["config"]: r["section_bytes"] for r in rows if r["target"] == t}
         summary[t] = {"stripped_bytes": size, "section_bytes": sect}
-    result = {"schema": 1, "benchmark": "runtime size by kernel dtype (stripped shared library, size profile)",
-              "summary": summary, "results": rows}
+    modes = []
+    for t in args.targets:
+        for mode in MODES:
+            cfg = mode_config(mode, t, args.build_root / "modes" / t)
+            modes.append({"mode": mode, "model": MODES[mode],
+                          **measure(f"{MODES[mode]} ({mode})", t, args.build_root / "modes", cfg)})
+    result = {"schema": 2, "benchmark": "runtime size by kernel dtype (stripped shared library, size profile)",
+              "summary": summary, "results": rows, "modes": modes}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {args.out}", file=sys.stderr)
