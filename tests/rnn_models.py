@@ -107,6 +107,8 @@ def small_recurrent_models() -> dict[str, bytes]:
         "lstm_cifg": lstm_model(cifg=True, time_major=True, seed=2),
         "rnn": rnn_model(seed=3),
         "svdf": svdf_model(steps=2, seed=4),
+        "lstm_f32i8": lstm_model(peephole=True, projection=True, proj_bias=True, layer_norm=True, n_out=3,
+                                 hybrid=True, asymmetric=True, seed=7),
         "rnn_f32i8": rnn_model(hybrid=True, asymmetric=True, seed=5),
         "svdf_f32i8": svdf_model(steps=2, hybrid=True, seed=6),
     }

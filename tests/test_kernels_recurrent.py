@@ -1,6 +1,7 @@
 """The recurrent builtins in float32 (unidirectional_sequence_lstm.f32,
 unidirectional_sequence_rnn.f32, svdf.f32) and dynamic-range
-(unidirectional_sequence_rnn.f32i8, svdf.f32i8: int8 weights, one scale each,
+(unidirectional_sequence_lstm.f32i8, unidirectional_sequence_rnn.f32i8,
+svdf.f32i8: int8 weights, one scale each,
 symmetric or asymmetric input quantization) against LiteRT's reference kernels,
 on the host (ASan+UBSan) and as shipped for android-arm64/armv7 under qemu.
 
@@ -24,7 +25,7 @@ from selbuild.convert import read_program
 from selbuild.errors import UnsupportedError
 
 KERNELS = ["unidirectional_sequence_lstm.f32", "unidirectional_sequence_rnn.f32", "svdf.f32",
-           "unidirectional_sequence_rnn.f32i8", "svdf.f32i8"]
+           "unidirectional_sequence_rnn.f32i8", "svdf.f32i8", "unidirectional_sequence_lstm.f32i8"]
 
 
 @pytest.fixture(scope="module", params=["host", pytest.param("android-arm64", marks=pytest.mark.qemu),
@@ -116,6 +117,31 @@ def test_svdf_hybrid(rt, asym, rank, memory, steps, act, bias):
     H.check(rt, model, {f"x{k}": _seq([2, 7], 40 + k) + np.float32(0.3 * k) for k in range(steps)})
 
 
+HYBRID_LSTM_CASES = {
+    "plain": dict(),
+    "peephole": dict(peephole=True, seed=1),
+    "projection_bias_clip": dict(projection=True, proj_bias=True, n_out=3, proj_clip=0.3, seed=2),
+    "layer_norm": dict(layer_norm=True, seed=3),
+    "cifg_peephole_time_major": dict(cifg=True, peephole=True, time_major=True, seed=4),
+    "all": dict(peephole=True, projection=True, proj_bias=True, layer_norm=True, n_out=4, cell_clip=0.5, seed=5),
+    "long_relu6": dict(batch=1, time=10, n_in=11, n_cell=6, activation="relu6", seed=6),
+}
+
+
+@pytest.mark.parametrize("asym", [False, True], ids=["symmetric", "asymmetric"])
+@pytest.mark.parametrize("case", sorted(HYBRID_LSTM_CASES))
+def test_lstm_hybrid(rt, asym, case):
+    """LiteRT's hybrid LSTM; every weight has its own scale (a mixed-up scale shows)."""
+    kw = dict(HYBRID_LSTM_CASES[case])
+    b, t, i = kw.get("batch", 2), kw.get("time", 3), kw.get("n_in", 4)
+    shape = [t, b, i] if kw.get("time_major") else [b, t, i]
+    model = R.lstm_model(hybrid=True, asymmetric=asym, **kw)
+    assert "unidirectional_sequence_lstm.f32i8" in _kernels(model)
+    x = _seq(shape, 50 + len(case), 2.0) + np.float32(0.5 if asym else 0.0)
+    (y,) = H.check(rt, model, {"x": x}).values()
+    assert np.abs(y).max() > 1e-3
+
+
 def _kernels(model: bytes) -> list[str]:
     return read_program(H.convert_bytes(model)).kernels
 
@@ -169,7 +195,7 @@ def test_edited_programs_are_rejected_or_safe(checker, programs, name):
 @pytest.mark.parametrize("name,index,value", [
     ("lstm", 0, 2), ("lstm", 1, 5), ("lstm", 1, -1), ("lstm_cifg", 0, -7),
     ("rnn", 0, 3), ("rnn", 1, 9), ("svdf", 0, 0), ("svdf", 0, 5), ("svdf", 1, 5),
-    ("rnn_f32i8", 2, 2), ("rnn_f32i8", 1, -3), ("svdf_f32i8", 2, -1), ("svdf_f32i8", 0, 4),
+    ("lstm_f32i8", 2, 2), ("lstm_f32i8", 1, 6), ("rnn_f32i8", 2, 2), ("rnn_f32i8", 1, -3), ("svdf_f32i8", 2, -1), ("svdf_f32i8", 0, 4),
 ])
 def test_bad_iparams_are_rejected(checker, programs, name, index, value):
     assert run_batch(*checker, name, [rebuild(programs[name], iparam=(index, value))]) == [(UNSUPPORTED, 0)]

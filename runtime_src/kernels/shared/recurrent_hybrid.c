@@ -3,18 +3,22 @@
 
 #include "hybrid.h"
 
-void selrt_shared_rnn_hybrid_matvec(const int8_t *w, size_t rows, size_t cols, const float *v, int8_t *q,
-                                    float w_scale, int32_t asymmetric, float *out, size_t out_stride) {
-  float rs;
-  int32_t zp;
-  selrt_shared_hybrid_quantize(v, cols, 1, asymmetric, q, &rs, &zp);
-  const float scale = rs * w_scale;
+void selrt_shared_rnn_hybrid_dot(const int8_t *w, size_t rows, size_t cols, const int8_t *q, int32_t zp, float scale,
+                                 float *out, size_t out_stride) {
   for (size_t r = 0; r < rows; r++) {
     const int8_t *wr = w + r * cols;
     int32_t acc = 0; /* bounded by the check (hybrid.h) */
     for (size_t k = 0; k < cols; k++) acc += (int32_t)wr[k] * ((int32_t)q[k] - zp);
     out[r * out_stride] += (float)acc * scale;
   }
+}
+
+void selrt_shared_rnn_hybrid_matvec(const int8_t *w, size_t rows, size_t cols, const float *v, int8_t *q,
+                                    float w_scale, int32_t asymmetric, float *out, size_t out_stride) {
+  float rs;
+  int32_t zp;
+  selrt_shared_hybrid_quantize(v, cols, 1, asymmetric, q, &rs, &zp);
+  selrt_shared_rnn_hybrid_dot(w, rows, cols, q, zp, rs * w_scale, out, out_stride);
 }
 
 int selrt_shared_rnn_is_i8(const selrt_tensor *t, int32_t rank, uint64_t d0, uint64_t d1) {

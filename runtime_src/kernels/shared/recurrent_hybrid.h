@@ -14,6 +14,12 @@
 void selrt_shared_rnn_hybrid_matvec(const int8_t *w, size_t rows, size_t cols, const float *v, int8_t *q,
                                     float w_scale, int32_t asymmetric, float *out, size_t out_stride);
 
+/* The dot-product half of matvec: q (already quantized with zero point zp)
+ * against `rows` weight rows; out[r * out_stride] += (float)acc * scale, where
+ * scale = row scale * weight scale. */
+void selrt_shared_rnn_hybrid_dot(const int8_t *w, size_t rows, size_t cols, const int8_t *q, int32_t zp, float scale,
+                                 float *out, size_t out_stride);
+
 /* t is a constant int8 tensor of exactly `rank` dims d0 (, d1). */
 int selrt_shared_rnn_is_i8(const selrt_tensor *t, int32_t rank, uint64_t d0, uint64_t d1);
 

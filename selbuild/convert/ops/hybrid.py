@@ -22,7 +22,7 @@ from selbuild.errors import UnsupportedError
 from selbuild.ir import Graph, Node, Tensor
 
 HYBRID_KERNELS = ("fully_connected", "conv2d", "depthwise_conv2d", "batch_matmul", "embedding_lookup",
-                  "unidirectional_sequence_rnn", "svdf")   # recurrent ones: convert/ops/recurrent_hybrid.py
+                  "unidirectional_sequence_rnn", "svdf", "unidirectional_sequence_lstm")   # recurrent ones: convert/ops/recurrent_hybrid.py
 # Ops with an int4-weight kernel (`<op>.f32i4`).
 HYBRID_I4_KERNELS = ("fully_connected",)
 

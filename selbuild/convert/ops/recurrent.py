@@ -78,10 +78,10 @@ def _state_shapes(g: Graph, n: Node) -> list[tuple[int, ...]]:
     return [tuple(g.tensors[o].shape) for o in n.outputs[1:]]
 
 
-def _need(g: Graph, n: Node, t: Tensor | None, what: str, shape_: tuple[int, ...]) -> None:
-    if t is None or t.dtype != "f32" or tuple(t.shape) != shape_:
+def _need(g: Graph, n: Node, t: Tensor | None, what: str, shape_: tuple[int, ...], dtype: str = "f32") -> None:
+    if t is None or t.dtype != dtype or tuple(t.shape) != shape_:
         got = "none" if t is None else f"{t.dtype} {list(t.shape)}"
-        raise UnsupportedError(f"{describe(g, n)}: {what} must be float32 {list(shape_)}, got {got}")
+        raise UnsupportedError(f"{describe(g, n)}: {what} must be {dtype} {list(shape_)}, got {got}")
 
 
 def _state_outputs(g: Graph, n: Node, count: int) -> list[int]:
@@ -107,8 +107,13 @@ def lstm_shape(g: Graph, n: Node) -> list[tuple[int, ...]]:
     return [x[:-1] + (o,)] + _state_shapes(g, n)
 
 
-@lower("unidirectional_sequence_lstm", dtype="f32")
-def lstm_lower(g: Graph, n: Node) -> Lowered:
+# The LSTM's weight operands (input, recurrent, peephole, projection): float
+# in lstm.f32, int8 in the hybrid kernel; biases, layer norm, states float.
+LSTM_WEIGHTS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16)
+
+
+def lstm_operands(g: Graph, n: Node, wdt: str) -> tuple[int, dict[str, float]]:
+    """Checks the 24 operands as the kernel will (weights of dtype `wdt`); returns C and the clips."""
     if n.attrs.get("activation", "none") == "none":
         # LiteRT's LSTM output step applies "none" by not writing its scratch
         # (ApplyActivationToVector returns early), so h reads stale values:
@@ -131,11 +136,11 @@ def lstm_lower(g: Graph, n: Node) -> Lowered:
             tensors.append((9 + (2 if gate == 3 else gate), "peephole weights", (c,)))
         for pos, what, shp in tensors:
             if has:
-                _need(g, n, _t(g, n, pos), f"gate {'ifco'[gate]} {what}", shp)
+                _need(g, n, _t(g, n, pos), f"gate {'ifco'[gate]} {what}", shp, wdt if pos in LSTM_WEIGHTS else "f32")
             elif _opt(n, pos) >= 0:
                 raise UnsupportedError(f"{describe(g, n)}: CIFG (no input-gate weights) but the input gate has {what}")
     if _opt(n, 16) >= 0:
-        _need(g, n, _t(g, n, 16), "the projection weights", (o, c))
+        _need(g, n, _t(g, n, 16), "the projection weights", (o, c), wdt)
         if _opt(n, 17) >= 0:
             _need(g, n, _t(g, n, 17), "the projection bias", (o,))
     elif _opt(n, 17) >= 0:
@@ -147,6 +152,12 @@ def lstm_lower(g: Graph, n: Node) -> Lowered:
     clips = {k: float(n.attrs.get(k, 0.0)) for k in ("cell_clip", "proj_clip")}
     if not all(0.0 <= v < float("inf") for v in clips.values()):
         raise UnsupportedError(f"{describe(g, n)}: clips must be finite and >= 0, got {clips}")
+    return c, clips
+
+
+@lower("unidirectional_sequence_lstm", dtype="f32")
+def lstm_lower(g: Graph, n: Node) -> Lowered:
+    c, clips = lstm_operands(g, n, "f32")
     outs = _state_outputs(g, n, 2)
     scratch = g.add_tensor(Tensor(name=f"{g.tensors[n.outputs[0]].name}/lstm_gates", shape=(5 * c,), dtype="f32"))
     inputs = [_opt(n, k) for k in range(_LSTM_INPUTS)]

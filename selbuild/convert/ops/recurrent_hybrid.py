@@ -88,3 +88,22 @@ def svdf_hybrid(g: Graph, n: Node) -> Lowered:
     return Lowered(kernel=n.kernel, inputs=[fr._opt(n, k) for k in range(5)] + [scales_tensor(g, n, scales)],
                    outputs=[n.outputs[0], *outs, scratch, q],
                    iparams={"rank": fr._svdf_rank(g, n, f), "activation": fr._activation(g, n), "asymmetric": _asym(n)})
+
+
+@lower("unidirectional_sequence_lstm", dtype="f32i8")
+def lstm_hybrid(g: Graph, n: Node) -> Lowered:
+    c, clips = fr.lstm_operands(g, n, "i8")
+    b, _, i = fr._seq_dims(g, n)
+    _, o = fr._lstm_units(g, n)
+    # scales in the kernel's order: Wx i f c o, Wh i f c o, peephole i f o, projection; 1 where absent
+    scales = [tensor_scale(g, n, g.tensors[fr._opt(n, k)], f"weight operand {k}") if fr._opt(n, k) >= 0 else 1.0
+              for k in fr.LSTM_WEIGHTS]
+    outs = fr._state_outputs(g, n, 2)
+    name = g.tensors[n.outputs[0]].name
+    scratch = g.add_tensor(Tensor(name=f"{name}/lstm_gates", shape=(8 * c,), dtype="f32"))
+    q = g.add_tensor(Tensor(name=f"{name}/quantized_row", shape=(max(i, o, c),), dtype="i8"))
+    inputs = [fr._opt(n, k) for k in range(fr._LSTM_INPUTS)] + [scales_tensor(g, n, scales)]
+    return Lowered(kernel=n.kernel, inputs=inputs, outputs=[n.outputs[0], *outs, scratch, q],
+                   iparams={"time_major": int(bool(n.attrs.get("time_major", False))),
+                            "activation": fr._activation(g, n), "asymmetric": _asym(n)},
+                   fparams=clips)
