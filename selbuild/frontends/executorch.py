@@ -90,6 +90,9 @@ class Plan:
     buffers: dict[int, int] = field(default_factory=dict)  # constant value -> data buffer index
     lists: dict[int, list[int]] = field(default_factory=dict)  # list value -> its items' value indices
     allocs: dict[int, tuple[int, int]] = field(default_factory=dict)  # tensor -> (memory id, offset)
+    # delegate calls: (kernel calls before it, delegate index, its args' value indices)
+    delegate_calls: list[tuple[int, int, list[int]]] = field(default_factory=list)
+    delegate_data: list[tuple[int, int]] = field(default_factory=list)  # per delegate: (location, index)
 
 
 @dataclass
@@ -97,6 +100,25 @@ class PteProgram:
     version: int
     plans: list[Plan]
     constants: list[tuple[int, int]] = field(default_factory=list)   # buffer -> (file offset, bytes available)
+    segments: list[tuple[int, int]] = field(default_factory=list)    # segment -> (file offset, size)
+    named_data: dict[str, int] = field(default_factory=dict)         # key -> segment index
+    inline_data: list[tuple[int, int]] = field(default_factory=list)  # inline delegate blob -> (offset, size)
+
+    def segment_bytes(self, data: bytes, index: int) -> bytes:
+        if not 0 <= index < len(self.segments):
+            raise ModelError(f"data segment {index} is not in the program")
+        off, size = self.segments[index]
+        return data[off:off + size]
+
+    def delegate_blob(self, data: bytes, plan: "Plan", delegate: int) -> bytes:
+        """The processed bytes a delegate stored (its payload), inline or in a segment."""
+        location, index = plan.delegate_data[delegate]
+        if location == 1:
+            return self.segment_bytes(data, index)
+        if not 0 <= index < len(self.inline_data):
+            raise ModelError(f"inline delegate data {index} is not in the program")
+        off, size = self.inline_data[index]
+        return data[off:off + size]
 
     def constant_bytes(self, data: bytes, buffer: int, nbytes: int) -> bytes:
         """The stored bytes of constant data buffer `buffer` (ModelError if absent or short)."""
@@ -234,10 +256,13 @@ def _plan(r: _Reader, plan: Any) -> Plan:
         op = r.table(plan.Operators(i))
         operators.append((r.text(op.Name()), r.text(op.Overload())))
     delegates = []
+    delegate_data: list[tuple[int, int]] = []
     for i in range(r.count(plan.DelegatesLength(), 4)):
         d: BackendDelegate = r.table(plan.Delegates(i))
         delegates.append(r.text(d.Id()) or "(unnamed backend)")
-    p = Plan(name, inputs, outputs, operators, delegates=delegates,
+        ref = r.table(d.Processed())
+        delegate_data.append((ref.Location(), ref.Index()) if ref is not None else (0, -1))
+    p = Plan(name, inputs, outputs, operators, delegates=delegates, delegate_data=delegate_data,
              input_ids=[plan.Inputs(i) for i in range(plan.InputsLength())],
              output_ids=[plan.Outputs(i) for i in range(plan.OutputsLength())])
     for c in range(r.count(plan.ChainsLength(), 4)):
@@ -262,6 +287,8 @@ def _plan(r: _Reader, plan: Any) -> Plan:
                 dc.Init(u.Bytes, u.Pos)
                 if not 0 <= r.table(dc).DelegateIndex() < len(delegates):
                     raise _Corrupt("delegate call names a delegate the plan does not have")
+                p.delegate_calls.append((len(p.calls), dc.DelegateIndex(),
+                                         [dc.Args(j) for j in range(r.count(dc.ArgsLength(), 4))]))
     return p
 
 
@@ -277,12 +304,23 @@ def read_program(data: bytes) -> PteProgram:
         prog = r.table(Program.GetRootAs(buf, 0))
         plans = [_plan(r, r.table(prog.ExecutionPlan(i)))
                  for i in range(r.count(prog.ExecutionPlanLength(), 4))]
+        segments = []
         for i in range(r.count(prog.SegmentsLength(), 4)):
             seg = r.table(prog.Segments(i))
             end = header.segment_base + seg.Offset() + seg.Size()
             if not header.segment_base or end > len(data):
                 raise ModelError(f"truncated program: data segment {i} ends at byte {end}, "
                                  f"file has {len(data)}")
+            segments.append((header.segment_base + seg.Offset(), seg.Size()))
+        named = {}
+        for i in range(r.count(prog.NamedDataLength(), 4)):
+            nd = r.table(prog.NamedData(i))
+            named[r.text(nd.Key())] = nd.SegmentIndex()
+        inline = []
+        for i in range(r.count(prog.BackendDelegateDataLength(), 4)):
+            b = r.table(prog.BackendDelegateData(i))
+            n = r.count(b.DataLength(), 1)
+            inline.append((b._tab.Vector(b._tab.Offset(4)) if n else 0, n))
         version = prog.Version()
         constants = _constants(r, prog, header, len(data))
     except _Corrupt as e:
@@ -291,7 +329,7 @@ def read_program(data: bytes) -> PteProgram:
         raise ModelError(f"corrupt ExecuTorch program ({type(e).__name__}: {e})") from None
     if not plans:
         raise ModelError("ExecuTorch program has no execution plan")
-    return PteProgram(version, plans, constants)
+    return PteProgram(version, plans, constants, segments, named, inline)
 
 
 def _constants(r: _Reader, prog: Any, header: Header, file_size: int) -> list[tuple[int, int]]:

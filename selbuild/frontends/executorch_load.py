@@ -14,6 +14,7 @@ Needs torch (the functional ops' schemas); the analysis (`summarize`) does not.
 from __future__ import annotations
 
 import operator
+import struct
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,7 +105,7 @@ def build_fx(data: bytes, prog: PteProgram, plan: Plan) -> FxProgram:
     try:
         return _build_fx(data, prog, plan)
     except (KeyError, IndexError, ValueError, TypeError, AttributeError, RuntimeError, OverflowError,
-            MemoryError) as e:
+            MemoryError, struct.error, RecursionError) as e:
         # a damaged or unusual program (the reader checked structure, not meaning)
         raise ModelError(f"cannot rebuild the program's graph ({type(e).__name__}: {e})".splitlines()[0]) from None
 
@@ -165,7 +166,17 @@ def _build_fx(data: bytes, prog: PteProgram, plan: Plan) -> FxProgram:
                 return node
         raise ModelError(f"value {vid} is read before any kernel writes it")
 
-    for call in plan.calls:
+    def delegated(position: int) -> None:
+        """The delegate calls made before kernel call `position`, inlined as ATen ops."""
+        for pos, index, ids in plan.delegate_calls:
+            if pos == position:
+                outs = _delegate(torch, g, consts, data, prog, plan, index, [node_of.get(v) for v in ids])
+                for vid, node in outs.items():
+                    node_of[ids[vid]] = node
+                    written.append(ids[vid])
+
+    for position, call in enumerate(plan.calls):
+        delegated(position)
         source = aten_ops.spell(call.name, call.overload)
         current[0] = source
         pairs = list(zip(call.arg_ids, call.args))
@@ -208,9 +219,36 @@ def _build_fx(data: bytes, prog: PteProgram, plan: Plan) -> FxProgram:
                 item = g.call_function(operator.getitem, (node, j))
                 item.meta["val"] = metas[j]
                 node_of[vid] = item
+    delegated(len(plan.calls))
     results = [node_of[v] for v in plan.output_ids]
     g.output(tuple(results))
     return FxProgram(g, consts, inputs, {i: f"output{i}" for i in range(len(results))})
+
+
+def _delegate(torch: Any, g: Any, consts: dict[str, Any], data: bytes, prog: PteProgram, plan: Plan,
+              index: int, args: list[Any]) -> dict[int, Any]:
+    """One XNNPACK delegate call: its graph's nodes appended to `g`; returns
+    {position in the call's args: fx node} for the values it writes."""
+    from selbuild.frontends import xnnpack
+    backend = plan.delegates[index]
+    if backend != xnnpack.BACKEND:
+        raise UnsupportedError(f"plan '{plan.name}' is delegated to {backend}; selbuild converts portable "
+                               f"programs and {xnnpack.BACKEND} delegates")
+
+    def named(key: str) -> bytes:
+        if key not in prog.named_data:
+            raise ModelError(f"XNNPACK weights '{key[:16]}' are not in the program's named data")
+        return prog.segment_bytes(data, prog.named_data[key])
+
+    xg = xnnpack.read_graph(prog.delegate_blob(data, plan, index), named)
+    ext = {vid: xg.values[vid].external for vid in xg.inputs + xg.outputs if vid in xg.values}
+    if any(not 0 <= e < len(args) for e in ext.values()):
+        raise ModelError(f"XNNPACK delegate {index} has {len(args)} arguments, fewer than its inputs and outputs")
+    ins = [args[ext[v]] for v in xg.inputs]
+    if any(n is None for n in ins):
+        raise ModelError(f"XNNPACK delegate {index} reads a value before any call writes it")
+    outs = xnnpack.Emitter(torch, g, consts, xg, f"d{index}").emit(ins)
+    return {ext[v]: node for v, node in zip(xg.outputs, outs)}
 
 
 def entry_plan(prog: PteProgram, method: str | None = None) -> Plan:
@@ -229,9 +267,11 @@ def program_of(path: Path, method: str | None = None) -> tuple[bytes, PteProgram
     data = read_model(Path(path))
     prog = read_program(data)
     plan = entry_plan(prog, method)
-    if plan.delegates:
-        raise UnsupportedError(f"{path}: plan '{plan.name}' is delegated to {', '.join(sorted(set(plan.delegates)))}; "
-                               "selbuild converts portable programs only")
+    from selbuild.frontends.xnnpack import BACKEND
+    others = sorted(set(plan.delegates) - {BACKEND})
+    if others:
+        raise UnsupportedError(f"{path}: plan '{plan.name}' is delegated to {', '.join(others)}; "
+                               f"selbuild converts portable programs and {BACKEND} delegates")
     return data, prog, plan
 
 

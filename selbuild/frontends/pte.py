@@ -62,6 +62,17 @@ def summarize(path: Path) -> ModelSummary:
             notes.append("folded or fused during conversion (no kernel of their own): " + ", ".join(folded))
         if errors:
             notes.append("cannot convert yet: " + "; ".join(f"{s} ({why})" for s, why in errors))
+        lowered = [d for d in delegates if d.name == "XnnpackBackend"]
+        if lowered:
+            # its nodes are selbuild kernels now: no backend needed for them
+            delegates = [d for d in delegates if d.name != "XnnpackBackend"]
+            kinds = sorted({src.split("::", 1)[1] for _, src in rows if src.startswith("xnnpack::")})
+            notes.append(lowered[0].reason.replace("delegated to XnnpackBackend", "lowered to selbuild kernels")
+                         + f" (XNNPACK node kinds: {', '.join(kinds)})")
+    elif any(p.delegates for p in prog.plans):
+        why = _conversion_error(data, prog)
+        if why:
+            notes.append(f"cannot convert the delegated program yet: {why}")
     unmapped = sorted({o.source_op for o in ops if o.op is None})
     if unmapped:
         notes.append("no selbuild kernel for: " + ", ".join(unmapped))
@@ -75,12 +86,27 @@ def summarize(path: Path) -> ModelSummary:
 
 def _converted_rows(data: bytes, prog: PteProgram):
     """(kernel, source op) -> count of the converted program, or None when the
-    program is not convertible (delegates) or torch is absent."""
+    program is not convertible (delegates other than XNNPACK) or torch is absent."""
     import importlib.util
-    if any(p.delegates for p in prog.plans) or importlib.util.find_spec("torch") is None:
+    if any(set(p.delegates) - {"XnnpackBackend"} for p in prog.plans) or importlib.util.find_spec("torch") is None:
         return None
     from selbuild.frontends import executorch_load
     return executorch_load.kernel_rows(data, prog)
+
+
+def _conversion_error(data: bytes, prog: PteProgram) -> str | None:
+    """Why a program with delegates cannot be rebuilt (None if torch is absent or it can)."""
+    import importlib.util
+    if importlib.util.find_spec("torch") is None:
+        return None
+    from selbuild.errors import SelbuildError
+    from selbuild.frontends import executorch_load
+    for plan in prog.plans:
+        try:
+            executorch_load.build_fx(data, prog, plan)
+        except SelbuildError as e:
+            return e.message
+    return None
 
 
 def load(path: Path):

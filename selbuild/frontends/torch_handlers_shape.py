@@ -190,6 +190,10 @@ def _permute(low, n, x, dims):
     shape = _shape(n)
     if perm == list(range(rank)):                  # the IR tensor already is the result
         return Val(shape, tid=x.tid)
+    if not x.nhwc and rank == 4 and dims == [0, 3, 1, 2]:
+        # NHWC data read as NCHW (XNNPACK graphs, channels-last models): the
+        # IR tensor is this value in the NHWC layout, so nothing moves
+        return Val(shape, tid=x.tid, nhwc=True)
     out = low.new(n.name, shape, False)
     low.node("transpose", [x.tid, low.ints(perm, f"{n.name}_perm")], [out.tid])
     return out

@@ -171,7 +171,32 @@ class Program(object):
         o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(16))
         return o == 0
 
-def ProgramStart(builder): builder.StartObject(7)
+    # Program
+    def NamedData(self, j):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(18))
+        if o != 0:
+            x = self._tab.Vector(o)
+            x += flatbuffers.number_types.UOffsetTFlags.py_type(j) * 4
+            x = self._tab.Indirect(x)
+            from selbuild._generated.etpte.NamedData import NamedData
+            obj = NamedData()
+            obj.Init(self._tab.Bytes, x)
+            return obj
+        return None
+
+    # Program
+    def NamedDataLength(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(18))
+        if o != 0:
+            return self._tab.VectorLen(o)
+        return 0
+
+    # Program
+    def NamedDataIsNone(self):
+        o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(18))
+        return o == 0
+
+def ProgramStart(builder): builder.StartObject(8)
 def Start(builder):
     return ProgramStart(builder)
 def ProgramAddVersion(builder, version): builder.PrependUint32Slot(0, version, 0)
@@ -210,6 +235,12 @@ def AddMutableDataSegments(builder, mutableDataSegments):
 def ProgramStartMutableDataSegmentsVector(builder, numElems): return builder.StartVector(4, numElems, 4)
 def StartMutableDataSegmentsVector(builder, numElems):
     return ProgramStartMutableDataSegmentsVector(builder, numElems)
+def ProgramAddNamedData(builder, namedData): builder.PrependUOffsetTRelativeSlot(7, flatbuffers.number_types.UOffsetTFlags.py_type(namedData), 0)
+def AddNamedData(builder, namedData):
+    return ProgramAddNamedData(builder, namedData)
+def ProgramStartNamedDataVector(builder, numElems): return builder.StartVector(4, numElems, 4)
+def StartNamedDataVector(builder, numElems):
+    return ProgramStartNamedDataVector(builder, numElems)
 def ProgramEnd(builder): return builder.EndObject()
 def End(builder):
     return ProgramEnd(builder)
