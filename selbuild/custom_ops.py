@@ -227,10 +227,14 @@ def read_declarations(items: Any, config_path: Path, read_yaml: Any,
             problems += [(where + w, m) for w, m in sub]
         if op is not None:
             ops.append(op)
-    names = [o.kernel for o in ops]
-    for i, o in enumerate(ops):
-        if names.index(o.kernel) != i:
-            problems.append((("custom_ops", i), f"{o.kernel} is declared twice"))
+    for what, key in (("", lambda o: o.kernel), ("TFLite custom code ", lambda o: o.tflite),
+                      ("torch op ", lambda o: o.torch), ("op ", lambda o: o.name)):
+        seen: dict = {}
+        for i, o in enumerate(ops):
+            k = key(o)
+            if k is not None and k in seen:
+                problems.append((("custom_ops", i), f"{what}{k} is declared twice (also custom_ops[{seen[k]}])"))
+            seen.setdefault(k, i)
     return ops, problems
 
 

@@ -286,3 +286,15 @@ def test_torch_library_file_registers_the_op_in_a_fresh_process(tmp_path):
     run = subprocess.run([sys.executable, "-m", "selbuild", "config", "check", str(app / "app.yaml")],
                          capture_output=True, text=True, env=env, cwd=tmp_path)
     assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr
+
+
+def test_two_declarations_of_one_model_op_are_refused(tmp_path, capsys):
+    app = _app(tmp_path)
+    text = (app / "ops" / "scale_shift.yaml").read_text()
+    (app / "ops" / "again.yaml").write_text(text.replace("name: scale_shift", "name: scale_shift2")
+                                            .replace("sources: [scale_shift.c]", "sources: [scale_shift.c]"))
+    cfg = _config(app, "ops/scale_shift.yaml, ops/again.yaml", "[]")
+    code, _, err = _cli(["config", "check", str(cfg)], capsys)
+    assert code == 2
+    assert "custom_ops[1]: TFLite custom code ScaleShift is declared twice (also custom_ops[0])" in err
+    assert "custom_ops[1]: torch op mylib::scale_shift is declared twice (also custom_ops[0])" in err
