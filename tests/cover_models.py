@@ -26,6 +26,18 @@ def small_cover_models() -> dict[str, bytes]:
                                            tensors=[q("a", [2, 1, 5]), q("b", [3, 1]), q("y", [2, 3, 5])])
     m["squared_difference_i8"] = build_model(ops=[Op("SQUARED_DIFFERENCE", ["a", "b"], ["y"])],
                                              tensors=[q("a", [2, 1, 5]), qt("b", [3, 1], 0.02, 7), qt("y", [2, 3, 5], 0.01, -128)])
+    for dt in ("f32", "i32"):
+        m[f"cumsum_{dt}"] = build_model(ops=[Op("CUMSUM", ["x", "a"], ["y"], options={"exclusive": True})],
+                                        tensors=[T("x", [3, 4, 5], dt), T("a", [], "i32", data=np.array(1, np.int32)),
+                                                 T("y", [3, 4, 5], dt)], inputs=["x"], outputs=["y"])
+    for dt in ("f32", "i8", "i32"):
+        x, v = (q("x", [3, 6]), q("v", [3, 2])) if dt == "i8" else (T("x", [3, 6], dt), T("v", [3, 2], dt))
+        m[f"topk_v2_{dt}"] = build_model(ops=[Op("TOPK_V2", ["x", "k"], ["v", "i"])],
+                                         tensors=[x, T("k", [], "i32", data=np.array(2, np.int32)), v, T("i", [3, 2], "i32")],
+                                         inputs=["x"], outputs=["v", "i"])
+    m["lrn_f32"] = build_model(ops=[Op("LOCAL_RESPONSE_NORMALIZATION", ["x"], ["y"],
+                                       options={"radius": 2, "bias": 1.0, "alpha": 1e-4, "beta": 0.75})],
+                               tensors=[T("x", [1, 2, 2, 6]), T("y", [1, 2, 2, 6])])
     i32 = lambda v: np.array(v, np.int32)  # noqa: E731
     m["space_to_batch_nd_i8"] = build_model(
         ops=[Op("SPACE_TO_BATCH_ND", ["x", "b", "p"], ["y"])],

@@ -163,8 +163,6 @@ _UNDECLARED_FIELDS: dict[str, list[tuple]] = {
     "BidirectionalSequenceRNNOptions": [_f("time_major", "bool", False), _ACT,
                                         _f("merge_outputs", "bool", False),
                                         _f("asymmetric_quantize_inputs", "bool", False)],
-    "LocalResponseNormalizationOptions": [_f("radius", "int", 0), _f("bias", "float", 0.0),
-                                          _f("alpha", "float", 0.0), _f("beta", "float", 0.0)],
     "LSTMOptions": [_ACT, _f("cell_clip", "float", 0.0), _f("proj_clip", "float", 0.0),
                     _f("kernel_type", "kernel_type", "full"),
                     _f("asymmetric_quantize_inputs", "bool", False)],
@@ -179,7 +177,6 @@ _UNDECLARED_FIELDS: dict[str, list[tuple]] = {
                          _f("num_bits", "int", 0), _f("narrow_range", "bool", False)],
     "UniqueOptions": [_f("idx_out_type", "dtype", "i32")],
     "ReverseSequenceOptions": [_f("seq_dim", "int", 0), _f("batch_dim", "int", 0)],
-    "CumsumOptions": [_f("exclusive", "bool", False), _f("reverse", "bool", False)],
 }
 OPTION_FIELDS: dict[str, list[tuple]] = {**_UNDECLARED_FIELDS, **opmaps.option_fields()}
 
