@@ -11,9 +11,11 @@ They come from every model the tests have, converted by selbuild:
 - the single-op models of the kernel tests (tests/harness.py), one per layer
   kernel and dtype, and add graphs with partitions for the test backend.
 
-A bundled model the converter cannot take yet (control flow, hybrid LSTM and
-16x8 quantization, delegated ExecuTorch plans) is listed in NOT_CONVERTIBLE;
-any other conversion failure is an error, not a silently smaller corpus.
+A bundled model the converter cannot take yet (16x8 quantization, delegated
+ExecuTorch plans) is listed in NOT_CONVERTIBLE; any other conversion failure is
+an error, not a silently smaller corpus. Models with control flow (the WHILE
+LSTM/GRU, and the builder's WHILE/IF programs of control_programs) are seeds
+too, without backends (which do not take control flow yet).
 """
 
 from __future__ import annotations
@@ -34,8 +36,10 @@ from selbuild.errors import SelbuildError
 from selbuild.frontends import load_model
 
 MODELS = Path(__file__).resolve().parent / "models"
-NOT_CONVERTIBLE = {"gru_f32", "lstm_f32", "lstm_dynrange", "tiny_cnn_int16x8",
-                   "tiny_cnn_xnnpack", "tiny_cnn_xnnpack_int8"}
+NOT_CONVERTIBLE = {"tiny_cnn_int16x8", "tiny_cnn_xnnpack", "tiny_cnn_xnnpack_int8"}
+CONTROL_FLOW = {"gru_f32", "lstm_f32", "lstm_dynrange"}
+# Kernels that call subgraphs: a one-node program of them has nothing to call.
+CONTROL_KERNELS = {"while.any", "if.any"}
 BACKENDS = (None, "vulkan", "nnapi")
 
 
@@ -51,10 +55,21 @@ def model_programs() -> dict[str, bytes]:
             try:
                 program = convert(load_model(path), backends=[backend] if backend else None).program
             except SelbuildError:
-                if path.stem in NOT_CONVERTIBLE:
+                if path.stem in NOT_CONVERTIBLE or (backend and path.stem in CONTROL_FLOW):
                     break
                 raise
             out[f"{path.stem}" + (f"+{backend}" if backend else "")] = program
+    return out
+
+
+def control_programs() -> dict[str, bytes]:
+    """WHILE and IF programs from the test model builder (tests/test_control_flow.py)."""
+    import test_control_flow as C
+    from selbuild.frontends import tflite
+    out = {}
+    for name, model in {"cf_while5": C.counter_loop(5), "cf_while0": C.counter_loop(0), "cf_if": C.branch_model(),
+                        "cf_nested": C.nested_loops(3, 2)}.items():
+        out[name] = convert(tflite.to_ir(tflite.parse_bytes(model, f"{name}.tflite"))).program
     return out
 
 
@@ -84,6 +99,8 @@ def seed_programs(max_size: int | None = None) -> dict[str, bytes]:
             for i, p in enumerate(E.node_programs(program)):
                 # An unrolled LSTM repeats one layer hundreds of times: keep each kind once.
                 info = read_program(p)
+                if info.kernels[0] in CONTROL_KERNELS:
+                    continue
                 kind = (info.kernels[0], tuple((t.dtype, t.shape) for t in info.tensors))
                 if kind not in layers:
                     layers.add(kind)
@@ -94,6 +111,7 @@ def seed_programs(max_size: int | None = None) -> dict[str, bytes]:
                         **{f"{k}_rnn": m for k, m in small_recurrent_models().items()}}.items():
         seeds[f"op_{name}"] = H.convert_bytes(model)
     seeds.update(_one_op_add_graphs())
+    seeds.update(control_programs())
     unique: dict[str, bytes] = {}
     seen: set[str] = set()
     for name, data in seeds.items():

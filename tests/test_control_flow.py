@@ -46,6 +46,35 @@ def counter_loop(n: int = 5, width: int = 4) -> bytes:
     return build_model(subgraphs=[main, cond, body])
 
 
+def _less(name_i: str, name_n: str, n: int, prefix: str, carried: list[T]) -> Subgraph:
+    """cond subgraph: carried[0] < n (the other carried values pass unused)."""
+    return Subgraph(carried + [T(name_n, [], "i32", data=np.array(n, np.int32)), T(f"{prefix}c", [], "bool")],
+                    [Op("LESS", [name_i, name_n], [f"{prefix}c"], options_table="LessOptions")],
+                    inputs=[t.name for t in carried], outputs=[f"{prefix}c"], name=f"{prefix}cond")
+
+
+def nested_loops(outer: int, inner: int) -> bytes:
+    """for i < outer: for j < inner: acc += 1.5 (a WHILE inside a WHILE body); outputs i, acc."""
+    one = np.array(1, np.int32)
+    main = Subgraph([T("i0", [], "i32"), T("acc0", [1]), T("i", [], "i32"), T("acc", [1])],
+                    [Op("WHILE", ["i0", "acc0"], ["i", "acc"],
+                        options=dict(cond_subgraph_index=1, body_subgraph_index=2))], name="main")
+    ocond = _less("oi", "on", outer, "o", [T("oi", [], "i32"), T("oacc", [1])])
+    obody = Subgraph([T("bi", [], "i32"), T("bacc", [1]), T("one", [], "i32", data=one),
+                      T("zero", [], "i32", data=np.array(0, np.int32)), T("bo", [], "i32"),
+                      T("jend", [], "i32"), T("bacc2", [1])],
+                     [Op("ADD", ["bi", "one"], ["bo"]),
+                      Op("WHILE", ["zero", "bacc"], ["jend", "bacc2"],
+                         options=dict(cond_subgraph_index=3, body_subgraph_index=4))],
+                     inputs=["bi", "bacc"], outputs=["bo", "bacc2"], name="obody")
+    icond = _less("ii", "in_", inner, "i", [T("ii", [], "i32"), T("iacc", [1])])
+    ibody = Subgraph([T("ji", [], "i32"), T("jacc", [1]), T("jone", [], "i32", data=one),
+                      T("step", [1], data=np.array([1.5], np.float32)), T("jo", [], "i32"), T("jacc2", [1])],
+                     [Op("ADD", ["ji", "jone"], ["jo"]), Op("ADD", ["jacc", "step"], ["jacc2"])],
+                     inputs=["ji", "jacc"], outputs=["jo", "jacc2"], name="ibody")
+    return build_model(subgraphs=[main, ocond, obody, icond, ibody])
+
+
 def branch_model() -> bytes:
     """y = x > 0 ? x * 3 : x - 2 (the first element decides), through IF."""
     pick = np.zeros((1, 4), np.float32)
@@ -85,6 +114,15 @@ def test_while_loop_matches_litert(runtime, tmp_path, n):
     _compare(runtime, path, res.program, inputs)
     ours = verify.run_program(runtime, res.program, inputs)
     assert int(ours["i"]) == n
+
+
+@pytest.mark.parametrize("outer,inner", [(3, 2), (0, 4), (4, 0)])
+def test_nested_while_matches_litert(runtime, tmp_path, outer, inner):
+    path, res = _convert(nested_loops(outer, inner), tmp_path, "nested")
+    inputs = {"i0": np.array(0, np.int32), "acc0": np.array([0.25], np.float32)}
+    _compare(runtime, path, res.program, inputs)
+    ours = verify.run_program(runtime, res.program, inputs)
+    assert float(ours["acc"][0]) == 0.25 + 1.5 * outer * inner
 
 
 @pytest.mark.parametrize("x0", [1.5, -0.5])

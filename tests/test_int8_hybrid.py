@@ -16,7 +16,6 @@ from selbuild.build import check_config
 from selbuild.config import load_config
 from selbuild.config_write import init_config
 from selbuild.convert import convert
-from selbuild.errors import SelbuildError
 from selbuild.frontends import load_model
 from tflite_builder import T, one_op, qt
 
@@ -39,10 +38,12 @@ def test_tiny_cnn_dynrange_matches_litert(dyn_rt):
         H.assert_close(ours, H.litert(DYN, {"serving_default_image:0": x}))
 
 
-def test_lstm_dynrange_is_rejected_for_its_control_flow():
-    with pytest.raises(SelbuildError) as e:
-        convert(load_model(MODELS / "lstm_dynrange.tflite"))
-    assert "control flow" in e.value.message
+def test_lstm_dynrange_converts_with_its_while_loop_and_int8_weights():
+    """Control flow exists now (tests/test_control_models.py runs it against LiteRT):
+    the hybrid LSTM keeps its loop and its int8 weights (smaller than lstm_f32's program)."""
+    r = convert(load_model(MODELS / "lstm_dynrange.tflite"))
+    assert "while.any" in r.kernels and "fully_connected.f32i8" in r.kernels
+    assert len(r.program) < len(convert(load_model(MODELS / "lstm_f32.tflite")).program)
 
 
 def test_build_config_accepts_the_hybrid_model(tmp_path):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from selbuild.convert import passes
+from selbuild.convert import passes, tensorlist
 from selbuild.errors import ModelError, SelbuildError, UnsupportedError
 from selbuild.ir import Graph, Model, Node
 
@@ -105,6 +105,7 @@ def call_order(model: Model) -> list[int]:
 
 def _prepare_one(g: Graph, stats: passes.PassStats) -> Graph:
     w = passes.working_copy(g)
+    tensorlist.rewrite_set_item(w)
     passes.fold_constants(w, stats)
     passes.remove_dead(w, stats)
     passes.check_topological(w)
