@@ -139,6 +139,13 @@ def open_library(runtime: Path | str, symbol_prefix: str = "selrt") -> ctypes.CD
                                       f"with symbol prefix {symbol_prefix!r}") from None
         fn.restype, fn.argtypes = res, args
         setattr(lib, "_" + name, fn)       # the canonical name, whatever the prefix
+    # Only runtimes with control-flow kernels export the session-state calls.
+    for name, (res, args) in {"session_reset": (None, [P]),
+                              "session_set_iteration_cap": (None, [P, ctypes.c_uint64])}.items():
+        fn = getattr(lib, f"{symbol_prefix}_{name}", None)
+        if fn is not None:
+            fn.restype, fn.argtypes = res, args
+        setattr(lib, "_" + name, fn)
     _LIBS[key] = lib
     return lib
 
@@ -247,6 +254,20 @@ class Interpreter:
         st = self._lib._run(self._sess)
         if st != 0:
             raise RunError(f"running the program failed: {self._status(st)}")
+
+    def reset(self) -> None:
+        """Forget the session's state (resource variables): the next run is a first run
+        again. A runtime without control-flow kernels keeps no state: nothing to do."""
+        self._live()
+        if self._lib._session_reset is not None:
+            self._lib._session_reset(self._sess)
+
+    def set_iteration_cap(self, cap: int) -> None:
+        """Lower the program's loop-iteration budget for this session (control-flow runtimes)."""
+        self._live()
+        if self._lib._session_set_iteration_cap is None:
+            raise RunError("this runtime has no control-flow kernels: it runs no loops to cap")
+        self._lib._session_set_iteration_cap(self._sess, int(cap))
 
     def get_output(self, key: int | str) -> np.ndarray:
         """A copy of output `key` (name or index) after run()."""

@@ -138,9 +138,10 @@ def _options(b: flatbuffers.Builder, table: str, given: dict[str, Any]) -> int:
             v = given[key] if key in given else given[fname]
             values.append((fname, kind, v))
     vectors = {f: _ivec(b, v) for f, k, v in values if k == "ivec" and v is not None}
+    vectors.update({f: b.CreateString(v) for f, k, v in values if k == "str"})
     getattr(mod, f"{table}Start")(b)
     for fname, kind, v in values:
-        if kind == "ivec":
+        if kind in ("ivec", "str"):
             if v is not None:
                 getattr(mod, f"{table}Add{_camel(fname)}")(b, vectors[fname])
         else:

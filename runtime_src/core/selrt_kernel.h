@@ -115,6 +115,7 @@ struct selrt_session {
   struct selrt_backend_state *backends; /* per partition, see selrt_backend.h */
   uint64_t iterations;          /* loop iterations taken by this run (SELRT_CONTROL) */
   uint64_t iteration_cap;       /* the session's bound on max_iterations */
+  uint64_t once;                /* CALL_ONCE slots done in this session (bit per slot) */
 #ifdef SELRT_SESSION_ISA
   int32_t isa;                  /* -1 until first asked; then shared/simd.h feature bits */
 #endif

@@ -83,6 +83,7 @@ selrt_status selrt_session_create(const selrt_program *p, void *arena, size_t ar
 #ifdef SELRT_CONTROL
   s->iterations = 0;
   s->iteration_cap = UINT64_MAX;
+  s->once = 0;
 #endif
 #ifdef SELRT_SESSION_ISA
   s->isa = -1; /* detected by the first kernel that asks (shared/simd.c) */

@@ -124,6 +124,11 @@ SELRT_API selrt_status selrt_session_backend_status(selrt_session *s, int i, sel
  * session (0 = no loop may iterate). A run over budget returns
  * SELRT_ERR_BUDGET; the outputs of that run are unspecified. */
 SELRT_API void selrt_session_set_iteration_cap(selrt_session *s, uint64_t cap);
+/* Streaming state: resource variables live in the session's arena and keep
+ * their values across selrt_run calls; CALL_ONCE initialises them on the
+ * first run. After a reset the next run initialises them again (its outputs
+ * are those of a first run). Same runtimes as above. */
+SELRT_API void selrt_session_reset(selrt_session *s);
 
 SELRT_API const char *selrt_status_str(selrt_status st);
 SELRT_API const char *selrt_version(void);

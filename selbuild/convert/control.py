@@ -22,15 +22,21 @@ from dataclasses import dataclass, field
 
 from selbuild.convert import passes, tensorlist
 from selbuild.errors import ModelError, SelbuildError, UnsupportedError
-from selbuild.ir import Graph, Model, Node
+from selbuild.ir import Graph, Model, Node, Tensor
 
 # IR op -> the attrs naming the graphs it calls, in the kernel's iparam order.
 CALLS = {"while": ("cond_subgraph_index", "body_subgraph_index"),
-         "if": ("then_subgraph_index", "else_subgraph_index")}
+         "if": ("then_subgraph_index", "else_subgraph_index"),
+         "call_once": ("init_subgraph_index",)}
 # Their kernels and the iparam names of those attrs.
-KERNELS = {"while": ("while.any", ("cond", "body")), "if": ("if.any", ("then_branch", "else_branch"))}
+KERNELS = {"while": ("while.any", ("cond", "body")), "if": ("if.any", ("then_branch", "else_branch")),
+           "call_once": ("call_once.any", ("init",))}
+# Resource variables (resolved here, see `_resolve_variables`).
+VARIABLE_OPS = {"var_handle", "read_variable", "assign_variable"}
+# Nodes without outputs that still matter.
+EFFECTS = frozenset({"assign_variable", "call_once"})
 # Recognised but not converted yet.
-REFUSED = {"call_once", "call", "var_handle", "read_variable", "assign_variable"}
+REFUSED = {"call"}
 
 # Loop iterations one run may take unless the config says otherwise.
 DEFAULT_MAX_ITERATIONS = 1 << 20
@@ -50,13 +56,54 @@ class Span:
 
 @dataclass
 class FlatGraph(Graph):
-    """All reachable graphs in one tensor and node list; spans[0] is graph 0."""
+    """All reachable graphs in one tensor and node list; spans[0] is graph 0.
+    `variables`: (container, shared_name) -> the arena tensor holding it."""
 
     spans: list[Span] = field(default_factory=list)
+    variables: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+def _variable(flat: FlatGraph, key: tuple[str, str], like: int) -> int:
+    """The flat tensor of variable `key`, made on first use with the type of tensor `like`."""
+    t = flat.tensors[like]
+    if key not in flat.variables:
+        flat.variables[key] = flat.add_tensor(Tensor(f"variable:{key[1] or key[0] or 'unnamed'}",
+                                                     tuple(t.shape), t.dtype, quant=t.quant))
+    v = flat.tensors[flat.variables[key]]
+    if (v.dtype, tuple(v.shape)) != (t.dtype, tuple(t.shape)):
+        raise UnsupportedError(f"resource variable {key[1]!r} is used as {v.dtype}{list(v.shape)} and as "
+                               f"{t.dtype}{list(t.shape)} ({t.name!r}); selbuild needs one static type")
+    return flat.variables[key]
+
+
+def _resolve_variables(flat: FlatGraph, nodes: list[Node]) -> list[Node]:
+    """VAR_HANDLE nodes go; READ/ASSIGN_VARIABLE read/write the variable's own tensor.
+
+    A handle is known by (container, shared_name), as LiteRT keys it, so every
+    graph's handles of one name are one variable."""
+    handle: dict[int, tuple[str, str]] = {}
+    out = []
+    for n in nodes:
+        if n.op == "var_handle":
+            handle[n.outputs[0]] = (str(n.attrs.get("container") or ""), str(n.attrs.get("shared_name") or ""))
+            continue
+        if n.op in ("read_variable", "assign_variable"):
+            if not n.inputs or n.inputs[0] not in handle:
+                raise UnsupportedError(f"{n.source_op}: its resource does not come from a VAR_HANDLE of the same "
+                                       f"graph; selbuild resolves variables ahead of time")
+            if n.op == "read_variable":
+                var = _variable(flat, handle[n.inputs[0]], n.outputs[0])
+                n = dataclasses.replace(n, inputs=[var], dtype="any")
+            else:
+                var = _variable(flat, handle[n.inputs[0]], n.inputs[1])
+                n = dataclasses.replace(n, inputs=[n.inputs[1]], outputs=[var], dtype="any")
+        out.append(n)
+    return out
 
 
 def uses_control_flow(model: Model) -> bool:
-    return bool(model.graphs) and any(n.op in CALLS or n.op in REFUSED for n in model.main.nodes)
+    return bool(model.graphs) and any(n.op in CALLS or n.op in REFUSED or n.op in VARIABLE_OPS
+                                      for n in model.main.nodes)
 
 
 def _callees(model: Model, gi: int) -> list[int]:
@@ -65,7 +112,7 @@ def _callees(model: Model, gi: int) -> list[int]:
         if n.op in REFUSED:
             raise UnsupportedError(f"{model.path}: graph {gi} uses {n.source_op or n.op.upper()}, which selbuild "
                                    f"cannot convert yet (WHILE and IF are supported)",
-                                   hint="resource variables and CALL_ONCE are not implemented")
+                                   hint="CALL (a plain subgraph call) is not implemented")
         for attr in CALLS.get(n.op, ()):
             ci = n.attrs.get(attr)
             if ci is None:
@@ -107,7 +154,7 @@ def _prepare_one(g: Graph, stats: passes.PassStats) -> Graph:
     w = passes.working_copy(g)
     tensorlist.rewrite_set_item(w)
     passes.fold_constants(w, stats)
-    passes.remove_dead(w, stats)
+    passes.remove_dead(w, stats, EFFECTS)
     passes.check_topological(w)
     passes.check_shapes(w)
     return w
@@ -133,6 +180,7 @@ def flatten(model: Model, stats: passes.PassStats) -> FlatGraph:
         base = len(flat.tensors)
         flat.tensors.extend(g.tensors)
         first = len(flat.nodes)
+        nodes = []
         for n in g.nodes:
             m = dataclasses.replace(n, inputs=[i + base if i >= 0 else -1 for i in n.inputs],
                                     outputs=[o + base for o in n.outputs], attrs=dict(n.attrs))
@@ -140,8 +188,10 @@ def flatten(model: Model, stats: passes.PassStats) -> FlatGraph:
                 for attr in CALLS[m.op]:
                     m.attrs[attr] = new_index[m.attrs[attr]]
                 m.dtype = "any"
-            flat.nodes.append(m)
-        flat.spans.append(Span(g.name, first, len(g.nodes), [i + base for i in g.inputs],
+            nodes.append(m)
+        nodes = _resolve_variables(flat, nodes)
+        flat.nodes.extend(nodes)
+        flat.spans.append(Span(g.name, first, len(nodes), [i + base for i in g.inputs],
                                [o + base for o in g.outputs], gi))
         if gi == 0:
             flat.inputs, flat.outputs = list(flat.spans[0].inputs), list(flat.spans[0].outputs)
@@ -194,7 +244,7 @@ def check_signatures(flat: FlatGraph) -> None:
     for n in flat.nodes:
         if n.op not in CALLS:
             continue
-        args = n.inputs if n.op == "while" else n.inputs[1:]
+        args = n.inputs if n.op == "while" else n.inputs[1:] if n.op == "if" else []
         for attr in CALLS[n.op]:
             s = flat.spans[n.attrs[attr]]
             if len(s.inputs) != len(args):

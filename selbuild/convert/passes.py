@@ -124,16 +124,17 @@ def fold_constants(g: Graph, stats: PassStats) -> None:
 
 # --------------------------------------------------------------------------- dead code
 
-def remove_dead(g: Graph, stats: PassStats) -> None:
+def remove_dead(g: Graph, stats: PassStats, effects: frozenset[str] = frozenset()) -> None:
     """Drop nodes none of whose outputs reach a graph output.
 
     Walks backwards from the graph outputs, so chains of dead nodes go in one
-    pass. (Tensors nothing references are dropped by the writer.)
+    pass. (Tensors nothing references are dropped by the writer.) Ops in
+    `effects` (variable assignments, CALL_ONCE) always stay.
     """
     needed = set(g.outputs)
     live: list[Node] = []
     for n in reversed(g.nodes):
-        if any(o in needed for o in n.outputs):
+        if n.op in effects or any(o in needed for o in n.outputs):
             live.append(n)
             needed.update(i for i in n.inputs if i >= 0)
     stats.removed_nodes += len(g.nodes) - len(live)

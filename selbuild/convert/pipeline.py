@@ -165,7 +165,9 @@ def convert(model: Model, *, kernels: set[str] | None = None, catalogue: Catalog
             raise UnsupportedError("backends cannot take part of a model with control flow yet",
                                    hint="build this model for the CPU (no `backends:` in the config)")
         reads, writes = control.plan_steps(flat, reads, writes)
-    intervals = planner.lifetimes(len(reads), reads, writes, g.inputs, g.outputs, sizes)
+    # Variables keep their bytes between runs: live over the whole run, like inputs.
+    persistent = list(g.inputs) + (sorted(flat.variables.values()) if flat else [])
+    intervals = planner.lifetimes(len(reads), reads, writes, persistent, g.outputs, sizes)
     plan = planner.plan(intervals)
     planner.check_plan(intervals, plan)
 

@@ -171,6 +171,7 @@ _UNDECLARED_FIELDS: dict[str, list[tuple]] = {
         _f("merge_outputs", "bool", False), _f("time_major", "bool", True),
         _f("asymmetric_quantize_inputs", "bool", False)],
     "CallOptions": [_f("subgraph", "int", 0)],
+    "VarHandleOptions": [_f("container", "str", ""), _f("shared_name", "str", "")],
     "SparseToDenseOptions": [_f("validate_indices", "bool", False)],
     "ShapeOptions": [_f("out_type", "dtype", "f32")],
     "FakeQuantOptions": [_f("min", "float", 0.0), _f("max", "float", 0.0),
@@ -220,6 +221,8 @@ def decode_value(kind: str, raw: object) -> object:
         return float(raw)
     if kind == "int":
         return int(raw)
+    if kind == "str":   # flatbuffers strings come as bytes (or None when absent)
+        return raw.decode("utf-8", "replace") if isinstance(raw, (bytes, bytearray)) else (raw or "")
     return raw
 
 

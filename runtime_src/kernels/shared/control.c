@@ -43,6 +43,12 @@ selrt_status selrt_shared_control_check_call(const selrt_program *p, const selrt
   return SELRT_OK;
 }
 
+selrt_status selrt_shared_control_check_copy(const selrt_program *p, const selrt_tensor *src,
+                                             const selrt_tensor *dst) {
+  if (!same_type(src, dst)) return SELRT_REJECT(p, "the variable and the value differ in dtype or shape", 0, 0);
+  return SELRT_OK;
+}
+
 void selrt_shared_control_copy(selrt_session *s, const int32_t *dst, const int32_t *src, uint32_t n) {
   for (uint32_t i = 0; i < n; i++) {
     selrt_tensor *d = &s->tensors[dst[i]];
@@ -72,4 +78,8 @@ selrt_status selrt_shared_control_tick(selrt_session *s) {
 
 void selrt_session_set_iteration_cap(selrt_session *s, uint64_t cap) {
   if (s) s->iteration_cap = cap;
+}
+
+void selrt_session_reset(selrt_session *s) {
+  if (s) s->once = 0;
 }

@@ -19,6 +19,10 @@ selrt_status selrt_shared_control_check_call(const selrt_program *p, const selrt
                                              const int32_t *args, uint32_t n_args,
                                              const int32_t *results, uint32_t n_res);
 
+/* At load: src and dst of a variable read or assignment agree in dtype and shape. */
+selrt_status selrt_shared_control_check_copy(const selrt_program *p, const selrt_tensor *src,
+                                             const selrt_tensor *dst);
+
 /* dst[i] = src[i] for n tensors of equal size (verified); a tensor copied to
  * itself is left alone. */
 void selrt_shared_control_copy(selrt_session *s, const int32_t *dst, const int32_t *src, uint32_t n);
