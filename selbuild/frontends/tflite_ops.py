@@ -51,9 +51,9 @@ Node.dtype
       weight dtypes give "f32<w>" (e.g. f32u8); EMBEDDING_LOOKUP with a
       constant int8 table (input 1) and a float output → "f32i8" too;
     * an op with neither inputs nor outputs (CALL_ONCE) → "none".
-    DEQUANTIZE follows the rule: dequantize.i8, dequantize.f16. Control flow
-    follows it too (while.<dtype of input 0>, if.bool); selbuild claims no
-    kernels for them (the converter rejects control flow).
+    * WHILE and IF → "any": one kernel (while.any, if.any) moves loop values
+      of every dtype by copy.
+    DEQUANTIZE follows the rule: dequantize.i8, dequantize.f16.
     "Constant" = a tensor whose buffer holds data (converters also give
     activations buffer indices, with empty buffers).
 Tensors
