@@ -137,10 +137,13 @@ def test_cli_convert(add_model: Path, tmp_path: Path, capsys) -> None:
 def test_cli_convert_errors_exit_2(tmp_path: Path, capsys) -> None:
     code, _, err = _cli(["convert", str(tmp_path / "nope.tflite"), "-o", str(tmp_path / "x.selrt")], capsys)
     assert code == 2 and "error:" in err
-    # 16x8 quantization has no kernels (lstm_f32 used to be the example: control flow converts now).
-    int16 = Path(__file__).parent / "models" / "tflite" / "tiny_cnn_int16x8.tflite"
-    code, _, err = _cli(["convert", str(int16), "-o", str(tmp_path / "x.selrt")], capsys)
-    assert code == 2 and "quantize" in err and "i16" in err
+    # A custom op has no kernel (lstm_f32 used to be the example: control flow converts now).
+    from tflite_builder import Op, T, build_model
+    custom = tmp_path / "custom.tflite"
+    custom.write_bytes(build_model(ops=[Op("CUSTOM", ["x"], ["y"], custom_code="MyOwnOp")],
+                                   tensors=[T("x", [1, 4]), T("y", [1, 4])]))
+    code, _, err = _cli(["convert", str(custom), "-o", str(tmp_path / "x.selrt")], capsys)
+    assert code == 2 and "error:" in err and "custom" in err.lower()
 
 
 def test_cli_run(add_model: Path, add_config: Path, build_root: Path, tmp_path: Path, capsys) -> None:
