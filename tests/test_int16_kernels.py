@@ -22,7 +22,9 @@ from selbuild.catalogue import load_catalogue
 from selbuild.convert import read_program
 
 KERNELS = ["conv2d.i16", "depthwise_conv2d.i16", "fully_connected.i16", "average_pool2d.i16", "max_pool2d.i16",
-           "softmax.i16", "reshape.i16", "quantize.i16", "dequantize.i16"]
+           "softmax.i16", "reshape.i16", "quantize.i16", "dequantize.i16", "squeeze.i16", "expand_dims.i16",
+           "transpose.i16", "slice.i16", "strided_slice.i16", "reverse_v2.i16", "concatenation.i16", "pack.i16",
+           "gather.i16"]
 FILLS = (0x00, 0x80, 0x7F)
 
 
@@ -78,6 +80,33 @@ def small_int16_models() -> dict[str, bytes]:
                            ["x"], ["y"], dict(beta=0.7), version=3),
         "reshape": op("RESHAPE", [i16("x", [2, 3, 4], 0.01), TB.T("s", [2], "i32", data=np.array([4, 6], np.int32)),
                                   i16("y", [4, 6], 0.01)], ["x", "s"], ["y"], dict(new_shape=[4, 6])),
+        **_mover_models(i16),
+    }
+
+
+def _mover_models(i16) -> dict[str, bytes]:
+    """The int16 data movers, one model each (quantized alike throughout)."""
+    s, op = 0.01, TB.one_op
+
+    def c(name, v):
+        return TB.T(name, [len(v)] if np.ndim(v) == 1 else list(np.shape(v)), "i32", data=np.asarray(v, np.int32))
+    return {
+        "squeeze": op("SQUEEZE", [i16("x", [2, 1, 3], s), i16("y", [2, 3], s)], ["x"], ["y"], dict(squeeze_dims=[1])),
+        "expand_dims": op("EXPAND_DIMS", [i16("x", [2, 3], s), c("a", [1]), i16("y", [2, 1, 3], s)], ["x", "a"], ["y"]),
+        "transpose": op("TRANSPOSE", [i16("x", [2, 3, 4], s), c("p", [2, 0, 1]), i16("y", [4, 2, 3], s)], ["x", "p"],
+                        ["y"], version=5),
+        "slice": op("SLICE", [i16("x", [3, 4, 5], s), c("b", [1, 0, 2]), c("z", [2, -1, 2]), i16("y", [2, 4, 2], s)],
+                    ["x", "b", "z"], ["y"], version=4),
+        "strided_slice": op("STRIDED_SLICE", [i16("x", [4, 6], s), c("b", [0, 5]), c("e", [4, 0]), c("t", [2, -2]),
+                                              i16("y", [2, 3], s)], ["x", "b", "e", "t"], ["y"], version=4),
+        "reverse_v2": op("REVERSE_V2", [i16("x", [2, 3, 4], s), c("a", [1]), i16("y", [2, 3, 4], s)], ["x", "a"], ["y"],
+                         version=2),
+        "concatenation": op("CONCATENATION", [i16("a", [2, 3], s), i16("b", [2, 2], s), i16("y", [2, 5], s)],
+                            ["a", "b"], ["y"], dict(axis=1), version=3),
+        "pack": op("PACK", [i16("a", [2, 3], s), i16("b", [2, 3], s), i16("y", [2, 2, 3], s)], ["a", "b"], ["y"],
+                   dict(values_count=2, axis=1), version=3),
+        "gather": op("GATHER", [i16("x", [3, 4], s), c("i", [2, 0, 2]), i16("y", [3, 3], s)], ["x", "i"], ["y"],
+                     dict(axis=1), version=4),
     }
 
 

@@ -241,3 +241,24 @@ for _dt in REQUANTIZE:
         mult, shift = quantize_multiplier(float(s_in) / float(s_out))
         return Lowered(kernel=n.kernel, inputs=[n.inputs[0]], outputs=[n.outputs[0]],
                        iparams={"input_zp": z_in, "output_zp": z_out, "multiplier": mult, "shift": shift})
+
+
+# ------------------------------------------------------------------ data movers
+
+MOVERS16 = ("squeeze", "expand_dims", "transpose", "slice", "strided_slice", "reverse_v2", "concatenation", "pack",
+            "gather")
+
+
+@lower(*MOVERS16, dtype="i16")
+def mover_i16_lower(g: Graph, n: Node) -> Lowered:
+    """Ops that only move int16 values: every int16 tensor they touch must be
+    quantized alike (zero point 0), as TFLite's converter writes them."""
+    low = _generic(g, n)
+    tensors = [i for i in low.inputs + low.outputs if i >= 0 and g.tensors[i].dtype == "i16"]
+    for t in tensors[1:]:
+        _same16(g, n, tensors[0], t)
+    if n.op == "concatenation":
+        if (n.attrs.get("activation") or "none") != "none":
+            raise UnsupportedError(f"{describe(g, n)}: int16 concatenation with a fused activation")
+        low.fparams = {}
+    return low

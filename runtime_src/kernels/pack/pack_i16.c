@@ -1,0 +1,4 @@
+/* pack.i16: joins its inputs along an axis (shared/movers.h, shared/chunks.c) */
+#include "../shared/movers.h"
+
+SELRT_JOIN(pack, i16, SELRT_I16);

@@ -1,0 +1,4 @@
+/* squeeze.i16: a pure copy into the output's shape (shared/movers.h) */
+#include "../shared/movers.h"
+
+SELRT_COPY(squeeze, i16, SELRT_I16);
