@@ -98,8 +98,12 @@ SCALES_WIDE = lambda c: list(np.geomspace(1e-4, 1e-1, c))  # noqa: E731 - 3 orde
     ([3, 5, 5, 16], [70, 1, 1, 16], -20, 10, 1, dict(padding="same", stride_h=1, stride_w=1), True),
     ([1, 6, 6, 7], [9, 5, 5, 7], 0, 0, 25, dict(padding="same", stride_h=1, stride_w=1, activation="relu"), True),
     ([1, 4, 4, 3], [4, 3, 3, 3], -128, 127, 25, dict(padding="same", stride_h=3, stride_w=3), True),
+    # 16-input chunks of the AVX2 path next to padding pixels, plus odd/even leftovers
+    ([1, 7, 6, 20], [18, 3, 3, 20], 9, -5, 1, dict(padding="same", stride_h=1, stride_w=1, activation="relu"), True),
+    ([2, 9, 8, 33], [16, 3, 3, 33], -128, 3, 1, dict(padding="same", stride_h=2, stride_w=2, dilation_h_factor=2,
+                                                   dilation_w_factor=1), True),
 ], ids=["relu6_zp-128", "stride2_zp127_batch2", "dilated_valid", "1x1_70ch_batch3", "saturating_5x5",
-        "saturating_stride3"])
+        "saturating_stride3", "20ch_padded", "33ch_stride2_dilated_batch2"])
 def test_conv2d(rt, case):
     xs, ws, z_in, z_out, sat, options, bias = case
     for scales in (SCALES_WIDE(ws[0]), [0.01] * ws[0]):
