@@ -146,7 +146,7 @@ def check_kernels(rt: Runtime, info: ProgramInfo) -> None:
 
 
 def _run(rt: Runtime, program: bytes, info: ProgramInfo, arrays: list[np.ndarray],
-         repeat: int | None) -> tuple[dict[str, np.ndarray], Latency | None]:
+         repeat: int | None, frames: int | None = None) -> tuple[dict[str, np.ndarray], Latency | None]:
     check_kernels(rt, info)
     with tempfile.TemporaryDirectory(prefix="selrt_run_") as tmp:
         d = Path(tmp)
@@ -159,6 +159,8 @@ def _run(rt: Runtime, program: bytes, info: ProgramInfo, arrays: list[np.ndarray
         cmd = [*rt.command, str(d / "program.selrt"), str(d / "in"), str(d / "out")]
         if repeat:
             cmd += ["--repeat", str(int(repeat))]
+        if frames:
+            cmd += ["--frames", str(int(frames))]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
         except subprocess.TimeoutExpired:
@@ -176,11 +178,13 @@ def _run(rt: Runtime, program: bytes, info: ProgramInfo, arrays: list[np.ndarray
             if not path.is_file():
                 raise RunError(f"the runner wrote no output_{i}.bin for output '{t.name}'")
             raw = path.read_bytes()
-            if len(raw) != t.nbytes:
-                raise RunError(f"output '{t.name}': runner wrote {len(raw)} bytes, expected {t.nbytes} "
-                               f"({describe_tensor(t)})")
+            n = frames or 1
+            if len(raw) != t.nbytes * n:
+                raise RunError(f"output '{t.name}': runner wrote {len(raw)} bytes, expected {t.nbytes * n} "
+                               f"({describe_tensor(t)}{f' x {n} frames' if frames else ''})")
             dt = np.dtype(t.numpy_dtype).newbyteorder("<")
-            outputs[t.name] = np.frombuffer(raw, dtype=dt).astype(t.numpy_dtype).reshape(t.shape)
+            shape = (n, *t.shape) if frames else t.shape
+            outputs[t.name] = np.frombuffer(raw, dtype=dt).astype(t.numpy_dtype).reshape(shape)
         latency = _parse_latency(proc.stdout) if repeat else None
         if repeat and latency is None:
             raise RunError(f"the runner printed no latency line for --repeat: {proc.stdout.strip()[:200]!r}")
@@ -213,6 +217,23 @@ def run_program(manifest_or_build_dir: Path | str, program_bytes: bytes,
     rt = load_runtime(manifest_or_build_dir)
     info = read_program(program_bytes)
     outputs, _ = _run(rt, program_bytes, info, check_inputs(info, inputs), repeat if repeat > 1 else None)
+    return outputs
+
+
+def run_frames(manifest_or_build_dir: Path | str, program_bytes: bytes,
+               frames: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Run frame k of every input (arrays with a leading frame axis) as run k of
+    one session: streaming models keep their variables from run to run. Returns
+    every run's outputs, stacked on a leading frame axis."""
+    rt = load_runtime(manifest_or_build_dir)
+    info = read_program(program_bytes)
+    counts = {np.asarray(v).shape[0] if np.ndim(v) else 0 for v in frames.values()}
+    if len(counts) != 1 or 0 in counts:
+        raise RunError("frames: every input needs the same leading frame count (>= 1)")
+    (n,) = counts
+    per_frame = [check_inputs(info, {k: np.asarray(v)[i] for k, v in frames.items()}) for i in range(n)]
+    arrays = [np.stack([f[j] for f in per_frame]) for j in range(len(info.inputs))]
+    outputs, _ = _run(rt, program_bytes, info, arrays, None, frames=n)
     return outputs
 
 

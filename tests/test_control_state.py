@@ -3,7 +3,9 @@ READ_VARIABLE, ASSIGN_VARIABLE) initialised by CALL_ONCE, of f32, int8,
 int16, int32 and bool, kept across runs of one session. 24 consecutive runs
 through one selbuild session against one LiteRT interpreter invoked the same
 way; selrt_session_reset gives the first run's outputs again (host, in
-process through selbuild.runtime.Interpreter)."""
+process through selbuild.runtime.Interpreter). The runner's --frames mode
+(selbuild.verify.run_frames) streams the same frames through one session on
+the ASan+UBSan host runner and the Android libraries under qemu."""
 
 from __future__ import annotations
 
@@ -128,6 +130,35 @@ def test_two_sessions_keep_separate_state(host):
         for k in range(3):
             _same(a({n: v[k] for n, v in fr.items()}), ref[k], k)
         _same(b({n: v[0] for n, v in fr.items()}), ref[0], 0)
+
+
+@pytest.fixture(scope="module", params=["host-asan", pytest.param("android-arm64", marks=pytest.mark.qemu),
+                                        pytest.param("android-armv7", marks=pytest.mark.qemu)])
+def runner(request, tmp_path_factory):
+    import harness as H
+    if request.param == "host-asan":
+        return H.build_runtime(tmp_path_factory.mktemp("control_state"), KERNELS)
+    from selbuild import toolchain_loader
+    from selbuild.build import build_target
+    from selbuild.config import BuildConfig
+    target = request.param
+    if not toolchain_loader.availability(target).ok:
+        pytest.skip(toolchain_loader.availability(target).reason)
+    root = tmp_path_factory.mktemp(f"control_state_{target}")
+    cfg = BuildConfig(path=root / "st.yaml", name="st", models=[], targets=[target], ops={k: [] for k in KERNELS})
+    r = build_target(cfg, target, out_root=root, profile="size")
+    if toolchain_loader.run_prefix(target, r.out_dir) is None:
+        pytest.skip(f"{target}: qemu not installed")
+    return r.manifest
+
+
+def test_frames_through_the_runner_match_litert(runner):
+    from selbuild import verify
+    model, fr = streaming_model(), frames()
+    ref = litert_steps(model, fr)
+    ours = verify.run_frames(runner, _program(), fr)
+    for k in range(RUNS):
+        _same({n: v[k] for n, v in ours.items()}, ref[k], k)
 
 
 def test_a_variable_of_two_types_is_refused():

@@ -3,12 +3,15 @@
  * against the ARM builds, under qemu-user. Depends only on selrt.h and libc
  * (stdio is fine here: this is a tool, not the library).
  *
- *   selrt_run PROGRAM.selrt IN_DIR OUT_DIR [--repeat N]
+ *   selrt_run PROGRAM.selrt IN_DIR OUT_DIR [--repeat N | --frames N]
  *
  * IN_DIR/input_<i>.bin must hold exactly the bytes of input i (dtype and
  * shape as the program says); OUT_DIR/output_<i>.bin is written per output.
  * With --repeat N the program runs N times and the tool prints
- * `latency_ms min=<x> median=<y>`. Errors: `selrt_run: error: <message>` on
+ * `latency_ms min=<x> median=<y>`. With --frames N (streaming models, whose
+ * resource variables carry state from run to run) each input file holds N
+ * frames one after another; frame k is set and run k of one session done,
+ * and each output file gets the N outputs one after another. Errors: `selrt_run: error: <message>` on
  * stderr, exit status 2.
  */
 #define _POSIX_C_SOURCE 199309L
@@ -72,6 +75,8 @@ static int cmp_double(const void *a, const void *b) {
 /* Everything main owns, released in one place on every exit path. */
 typedef struct state {
   void *raw_prog, *raw_arena, *raw_input;
+  void **frames_raw;               /* --frames: every input file, kept for the whole run */
+  int n_frames_raw;
   selrt_program *p;
   selrt_session *s;
   double *ms;
@@ -83,11 +88,65 @@ static int finish(state *st, int rc) {
   free(st->raw_arena);
   free(st->raw_prog);
   free(st->raw_input);
+  for (int i = 0; i < st->n_frames_raw; i++) free(st->frames_raw[i]);
+  free(st->frames_raw);
   free(st->ms);
   return rc;
 }
 
-static int run(state *S, const char *prog_path, const char *in_dir, const char *out_dir, long repeat) {
+/* --frames: run k of one session on frame k of every input file. */
+static int run_frames(state *S, const char *in_dir, const char *out_dir, long frames) {
+  int n_in = selrt_num_inputs(S->p), n_out = selrt_num_outputs(S->p);
+  char path[4096];
+  const uint8_t **data = (const uint8_t **)calloc((size_t)n_in + 1, sizeof *data);
+  S->frames_raw = (void **)calloc((size_t)n_in + 1, sizeof(void *));
+  if (!data || !S->frames_raw) {
+    free(data);
+    return die("%s%s", "out of memory", "");
+  }
+  for (int i = 0; i < n_in; i++) {
+    selrt_tensor *t = selrt_input(S->s, i);
+    snprintf(path, sizeof path, "%s/input_%d.bin", in_dir, i);
+    void *d;
+    size_t size;
+    if (read_file(path, &d, &S->frames_raw[i], &size) != 0) {
+      free(data);
+      return die("cannot read %s%s", path, "");
+    }
+    S->n_frames_raw = i + 1;
+    if (size / (size_t)frames != t->bytes || size % (size_t)frames) {
+      free(data);
+      return die("%s does not hold --frames frames of input '%s'", path, t->name);
+    }
+    data[i] = (const uint8_t *)d;
+  }
+  for (long k = 0; k < frames; k++) {
+    for (int i = 0; i < n_in; i++) {
+      selrt_tensor *t = selrt_input(S->s, i);
+      memcpy(t->data, data[i] + (size_t)k * t->bytes, t->bytes);
+    }
+    selrt_status st = selrt_run(S->s);
+    if (st != SELRT_OK) {
+      free(data);
+      return die("run failed: %s%s", selrt_status_str(st), "");
+    }
+    for (int i = 0; i < n_out; i++) {
+      selrt_tensor *t = selrt_output(S->s, i);
+      snprintf(path, sizeof path, "%s/output_%d.bin", out_dir, i);
+      FILE *f = fopen(path, k ? "ab" : "wb");
+      size_t written = f ? fwrite(t->data, 1, t->bytes, f) : 0;
+      if (!f || fclose(f) != 0 || written != t->bytes) {
+        free(data);
+        return die("cannot write %s%s", path, "");
+      }
+    }
+  }
+  free(data);
+  return 0;
+}
+
+static int run(state *S, const char *prog_path, const char *in_dir, const char *out_dir, long repeat,
+               long frames) {
   void *bytes;
   size_t n;
   if (read_file(prog_path, &bytes, &S->raw_prog, &n) != 0) return die("cannot read program '%s'%s", prog_path, "");
@@ -102,6 +161,7 @@ static int run(state *S, const char *prog_path, const char *in_dir, const char *
   for (int i = 0; i < selrt_num_partitions(S->p); i++)
     if (selrt_session_backend_status(S->s, i, &err) != SELRT_OK)
       fprintf(stderr, "selrt_run: backend: %s\n", err.message);
+  if (frames > 0) return run_frames(S, in_dir, out_dir, frames);
 
   char path[4096], what[64];
   for (int i = 0; i < selrt_num_inputs(S->p); i++) {
@@ -152,9 +212,14 @@ static int run(state *S, const char *prog_path, const char *in_dir, const char *
 
 int main(int argc, char **argv) {
   const char *prog_path = NULL, *in_dir = NULL, *out_dir = NULL;
-  long repeat = 0;
+  long repeat = 0, frames = 0;
   for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--repeat") == 0) {
+    if (strcmp(argv[i], "--frames") == 0) {
+      char *end = NULL;
+      if (i + 1 >= argc) return die("%s%s", "--frames needs a count", "");
+      frames = strtol(argv[++i], &end, 10);
+      if (*end || frames < 1 || frames > 1000000) return die("bad --frames count '%s'%s", argv[i], "");
+    } else if (strcmp(argv[i], "--repeat") == 0) {
       char *end = NULL;
       if (i + 1 >= argc) return die("%s%s", "--repeat needs a count", "");
       repeat = strtol(argv[++i], &end, 10);
@@ -169,7 +234,8 @@ int main(int argc, char **argv) {
       return die("unexpected argument '%s'%s", argv[i], "");
     }
   }
-  if (!out_dir) return die("%s%s", "usage: selrt_run PROGRAM.selrt IN_DIR OUT_DIR [--repeat N]", "");
-  state S = {NULL, NULL, NULL, NULL, NULL, NULL};
-  return finish(&S, run(&S, prog_path, in_dir, out_dir, repeat));
+  if (!out_dir) return die("%s%s", "usage: selrt_run PROGRAM.selrt IN_DIR OUT_DIR [--repeat N | --frames N]", "");
+  if (repeat && frames) return die("%s%s", "--repeat and --frames exclude each other", "");
+  state S = {NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL};
+  return finish(&S, run(&S, prog_path, in_dir, out_dir, repeat, frames));
 }
