@@ -459,6 +459,11 @@ def small_hybrid_models() -> dict[str, bytes]:
                               ["x", "w", "b"], ["y"], dict(asymmetric_quantize_inputs=True), version=9),
         "batch_matmul": op("BATCH_MATMUL", [T("a", [2, 3, 4]), q("b", [1, 4, 5], 0.02, data=_w8([1, 4, 5], 7)),
                                             T("y", [2, 3, 5])], ["a", "b"], ["y"], {}, version=4),
+        "transpose_conv": op("TRANSPOSE_CONV", [T("os", [4], "i32", data=_i32([1, 6, 6, 3])),
+                                                q("w", [3, 3, 3, 2], [0.01, 0.02, 0.03], data=_w8([3, 3, 3, 2], 9)),
+                                                T("x", [1, 3, 3, 2]), T("b", [3], data=rnd([3], 10)),
+                                                T("y", [1, 6, 6, 3])],
+                             ["os", "w", "x", "b"], ["y"], dict(padding="same", stride_h=2, stride_w=2), version=4),
         "embedding_lookup": op("EMBEDDING_LOOKUP", [T("ids", [3], "i32"), q("v", [4, 3], 0.1, data=_w8([4, 3], 8)),
                                                     T("y", [3, 3])], ["ids", "v"], ["y"]),
     }

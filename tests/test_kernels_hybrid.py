@@ -21,7 +21,7 @@ import harness as H
 from tflite_builder import T, one_op, qt
 
 HYBRID_KERNELS = ["fully_connected.f32i8", "conv2d.f32i8", "depthwise_conv2d.f32i8", "batch_matmul.f32i8",
-                  "embedding_lookup.f32i8", "fully_connected.f32i4"]
+                  "embedding_lookup.f32i8", "fully_connected.f32i4", "transpose_conv.f32i8"]
 
 
 @pytest.fixture(scope="module", params=["host", pytest.param("android-arm64", marks=pytest.mark.qemu),
@@ -259,3 +259,61 @@ def test_int4_weights_stay_4bit():
                                        T("y", [1, 64])], ["x", "w", None], ["y"], version=13)
     r = convert(tflite.to_ir(tflite.parse_bytes(model, "fc4.tflite")))
     assert r.kernels == ["fully_connected.f32i4"] and r.stats.constant_bytes < 64 * 256 // 2 + 1024, r.stats
+
+
+# ------------------------------------------------------------------ transpose_conv
+
+def _tconv_model(x_shape, oc, k, stride, padding, scales, bias=True, act="none", seed=0):
+    """TRANSPOSE_CONV with a constant int8 OHWI filter: LiteRT's hybrid path."""
+    from tflite_builder import litert_shape
+    n, h, w_, c = x_shape
+    oh = h * stride if padding == "same" else (h - 1) * stride + k
+    ow = w_ * stride if padding == "same" else (w_ - 1) * stride + k
+    y_shape = [n, oh, ow, oc]
+    tensors = [T("os", [4], "i32", data=np.array(y_shape, np.int32)),
+               qt("w", [oc, k, k, c], scales, 0, data=_w([oc, k, k, c], seed)),
+               T("x", list(x_shape)), T("b", [oc], data=H.rnd([oc], seed + 1)), T("y", y_shape)]
+    model = one_op("TRANSPOSE_CONV", tensors, ["os", "w", "x", "b" if bias else None], ["y"],
+                   dict(padding=padding, stride_h=stride, stride_w=stride, activation=act), version=4)
+    assert litert_shape(model) == y_shape
+    return model
+
+
+@pytest.mark.parametrize("per_channel", [False, True], ids=["per_tensor", "per_channel"])
+@pytest.mark.parametrize("x_shape,oc,k,stride,padding,bias,act,shift", [
+    ([1, 3, 3, 2], 3, 3, 2, "same", True, "none", 0.0),
+    ([2, 4, 5, 3], 5, 3, 1, "same", False, "relu", 0.8),     # two images: one scale each
+    ([1, 3, 4, 4], 2, 2, 2, "valid", True, "relu6", -1.0),
+    ([1, 2, 2, 70], 66, 3, 3, "valid", True, "none", 0.0),   # more than 64 output channels: two chunks
+])
+def test_transpose_conv(rt, per_channel, x_shape, oc, k, stride, padding, bias, act, shift):
+    """LiteRT's reference hybrid transpose conv quantizes the image asymmetrically
+    (a symmetric quantization differs from it by ~3e-2)."""
+    scales = SCALES_WIDE(oc) if per_channel else [0.02]
+    model = _tconv_model(x_shape, oc, k, stride, padding, scales, bias, act, seed=oc + k)
+    from selbuild.convert import read_program
+    assert read_program(H.convert_bytes(model)).kernels == ["transpose_conv.f32i8"]
+    H.check(rt, model, {"x": _x(x_shape, oc, shift)})
+
+
+@pytest.fixture(scope="module")
+def tconv_checker(tmp_path_factory):
+    if H.find_cc(("clang-19",)) is None:
+        pytest.skip("clang-19 (ASan+UBSan) not installed")
+    d = tmp_path_factory.getbasetemp() / "tconv_hybrid_check"
+    d.mkdir(exist_ok=True)
+    return d, H.build(d, ["transpose_conv.f32i8"], cc="clang-19", sanitize=True, main=H.TESTS_C / "selrt_check.c",
+                      name="selrt_check_tconv_hybrid")
+
+
+def test_transpose_conv_hostile_programs(tconv_checker):
+    """Every iparam/fparam extreme and every reshaped tensor of the seed program is
+    rejected or runs clean under ASan+UBSan; impossible strides and pads are rejected."""
+    from program_edits import BAD_PROGRAM, OK, UNSUPPORTED, rebuild, run_batch, variants
+    prog = H.convert_bytes(H.small_hybrid_models()["transpose_conv"])
+    assert run_batch(*tconv_checker, "tconv", [rebuild(prog)]) == [(OK, 1)]
+    results = run_batch(*tconv_checker, "tconv", variants(prog), fill=0xFF)
+    assert all(st in (OK, BAD_PROGRAM, UNSUPPORTED) for st, _ in results) and any(st != OK for st, _ in results)
+    assert all(ran for st, ran in results if st == OK)
+    for index, value in [(0, 0), (1, 65536), (2, -1), (3, 2)]:
+        assert run_batch(*tconv_checker, "tconv", [rebuild(prog, iparam=(index, value))]) == [(UNSUPPORTED, 0)]

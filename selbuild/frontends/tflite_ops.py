@@ -46,7 +46,7 @@ Node.dtype
     * QUANTIZE → output 0's dtype from a float input (quantize.i8, quantize.i16),
       input then output dtype from an integer one (requantize: quantize.i8i8, quantize.u8i8);
     * hybrid ops (HYBRID_OPS: conv2d, depthwise_conv2d, fully_connected,
-      batch_matmul and the LSTM/RNN/SVDF family) with float32 input 0 and a
+      batch_matmul, transpose_conv and the LSTM/RNN/SVDF family) with float32 input 0 and a
       constant int8 weight input → "f32i8" (dynamic-range models); other
       weight dtypes give "f32<w>" (e.g. f32u8); EMBEDDING_LOOKUP with a
       constant int8 table (input 1) and a float output → "f32i8" too;
@@ -113,7 +113,7 @@ DTYPE_INPUT: dict[str, int] = {"SPLIT": 1, "TRANSPOSE_CONV": 2, "FILL": 1, "SCAT
                                "QUANTIZE": -1, "SELECT": 1, "SELECT_V2": 1}
 
 HYBRID_OPS = frozenset({
-    "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "BATCH_MATMUL", "LSTM",
+    "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "BATCH_MATMUL", "TRANSPOSE_CONV", "LSTM",
     "UNIDIRECTIONAL_SEQUENCE_LSTM", "BIDIRECTIONAL_SEQUENCE_LSTM", "RNN",
     "UNIDIRECTIONAL_SEQUENCE_RNN", "BIDIRECTIONAL_SEQUENCE_RNN", "SVDF",
 })

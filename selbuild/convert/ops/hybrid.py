@@ -22,7 +22,7 @@ from selbuild.errors import UnsupportedError
 from selbuild.ir import Graph, Node, Tensor
 
 HYBRID_KERNELS = ("fully_connected", "conv2d", "depthwise_conv2d", "batch_matmul", "embedding_lookup",
-                  "unidirectional_sequence_rnn", "svdf", "unidirectional_sequence_lstm")   # recurrent ones: convert/ops/recurrent_hybrid.py
+                  "unidirectional_sequence_rnn", "svdf", "unidirectional_sequence_lstm", "transpose_conv")   # recurrent ones: convert/ops/recurrent_hybrid.py
 # Ops with an int4-weight kernel (`<op>.f32i4`).
 HYBRID_I4_KERNELS = ("fully_connected",)
 
@@ -182,4 +182,21 @@ def fully_connected_hybrid_i4(g: Graph, n: Node) -> Lowered:
     return Lowered(kernel=n.kernel, inputs=[n.inputs[0], wt, weight_scales(g, n, w, units, 0), float_bias(g, n, 2)],
                    outputs=[n.outputs[0], q],
                    iparams={"asymmetric": int(bool(n.attrs.get("asymmetric_quantize_inputs", False))), "depth": k},
+                   fparams=activation_fparams(g, n))
+
+
+@lower("transpose_conv", dtype="f32i8")
+def transpose_conv_hybrid(g: Graph, n: Node) -> Lowered:
+    # TFLite inputs: output_shape, weights (OHWI), input, bias. The float
+    # lowering resolves the geometry (its re-laid float filter is not used).
+    ip = fconv.transpose_conv_lower(g, n).iparams
+    x_idx, f_idx = n.inputs[2], n.inputs[1]
+    f = g.tensors[f_idx]
+    if f.dtype != "i8" or not f.is_const:
+        raise UnsupportedError(f"{describe(g, n)}: the filter must be a constant int8 tensor")
+    scales = weight_scales(g, n, f, f.shape[0], 0)
+    hwio = np.ascontiguousarray(np.transpose(np.asarray(f.data, dtype=np.int8), (1, 2, 3, 0)))
+    w = g.add_tensor(Tensor(name=f"{f.name}/hwio", shape=tuple(hwio.shape), dtype="i8", data=hwio))
+    return Lowered(kernel=n.kernel, inputs=[x_idx, w, scales, float_bias(g, n, 3)],
+                   outputs=[n.outputs[0], scratch(g, n, g.tensors[x_idx])], iparams=ip,
                    fparams=activation_fparams(g, n))
