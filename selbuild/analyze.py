@@ -130,6 +130,9 @@ def render(result: Analysis, console) -> None:
                           "`custom_ops:` in the build config: docs/custom_ops.md)", highlight=False)
         for d in m.delegates:
             console.print(f"  [yellow]needs delegate {d.name}[/yellow]: {d.reason}", highlight=False)
+        from selbuild.frontends.tflite_metadata import describe
+        for line in describe(m.metadata):
+            console.print(f"  {line}", highlight=False, markup=False)
         for n in m.notes:
             console.print(f"  note: {n}", highlight=False)
         console.print()

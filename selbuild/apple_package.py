@@ -86,7 +86,7 @@ def podspec(lib: str, xcframework: str, has_programs: bool) -> str:
         f"  s.vendored_frameworks = '{xcframework}'",
     ]
     if has_programs:
-        lines.append(f"  s.resource_bundles = {{ '{res}' => ['Sources/{res}/Resources/*.selrt'] }}")
+        lines.append(f"  s.resource_bundles = {{ '{res}' => ['Sources/{res}/Resources/*'] }}")
     lines += ["end", ""]
     return "\n".join(lines)
 

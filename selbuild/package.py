@@ -180,14 +180,20 @@ def aar_side_files(out: Path) -> tuple[Path, Path]:
 
 
 def bundled_programs(config: BuildConfig) -> dict[str, bytes]:
-    """<model name>.selrt for every model of the config the converter can compile."""
+    """<model name>.selrt for every model of the config the converter can compile, and
+    <model name>.metadata.json beside it when the model has app metadata (labels,
+    normalization: an app reads them without parsing the program)."""
     from selbuild.convert import convert
     from selbuild.errors import UnsupportedError
+    from selbuild.frontends.tflite_metadata import to_json
     from selbuild.planning import analysis
     out = {}
     for m in config.models:
+        a = analysis(Path(m.path))
+        if a.summary.metadata:
+            out[f"{m.name}.metadata.json"] = (to_json(a.summary.metadata) + "\n").encode()
         try:
-            out[f"{m.name}.selrt"] = convert(analysis(Path(m.path)).model, kernels=set(config.kernels()),
+            out[f"{m.name}.selrt"] = convert(a.model, kernels=set(config.kernels()),
                                               input_shapes=m.input_shapes or None).program
         except UnsupportedError as e:
             raise PackageError(f"{m.name}: cannot bundle it as a .selrt program: {e.message}",
@@ -258,7 +264,7 @@ def package_xcframework(config: BuildConfig, out: Path, *, out_root: Path | None
     replace_dir(out, lambda tmp: _fill_xcframework(tmp, device, sims, lib))
     res_dir = out.parent / "Sources" / apple_package.programs_target(lib)
     stale = res_dir / "Resources"
-    for old in (sorted(stale.glob("*.selrt")) if stale.is_dir() else []):
+    for old in (sorted([*stale.glob("*.selrt"), *stale.glob("*.metadata.json")]) if stale.is_dir() else []):
         if old.name not in programs:
             old.unlink()
     for rel, data in apple_package.side_files(lib, out.name, programs).items():

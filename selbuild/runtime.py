@@ -170,6 +170,7 @@ class Interpreter:
                 program = Path(program).read_bytes()
             except OSError as e:
                 raise ProgramError(f"{program}: cannot read ({e.strerror or e})") from None
+        self._program_bytes = bytes(program)
         self._lib = open_library(runtime, symbol_prefix)
         self._prog = ctypes.c_void_p()
         self._sess = ctypes.c_void_p()
@@ -190,6 +191,15 @@ class Interpreter:
                        for i in range(self._lib._num_inputs(self._prog))]
         self.outputs = [self._details(self._lib._output(self._sess, i), i)
                         for i in range(self._lib._num_outputs(self._prog))]
+
+    @property
+    def metadata(self) -> dict | None:
+        """The model's app metadata carried in the program (TFLite metadata: name, description,
+        version, author, license, inputs[].normalization {mean, std}, outputs[].files, labels
+        {file: [label, ...]}), or None when the model had none."""
+        from selbuild.convert import read_program
+        from selbuild.frontends.tflite_metadata import from_program
+        return from_program(read_program(self._program_bytes).metadata)
 
     # -- helpers
     def _status(self, st: int) -> str:

@@ -168,7 +168,7 @@ def test_xcframework_bundles_programs_as_resources(build_root, tmp_path) -> None
     assert f'targets: ["{lib}", "{lib}_programs"]' in swift
     assert "Bundle.module.url" in (root / "Sources" / f"{lib}_programs" / "Programs.swift").read_text()
     spec = (root / f"{lib}.podspec").read_text()
-    assert f"'{lib}_programs' => ['Sources/{lib}_programs/Resources/*.selrt']" in spec
+    assert f"'{lib}_programs' => ['Sources/{lib}_programs/Resources/*']" in spec
     assert (out / "Info.plist").is_file()
     # Packaging again replaces our own files; a hand-written Package.swift stops it.
     package_xcframework(cfg, out, out_root=build_root, build=False)

@@ -306,9 +306,14 @@ class _ModelWriter:
             self.b.PrependUOffsetTRelative(off)
         return self.b.EndVector()
 
-    def finish(self, subgraphs: list[Subgraph], version: int, description: str) -> bytes:
+    def finish(self, subgraphs: list[Subgraph], version: int, description: str,
+               metadata: dict[str, bytes] | None = None) -> bytes:
         b = self.b
         sgs = [self.subgraph(sg) for sg in subgraphs]
+        meta_index = {}
+        for name, data in (metadata or {}).items():
+            meta_index[name] = len(self.buffers)
+            self.buffers.append(data)
         bm = _mod("Buffer")
         bufs = []
         for data in self.buffers:
@@ -331,7 +336,18 @@ class _ModelWriter:
         mm = _mod("Model")
         sv, cv, bv = self._table_vector(sgs), self._table_vector(codes), self._table_vector(bufs)
         desc = b.CreateString(description)
+        entries = []
+        md = _mod("Metadata")
+        for name, index in meta_index.items():
+            nm = b.CreateString(name)
+            md.MetadataStart(b)
+            md.MetadataAddName(b, nm)
+            md.MetadataAddBuffer(b, index)
+            entries.append(md.MetadataEnd(b))
+        mv = self._table_vector(entries) if entries else None
         mm.ModelStart(b)
+        if mv is not None:
+            mm.ModelAddMetadata(b, mv)
         mm.ModelAddVersion(b, version)
         mm.ModelAddOperatorCodes(b, cv)
         mm.ModelAddSubgraphs(b, sv)
@@ -344,12 +360,97 @@ class _ModelWriter:
 def build_model(ops: list[Op] | None = None, tensors: list[T] | None = None,
                 inputs: list[int | str] | None = None, outputs: list[int | str] | None = None, *,
                 subgraphs: list[Subgraph] | None = None, version: int = 3,
-                description: str = "selbuild test model") -> bytes:
+                description: str = "selbuild test model", metadata: dict[str, bytes] | None = None) -> bytes:
+    """metadata: Model.metadata entries, name -> buffer bytes (e.g. {"TFLITE_METADATA": model_metadata(...)})."""
     if subgraphs is None:
         subgraphs = [Subgraph(list(tensors or []), list(ops or []), inputs, outputs, "main")]
     elif ops or tensors:
         raise ValueError("give either ops/tensors or subgraphs")
-    return _ModelWriter().finish(subgraphs, version, description)
+    return _ModelWriter().finish(subgraphs, version, description, metadata)
+
+
+def model_metadata(fields: dict, inputs: list[dict] = (), outputs: list[dict] = ()) -> bytes:
+    """A TFLite ModelMetadata flatbuffer ("M001"), written slot by slot with the plain
+    flatbuffers Builder. fields: name/description/version/author/license/min_parser_version;
+    inputs/outputs: {"name", "description", "mean", "std", "files": [{"name", "type", "locale"}]}
+    with type the AssociatedFileType number (2 = TENSOR_AXIS_LABELS)."""
+    import flatbuffers
+    b = flatbuffers.Builder(256)
+
+    def s(v):
+        return b.CreateString(v) if v else None
+
+    def floats(vals):
+        b.StartVector(4, len(vals), 4)
+        for v in reversed(vals):
+            b.PrependFloat32(v)
+        return b.EndVector()
+
+    def tables(offs):
+        b.StartVector(4, len(offs), 4)
+        for o in reversed(offs):
+            b.PrependUOffsetTRelative(o)
+        return b.EndVector()
+
+    def afile(f):
+        nm, loc = s(f["name"]), s(f.get("locale"))
+        b.StartObject(4)
+        b.PrependUOffsetTRelativeSlot(0, nm, 0)
+        b.PrependInt8Slot(2, f.get("type", 0), 0)
+        if loc:
+            b.PrependUOffsetTRelativeSlot(3, loc, 0)
+        return b.EndObject()
+
+    def tensor(t):
+        nm, desc = s(t["name"]), s(t.get("description"))
+        units = None
+        if "mean" in t:
+            mv, sv = floats(t["mean"]), floats(t["std"])
+            b.StartObject(2)
+            b.PrependUOffsetTRelativeSlot(0, mv, 0)
+            b.PrependUOffsetTRelativeSlot(1, sv, 0)
+            norm = b.EndObject()
+            b.StartObject(2)
+            b.PrependUint8Slot(0, 1, 0)                 # NormalizationOptions
+            b.PrependUOffsetTRelativeSlot(1, norm, 0)
+            units = tables([b.EndObject()])
+        files = tables([afile(f) for f in t["files"]]) if t.get("files") else None
+        b.StartObject(7)
+        b.PrependUOffsetTRelativeSlot(0, nm, 0)
+        if desc:
+            b.PrependUOffsetTRelativeSlot(1, desc, 0)
+        if units:
+            b.PrependUOffsetTRelativeSlot(4, units, 0)
+        if files:
+            b.PrependUOffsetTRelativeSlot(6, files, 0)
+        return b.EndObject()
+
+    iv, ov = tables([tensor(t) for t in inputs]), tables([tensor(t) for t in outputs])
+    b.StartObject(5)
+    b.PrependUOffsetTRelativeSlot(2, iv, 0)
+    b.PrependUOffsetTRelativeSlot(3, ov, 0)
+    graph = tables([b.EndObject()])
+    strs = {k: s(fields.get(k)) for k in ("name", "description", "version", "author", "license",
+                                          "min_parser_version")}
+    b.StartObject(8)
+    for slot, key in ((0, "name"), (1, "description"), (2, "version"), (4, "author"), (5, "license"),
+                      (7, "min_parser_version")):
+        if strs[key]:
+            b.PrependUOffsetTRelativeSlot(slot, strs[key], 0)
+    b.PrependUOffsetTRelativeSlot(3, graph, 0)
+    b.Finish(b.EndObject(), file_identifier=b"M001")
+    return bytes(b.Output())
+
+
+def append_zip(model: bytes, files: dict[str, bytes]) -> bytes:
+    """The model with a zip archive of `files` appended (how metadata tools pack label files)."""
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return model + buf.getvalue()
 
 
 # --- single-op models --------------------------------------------------------

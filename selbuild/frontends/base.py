@@ -43,9 +43,15 @@ class ModelSummary:
     custom_ops: list[str] = field(default_factory=list)
     delegates: list[Delegate] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)   # human remarks, e.g. "uses WHILE control flow"
+    # What an app needs besides the graph: TFLite metadata (name, description, version,
+    # author, license, inputs[].normalization, outputs[].files, labels) or a
+    # TorchScript archive's extra files ({"extra_files": {name: size}}). None: nothing.
+    metadata: dict | None = None
 
     def to_json(self) -> dict:
         d = asdict(self)
         if not self.notes:
             d.pop("notes")
+        if self.metadata is None:
+            d.pop("metadata")
         return d

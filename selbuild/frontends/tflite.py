@@ -127,9 +127,14 @@ def summarize_raw(raw: RawModel) -> ModelSummary:
         listing = ", ".join(f"{t.name} {list(t.shape_signature)}" for t in dyn)
         notes.append(f"has dynamic input dimensions (-1): {listing}; shapes shown are the file's defaults; "
                      f"pin them with `input_shapes:` in the config")
+    from selbuild.frontends import tflite_metadata
+    meta, problem = tflite_metadata.read(raw)
+    if problem:
+        notes.append(problem)
     return ModelSummary(path=raw.path, format="tflite", sha256=raw.sha256, subgraphs=len(raw.graphs),
                         inputs=_info(main, main.inputs), outputs=_info(main, main.outputs),
-                        ops=ops, custom_ops=sorted(custom), delegates=delegates_of(raw), notes=notes)
+                        ops=ops, custom_ops=sorted(custom), delegates=delegates_of(raw), notes=notes,
+                        metadata=meta)
 
 
 def _hybrid_weight_values(raw: RawModel) -> int:
@@ -255,6 +260,11 @@ def _to_ir(raw: RawModel) -> ir.Model:
             nodes.append(node)
         graphs.append(ir.Graph(g.name or f"subgraph{gi}", tensors, nodes, list(g.inputs), list(g.outputs)))
     meta = {"description": raw.description, "sha256": raw.sha256}
+    from selbuild.frontends import tflite_metadata
+    app = tflite_metadata.read(raw)[0]
+    if app:
+        # Into the program as "model.app" (JSON): names, normalization, labels for the app.
+        meta["app"] = tflite_metadata.to_json(app)
     return ir.Model(path=raw.path, format="tflite", graphs=graphs, metadata=meta)
 
 
