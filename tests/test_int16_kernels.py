@@ -24,7 +24,7 @@ from selbuild.convert import read_program
 KERNELS = ["conv2d.i16", "depthwise_conv2d.i16", "fully_connected.i16", "average_pool2d.i16", "max_pool2d.i16",
            "softmax.i16", "reshape.i16", "quantize.i16", "dequantize.i16", "squeeze.i16", "expand_dims.i16",
            "transpose.i16", "slice.i16", "strided_slice.i16", "reverse_v2.i16", "concatenation.i16", "pack.i16",
-           "gather.i16"]
+           "gather.i16", "add.i16", "sub.i16", "mul.i16"]
 FILLS = (0x00, 0x80, 0x7F)
 
 
@@ -80,6 +80,14 @@ def small_int16_models() -> dict[str, bytes]:
                            ["x"], ["y"], dict(beta=0.7), version=3),
         "reshape": op("RESHAPE", [i16("x", [2, 3, 4], 0.01), TB.T("s", [2], "i32", data=np.array([4, 6], np.int32)),
                                   i16("y", [4, 6], 0.01)], ["x", "s"], ["y"], dict(new_shape=[4, 6])),
+        "add": op("ADD", [i16("a", [2, 3, 4], 0.002), i16("b", [3, 1], 0.003), i16("y", [2, 3, 4], 0.004)],
+                  ["a", "b"], ["y"], dict(activation="relu", pot_scale_int16=False), version=3),
+        "add_same": op("ADD", [i16("a", [5, 7], 0.001), i16("b", [5, 7], 0.001), i16("y", [5, 7], 0.0015)],
+                       ["a", "b"], ["y"], dict(pot_scale_int16=False), version=3),
+        "sub": op("SUB", [i16("a", [4, 6], 0.003), i16("b", [1, 6], 0.001), i16("y", [4, 6], 0.005)],
+                  ["a", "b"], ["y"], dict(pot_scale_int16=False), version=3),
+        "mul": op("MUL", [i16("a", [2, 5], 0.004), i16("b", [2, 1], 0.002), i16("y", [2, 5], 0.1)],
+                  ["a", "b"], ["y"], dict(activation="relu6"), version=5),
         **_mover_models(i16),
     }
 
@@ -164,6 +172,16 @@ def test_softmax_output_scale_must_be_tflites():
         H.convert_bytes(bad)
 
 
+def test_int16_add_with_power_of_two_scales_is_refused():
+    """pot_scale_int16 true (the schema default) selects LiteRT's other int16
+    add; only the general-scale one that TensorFlow's 16x8 converter writes exists."""
+    bad = TB.one_op("ADD", [TB.qt("a", [4], 0.5, 0, dtype="i16"), TB.qt("b", [4], 0.5, 0, dtype="i16"),
+                            TB.qt("y", [4], 0.5, 0, dtype="i16")], ["a", "b"], ["y"], {}, version=3)
+    from selbuild.errors import UnsupportedError
+    with pytest.raises(UnsupportedError, match="pot_scale_int16"):
+        H.convert_bytes(bad)
+
+
 def test_activation_zero_point_must_be_zero():
     bad = TB.one_op("MAX_POOL_2D", [TB.qt("x", [1, 2, 2, 1], 0.01, 5, dtype="i16"),
                                     TB.qt("y", [1, 1, 1, 1], 0.01, 5, dtype="i16")],
@@ -221,6 +239,8 @@ def test_accumulator_bound_is_exact(checker, programs, name, sign):
     ("conv2d", "act_max", 32768), ("depthwise", "depth_multiplier", 3), ("depthwise", "act_min", 40000),
     ("fully_connected", "act_max", -32769), ("average_pool", "filter_h", 0), ("max_pool", "act_min", 32768),
     ("softmax", "shift", 31), ("softmax", "multiplier", -1),
+    ("add", "left_shift", 16), ("add", "a_shift", 1), ("add", "out_zp", 32768), ("mul", "a_zp", 1),
+    ("sub", "act_min", 40000),
 ])
 def test_parameters_that_do_not_fit_are_rejected(checker, programs, name, param, value):
     kernel = read_program(programs[name]).nodes[0].kernel

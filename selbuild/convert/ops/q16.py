@@ -262,3 +262,31 @@ def mover_i16_lower(g: Graph, n: Node) -> Lowered:
             raise UnsupportedError(f"{describe(g, n)}: int16 concatenation with a fused activation")
         low.fparams = {}
     return low
+
+
+# ------------------------------------------------------------------ add, sub, mul
+
+LEFT_SHIFT16 = 15   # LiteRT's headroom for general-scale int16 add/sub
+
+
+@lower("add", "sub", "mul", dtype="i16")
+def binary_i16_lower(g: Graph, n: Node) -> Lowered:
+    """LiteRT's int16 Prepare (general scales): as int8 with a 15-bit left shift."""
+    from selbuild.convert.ops._common import broadcast_iparams
+    if n.op in ("add", "sub") and n.attrs.get("pot_scale_int16", True):
+        raise UnsupportedError(f"{describe(g, n)}: int16 {n.op} with pot_scale_int16 (LiteRT's power-of-two "
+                               f"path) is not supported; TensorFlow's 16x8 converter writes pot_scale_int16 false")
+    (sa, _), (sb, _) = per_tensor16(g, n, n.inputs[0]), per_tensor16(g, n, n.inputs[1])
+    so, _ = per_tensor16(g, n, n.outputs[0])
+    ip = broadcast_iparams(g, n, ("a", "b"))
+    if n.op == "mul":
+        mo, sho = quantize_multiplier(float(sa) * float(sb) / float(so))
+        ma = sha = mb = shb = left = 0
+    else:
+        twice_max = 2.0 * max(sa, sb)
+        (ma, sha), (mb, shb) = quantize_multiplier(sa / twice_max), quantize_multiplier(sb / twice_max)
+        mo, sho = quantize_multiplier(twice_max / ((1 << LEFT_SHIFT16) * so))
+        left = LEFT_SHIFT16
+    ip.update(a_zp=0, b_zp=0, out_zp=0, a_mult=ma, a_shift=sha, b_mult=mb, b_shift=shb, out_mult=mo, out_shift=sho,
+              left_shift=left, **act_range16(g, n, n.outputs[0]))
+    return Lowered(kernel=n.kernel, inputs=list(n.inputs[:2]), outputs=[n.outputs[0]], iparams=ip)
