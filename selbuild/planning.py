@@ -117,7 +117,9 @@ class ModelAnalysis:
                 raise
             except SelbuildError:
                 converted = None
-            self._kernels = sorted(converted) if converted is not None and converted <= set(ops) else ops
+            from selbuild.convert.control import INTRODUCED
+            ok = converted is not None and converted - set(ops) <= INTRODUCED
+            self._kernels = sorted(converted) if ok else ops
         return self._kernels
 
 

@@ -170,3 +170,61 @@ def test_a_variable_of_two_types_is_refused():
     main.inputs, main.outputs = ["x", "y"], ["z"]
     with pytest.raises(UnsupportedError, match="one static type"):
         convert(tflite.to_ir(tflite.parse_bytes(build_model(subgraphs=[main]), "bad.tflite")))
+
+
+def _cli(args: list[str], capsys) -> tuple[int, str, str]:
+    from selbuild.cli import main as cli_main
+    with pytest.raises(SystemExit) as e:
+        cli_main(args)
+    out, err = capsys.readouterr()
+    return e.value.code, out, err
+
+
+def test_selbuild_run_streams_frames_through_one_session(tmp_path, build_root, capsys):
+    """`selbuild run --inputs frames.npz --frames` and repeated --inputs: every step's outputs."""
+    model = tmp_path / "stream.tflite"
+    model.write_bytes(streaming_model())
+    ops = "".join(f"  {k}: [stream]\n" for k in KERNELS)
+    cfg = tmp_path / "stream.yaml"
+    cfg.write_text("schema_version: 1\nname: control_state\nmodels:\n  - path: stream.tflite\n"
+                   f"targets: [host]\nprofile: size\nops:\n{ops}")
+    fr = frames(runs=6)
+    ref = litert_steps(model.read_bytes(), fr)
+    np.savez(tmp_path / "frames.npz", **fr)
+    code, out, err = _cli(["run", str(cfg), str(model), "--inputs", str(tmp_path / "frames.npz"), "--frames",
+                           "--outputs", str(tmp_path / "out.npz"), "--build-dir", str(build_root)], capsys)
+    assert code == 0, err
+    assert "6 frames" in out
+    got = dict(np.load(tmp_path / "out.npz"))
+    for k in range(6):
+        _same({n: v[k] for n, v in got.items()}, ref[k], k)
+    paths = []
+    for k in range(3):
+        np.savez(tmp_path / f"f{k}.npz", **{n: v[k] for n, v in fr.items()})
+        paths += ["--inputs", str(tmp_path / f"f{k}.npz")]
+    code, out, err = _cli(["run", str(cfg), str(model), *paths, "--outputs", str(tmp_path / "out3.npz"),
+                           "--build-dir", str(build_root)], capsys)
+    assert code == 0, err
+    got = dict(np.load(tmp_path / "out3.npz"))
+    for k in range(3):
+        _same({n: v[k] for n, v in got.items()}, ref[k], k)
+    np.savez(tmp_path / "ragged.npz", x=fr["x"], xq=fr["xq"][:2], x16=fr["x16"])
+    code, _, err = _cli(["run", str(cfg), str(model), "--inputs", str(tmp_path / "ragged.npz"), "--frames"], capsys)
+    assert code == 2 and "error:" in err and "frame count" in err
+
+
+def test_analyze_shows_the_subgraph_tree_and_the_variables(tmp_path, capsys):
+    import json
+    model = tmp_path / "stream.tflite"
+    model.write_bytes(streaming_model())
+    code, out, _ = _cli(["analyze", "--json", str(model)], capsys)
+    assert code == 0
+    (m,) = json.loads(out)["models"]
+    notes = " | ".join(m["notes"])
+    assert "subgraph 0 -> CALL_ONCE init: subgraph 1 'init'" in notes
+    assert "5 resource variable(s)" in notes and "ring i8[1, 8]" in notes and "d16 i16[1, 3]" in notes
+    assert m["unsupported"] == []     # VAR_HANDLE needs no kernel: the converter resolves it
+    lstm = Path(__file__).parent / "models" / "tflite" / "lstm_f32.tflite"
+    code, out, _ = _cli(["analyze", "--json", str(lstm)], capsys)
+    notes = " | ".join(json.loads(out)["models"][0]["notes"])
+    assert "WHILE body: subgraph 2" in notes and "stay loops" in notes

@@ -57,8 +57,8 @@ def expected_kernel(model, sg, op) -> str:
     name, _ = litert_op_name(model, op)
     t = lambda i: DTYPE[TTYPE[sg.tensors[i].type]]  # noqa: E731
     ins = [int(i) for i in op.inputs]
-    if name in ("WHILE", "IF"):
-        dtype = "any"   # one kernel whatever the loop values' dtypes
+    if name in ("WHILE", "IF", "CALL_ONCE", "VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE"):
+        dtype = "any"   # one kernel whatever the values' dtypes
     elif name == "QUANTIZE":
         dtype = t(int(op.outputs[0]))
     elif name == "SPLIT":
@@ -129,7 +129,7 @@ def test_main_graph_matches_interpreter(path):
         # The interpreter drops WHILE outputs nobody reads (-1); the file keeps them.
         assert [o for o in d["outputs"] if o != -1] == [o for o, w in zip(node.outputs, d["outputs"]) if w != -1]
         types = [NP_DTYPE[t] for t in d["operand_types"]]
-        if d["op_name"] in ("WHILE", "IF"):
+        if d["op_name"] in ("WHILE", "IF", "CALL_ONCE", "VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE"):
             assert node.dtype == "any"
         elif d["op_name"] in ("SPLIT",):
             assert node.dtype == types[1]

@@ -1,4 +1,9 @@
-"""`selbuild run CONFIG MODEL_OR_PROGRAM --target T [--inputs IN.npz] [--outputs OUT.npz]`."""
+"""`selbuild run CONFIG MODEL_OR_PROGRAM --target T [--inputs IN.npz] [--outputs OUT.npz]`.
+
+Streaming models (resource variables kept between runs) take a sequence of
+frames through one session: `--inputs frames.npz --frames` (every array has
+a leading frame axis) or `--inputs f0.npz --inputs f1.npz ...` (one frame
+each); the outputs of every step are written, stacked on a leading axis."""
 
 from __future__ import annotations
 
@@ -42,8 +47,11 @@ NPZ_HINT = "write inputs with numpy.savez(path, **{name: array})"
 @click.argument("config_path", metavar="CONFIG", type=click.Path(path_type=Path))
 @click.argument("model", metavar="MODEL_OR_PROGRAM", type=click.Path(path_type=Path))
 @click.option("--target", default="host", show_default=True, help="Target to build and run on (ARM under qemu).")
-@click.option("--inputs", "inputs_path", type=click.Path(path_type=Path), default=None,
-              help=".npz with one array per model input, keyed by input name (default: random, seeded).")
+@click.option("--inputs", "inputs_paths", type=click.Path(path_type=Path), multiple=True,
+              help=".npz with one array per model input, keyed by input name (default: random, seeded); "
+                   "repeat it to run several frames through one session.")
+@click.option("--frames", "frames_axis", is_flag=True,
+              help="The --inputs arrays have a leading frame axis: run each frame in turn through one session.")
 @click.option("--outputs", "outputs_path", type=click.Path(path_type=Path), default=None,
               help=".npz to write the outputs to, keyed by output name.")
 @click.option("--seed", default=0, show_default=True, help="Seed of the random inputs.")
@@ -51,8 +59,9 @@ NPZ_HINT = "write inputs with numpy.savez(path, **{name: array})"
 @click.option("--build-dir", type=click.Path(path_type=Path), default=None,
               help="Root of build outputs (default: ./build).")
 @input_shapes.option
-def command(config_path: Path, model: Path, target: str, inputs_path: Path | None, outputs_path: Path | None,
-            seed: int, repeat: int, build_dir: Path | None, input_shape: tuple[str, ...]) -> None:
+def command(config_path: Path, model: Path, target: str, inputs_paths: tuple[Path, ...], frames_axis: bool,
+            outputs_path: Path | None, seed: int, repeat: int, build_dir: Path | None,
+            input_shape: tuple[str, ...]) -> None:
     """Run a model or program on the runtime CONFIG builds for --target."""
     from selbuild.build import build_target
     from selbuild.config import load_config
@@ -67,7 +76,7 @@ def command(config_path: Path, model: Path, target: str, inputs_path: Path | Non
     if not model.exists():
         raise UsageError(f"{model}: no such file")
     if outputs_path is not None:     # before the slow part, and never over an input
-        check_output(outputs_path, "--outputs", inputs=[config_path, model, inputs_path],
+        check_output(outputs_path, "--outputs", inputs=[config_path, model, *inputs_paths],
                      replaceable=is_zip, what="a .npz file")
     if model.suffix == ".selrt":
         from selbuild.frontends import read_model
@@ -80,8 +89,24 @@ def command(config_path: Path, model: Path, target: str, inputs_path: Path | Non
                           input_shapes=input_shapes.for_model(config, model, input_shape)).program
     info = read_program(program, str(model))
 
-    if inputs_path is not None:
-        inputs = read_npz(inputs_path)
+    if frames_axis or len(inputs_paths) > 1:
+        if not inputs_paths:
+            raise UsageError("--frames needs --inputs", hint=NPZ_HINT + " with a leading frame axis")
+        if repeat:
+            raise UsageError("--repeat times one input; it does not combine with frames")
+        frames = _frames(inputs_paths, frames_axis)
+        for step in frames:
+            verify.check_inputs(info, step)   # wrong names/shapes fail before the build
+        result = build_target(config, target, out_root=build_dir)
+        outputs = _run_frames(result.manifest, program, info, frames, target)
+        for name, arr in outputs.items():
+            click.echo(f"{name}: {len(frames)} frames of {list(arr.shape[1:])} {arr.dtype.name}")
+        if outputs_path is not None:
+            write_npz(outputs_path, outputs)
+            click.echo(f"wrote {outputs_path}")
+        return
+    if inputs_paths:
+        inputs = read_npz(inputs_paths[0])
         verify.check_inputs(info, inputs)     # wrong names/shapes fail before the build
     else:
         inputs = verify.random_inputs(info, seed)
@@ -111,3 +136,30 @@ def command(config_path: Path, model: Path, target: str, inputs_path: Path | Non
     if outputs_path is not None:
         write_npz(outputs_path, outputs)
         click.echo(f"wrote {outputs_path}")
+
+
+def _frames(paths: tuple[Path, ...], axis: bool) -> list[dict[str, np.ndarray]]:
+    """One input dict per frame, from one file per frame or (axis) one file's leading axis."""
+    if not axis:
+        return [read_npz(p) for p in paths]
+    if len(paths) != 1:
+        raise UsageError("--frames takes one --inputs file (its arrays have the frame axis)")
+    whole = read_npz(paths[0])
+    counts = {a.shape[0] if a.ndim else 0 for a in whole.values()}
+    if len(counts) != 1 or 0 in counts:
+        raise UsageError(f"{paths[0]}: --frames needs every array to have the same leading frame count",
+                         hint=NPZ_HINT + " with arrays of shape [frames, *input shape]")
+    return [{k: v[i] for k, v in whole.items()} for i in range(counts.pop())]
+
+
+def _run_frames(manifest: Path, program: bytes, info, frames: list[dict[str, np.ndarray]],
+                target: str) -> dict[str, np.ndarray]:
+    from selbuild import verify
+    if target != "host":
+        stacked = {k: np.stack([f[k] for f in frames]) for k in frames[0]}
+        return verify.run_frames(manifest, program, stacked)
+    from selbuild.runtime import Interpreter
+    verify.check_kernels(verify.load_runtime(manifest), info)
+    with Interpreter(program, manifest) as interp:
+        steps = [interp(f) for f in frames]
+    return {k: np.stack([s[k] for s in steps]) for k in steps[0]}

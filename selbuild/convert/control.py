@@ -38,6 +38,10 @@ EFFECTS = frozenset({"assign_variable", "call_once"})
 # Recognised but not converted yet.
 REFUSED = {"call"}
 
+# Kernels the converter's rewrites bring in that the model's own ops do not
+# name (tensorlist.py: TensorListSetItem); analysis accepts them as needed.
+INTRODUCED = frozenset({"dynamic_update_slice.f32", "concatenation.i32"})
+
 # Loop iterations one run may take unless the config says otherwise.
 DEFAULT_MAX_ITERATIONS = 1 << 20
 

@@ -29,8 +29,8 @@ _HYBRID_WEIGHTS = ("i8", "u8", "i4")
 
 def node_dtype(op: RawOp, tensors: list) -> str:
     """Node.dtype by the rule in tflite_ops.py (tensors: RawTensor or ir.Tensor)."""
-    if op.builtin in ("WHILE", "IF"):
-        return "any"   # one kernel whatever the values' dtypes (while.any, if.any)
+    if op.builtin in ("WHILE", "IF", "CALL_ONCE", "VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE"):
+        return "any"   # one kernel whatever the values' dtypes (while.any, read_variable.any, ...)
     if op.custom is not None:
         from selbuild import custom_ops     # a declared custom op: its declaration's dtype
         declared = custom_ops.by_tflite(op.custom)
@@ -113,6 +113,7 @@ def summarize_raw(raw: RawModel) -> ModelSummary:
     flow = sorted({op.builtin for g in raw.graphs for op in g.ops if op.builtin in T.CONTROL_FLOW})
     if flow:
         notes.append(f"uses {', '.join(flow)} control flow ({len(raw.graphs) - 1} body subgraphs)")
+        notes += control_notes(raw)
     unknown = sorted({op.builtin for g in raw.graphs for op in g.ops if op.builtin.startswith("unknown")})
     if unknown:
         notes.append(f"op codes newer than selbuild's schema: {', '.join(unknown)}")
@@ -135,6 +136,44 @@ def summarize_raw(raw: RawModel) -> ModelSummary:
                         inputs=_info(main, main.inputs), outputs=_info(main, main.outputs),
                         ops=ops, custom_ops=sorted(custom), delegates=delegates_of(raw), notes=notes,
                         metadata=meta)
+
+
+def control_notes(raw: RawModel) -> list[str]:
+    """The subgraph tree (who calls whom) and the resource variables a model keeps."""
+    lines = []
+    seen: set[int] = set()
+
+    def walk(gi: int, depth: int) -> None:
+        if gi in seen or depth > 8:      # shared or cyclic: the converter reports cycles
+            return
+        seen.add(gi)
+        for op in raw.graphs[gi].ops:
+            for attr in T.CONTROL_FLOW.get(op.builtin, ()):
+                ci = op.attrs.get(attr)
+                if isinstance(ci, int) and 0 <= ci < len(raw.graphs):
+                    what = attr.replace("_subgraph_index", "").replace("_index", "")
+                    lines.append(f"{'  ' * depth}subgraph {gi} -> {op.builtin} {what}: subgraph {ci} "
+                                 f"{raw.graphs[ci].name!r}")
+                    walk(ci, depth + 1)
+
+    walk(0, 0)
+    if any(op.builtin == "WHILE" for g in raw.graphs for op in g.ops):
+        lines.append("WHILE loops stay loops (trip counts are run-time values; each iteration "
+                     "counts against the program's iteration budget)")
+    variables: dict[str, str] = {}
+    for g in raw.graphs:
+        handles = {op.outputs[0]: str(op.attrs.get("shared_name") or "") for op in g.ops
+                   if op.builtin == "VAR_HANDLE" and op.outputs}
+        for op in g.ops:
+            value = op.outputs[0] if op.builtin == "READ_VARIABLE" and op.outputs else \
+                op.inputs[1] if op.builtin == "ASSIGN_VARIABLE" and len(op.inputs) > 1 else None
+            if value is not None and op.inputs and op.inputs[0] in handles:
+                t = g.tensors[value]
+                variables.setdefault(handles[op.inputs[0]] or "(unnamed)", f"{t.dtype}{list(t.shape)}")
+    if variables:
+        lines.append(f"keeps state in {len(variables)} resource variable(s) across runs: "
+                     + ", ".join(f"{k} {v}" for k, v in sorted(variables.items())))
+    return lines
 
 
 def _hybrid_weight_values(raw: RawModel) -> int:

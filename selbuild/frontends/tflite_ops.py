@@ -50,9 +50,10 @@ Node.dtype
       constant int8 weight input → "f32i8" (dynamic-range models); other
       weight dtypes give "f32<w>" (e.g. f32u8); EMBEDDING_LOOKUP with a
       constant int8 table (input 1) and a float output → "f32i8" too;
-    * an op with neither inputs nor outputs (CALL_ONCE) → "none".
-    * WHILE and IF → "any": one kernel (while.any, if.any) moves loop values
-      of every dtype by copy.
+    * an op with neither inputs nor outputs → "none".
+    * WHILE, IF, CALL_ONCE and the resource-variable ops → "any": one kernel
+      (while.any, if.any, call_once.any, read/assign_variable.any) moves values
+      of every dtype by copy; VAR_HANDLE is resolved by the converter.
     DEQUANTIZE follows the rule: dequantize.i8, dequantize.f16.
     "Constant" = a tensor whose buffer holds data (converters also give
     activations buffer indices, with empty buffers).
