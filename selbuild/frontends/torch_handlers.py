@@ -165,6 +165,10 @@ def _to_copy(low, n, x, dtype=None, **kw):
     import torch
     if dtype not in (None, torch.float32):
         raise Unsupported(f"conversion to {dtype}")
+    src = low.g.tensors[x.tid].dtype if x.const is None and x.tid >= 0 else "f32"
+    if dtype is not None and src != "f32":
+        # a bool mask or integer made float: that moves values, it is not a copy
+        raise Unsupported(f"conversion from {src} to float32 (no cast.{src} kernel)")
     return x
 
 
@@ -304,8 +308,22 @@ def _pool(low, n, op, x, kernel, stride, padding, ceil_mode, count_include_pad=F
     stride = list(stride or kernel) * (2 // len(stride or kernel))
     padding = list(padding) * (2 // len(padding)) if isinstance(padding, (list, tuple)) else [padding] * 2
     out_shape = _shape(n)
-    modes = {_pad_mode(x.shape[2 + i], kernel[i], stride[i], 1, padding[i], out_shape[2 + i]) for i in range(2)}
     tin = low.layout(x, True, f"{n.name}_x")
+    # ceil_mode max pooling: the last window may hang past the padded input;
+    # padding it on the far side with -FLT_MAX makes every window whole
+    extra = [(out_shape[2 + i] - 1) * stride[i] + kernel[i] - (x.shape[2 + i] + 2 * padding[i]) for i in range(2)]
+    if ceil_mode and op == "max_pool2d" and max(extra) > 0:
+        extra = [max(e, 0) for e in extra]
+        shape = (x.shape[0], x.shape[2] + 2 * padding[0] + extra[0], x.shape[3] + 2 * padding[1] + extra[1], x.shape[1])
+        padded = low.g.add_tensor(ir.Tensor(f"{n.name}_padded", shape, "f32"))
+        rows = [[0, 0], [padding[0], padding[0] + extra[0]], [padding[1], padding[1] + extra[1]], [0, 0]]
+        low.node("pad_v2", [tin, low.const_tensor(np.array(rows, np.int32), f"{n.name}_paddings"),
+                            low.const_tensor(np.asarray(-FLT_MAX, np.float32), f"{n.name}_fill")], [padded])
+        out = low.new(n.name, out_shape, True)
+        low.node(op, [padded], [out.tid], padding="valid", stride_h=stride[0], stride_w=stride[1],
+                 filter_height=kernel[0], filter_width=kernel[1], activation="none")
+        return out
+    modes = {_pad_mode(x.shape[2 + i], kernel[i], stride[i], 1, padding[i], out_shape[2 + i]) for i in range(2)}
     # TFLite's SAME leaves padding out of an average; torch counts it unless
     # count_include_pad=False. Explicit padding: -inf-like for max, zeros for
     # an average that counts them.

@@ -64,13 +64,6 @@ def _sum(low, n, x, dims=None, keepdim=False, dtype=None):
     return _mean(low, n, x, list(range(len(x.shape))) if not dims else list(dims), keepdim, op="sum")
 
 
-@handles("aten._adaptive_avg_pool2d.default", "aten.adaptive_avg_pool2d.default")
-def _adaptive(low, n, x, size):
-    if list(size) != [1, 1]:
-        raise Unsupported(f"adaptive average pooling to {list(size)} (only 1x1)")
-    return _mean(low, n, x, [2, 3], True)
-
-
 @handles("aten._softmax.default", "aten._log_softmax.default", "aten.softmax.int", "aten.log_softmax.int")
 def _softmax(low, n, x, dim, half_to_float=False):
     op = "log_softmax" if "log" in str(n.target) else "softmax"
