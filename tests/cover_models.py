@@ -38,6 +38,9 @@ def small_cover_models() -> dict[str, bytes]:
     m["lrn_f32"] = build_model(ops=[Op("LOCAL_RESPONSE_NORMALIZATION", ["x"], ["y"],
                                        options={"radius": 2, "bias": 1.0, "alpha": 1e-4, "beta": 0.75})],
                                tensors=[T("x", [1, 2, 2, 6]), T("y", [1, 2, 2, 6])])
+    for a, b in (("i32", "i8"), ("i64", "f32"), ("bool", "i64"), ("i8", "i32")):
+        m[f"cast_{a}_{b}"] = build_model(ops=[Op("CAST", ["x"], ["y"], options={"in_data_type": a, "out_data_type": b})],
+                                         tensors=[T("x", [2, 5], a), T("y", [2, 5], b)])
     i32 = lambda v: np.array(v, np.int32)  # noqa: E731
     m["space_to_batch_nd_i8"] = build_model(
         ops=[Op("SPACE_TO_BATCH_ND", ["x", "b", "p"], ["y"])],

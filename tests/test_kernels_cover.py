@@ -5,7 +5,9 @@ quantizations; int8 maximum / minimum with broadcasting and rank 6;
 depth_to_space, space_to_depth, space_to_batch_nd (int8 pads with the zero
 point), batch_to_space_nd in f32 (one template now) and int8; int8
 squared_difference; cumsum (f32, i32; exclusive, reverse, int32 wrap),
-topk_v2 (f32, i8, i32; ties, k = n, rank 6), local_response_normalization.
+topk_v2 (f32, i8, i32; ties, k = n, rank 6), local_response_normalization;
+casts from i32, i64, bool and i8 to every other dtype, boundary values;
+int64 movers (reshape .. reverse_v2) with values beyond int32.
 Every case is a single-op model from tests/tflite_builder.py; `CASES` is
 shared with the qemu test at the end, which runs them all in one android-armv7
 and one arm64 size-profile library."""
@@ -29,6 +31,10 @@ from tflite_builder import Op, T, build_model, qt
 KERNELS = [f"{op}.{dt}" for op in ("arg_max", "arg_min") for dt in ("f32", "i8", "i32")]
 KERNELS += [f"{op}.i8" for op in ("abs", "neg", "rsqrt", "gelu", "maximum", "minimum", "squared_difference")]
 KERNELS += ["cumsum.f32", "cumsum.i32", "topk_v2.f32", "topk_v2.i8", "topk_v2.i32", "local_response_normalization.f32"]
+KERNELS += ["cast.i32", "cast.i64", "cast.bool", "cast.i8"]
+I64_MOVERS = ["reshape", "squeeze", "expand_dims", "transpose", "slice", "strided_slice", "concatenation", "pack",
+              "gather", "tile", "broadcast_to", "reverse_v2"]
+KERNELS += [f"{op}.i64" for op in I64_MOVERS]
 SPACE = ("depth_to_space", "space_to_depth", "space_to_batch_nd", "batch_to_space_nd")
 KERNELS += [f"{op}.{dt}" for op in SPACE for dt in ("f32", "i8")]
 
@@ -165,7 +171,60 @@ def _axis_cases():
     return cases
 
 
-CASES = {**_arg_cases(), **_lut_cases(), **_space_cases(), **_axis_cases()}
+def _cast_cases():
+    cases = {}
+    r = np.random.default_rng(5)
+    src = {"i32": np.array([0, 1, -1, 127, 128, -129, 255, 256, 32767, 32768, -32769, 2**31 - 1, -2**31, 16777217,
+                            *r.integers(-2**31, 2**31 - 1, 10)], np.int32),
+           "i64": np.array([0, 1, -1, 128, -129, 2**31, -2**31 - 1, 2**40 + 3, -2**63, 2**63 - 1, 2**53 + 1,
+                            *r.integers(-2**62, 2**62, 10)], np.int64),
+           "bool": np.array([True, False, True, True, False, False, True, False]),
+           "i8": np.arange(-128, 128, dtype=np.int8)}
+    for a, x in src.items():
+        for b in ("f32", "i8", "u8", "i16", "i32", "i64", "bool"):
+            if a == b:
+                continue
+            m = build_model(ops=[Op("CAST", ["x"], ["y"], options={"in_data_type": a, "out_data_type": b})],
+                            tensors=[T("x", [len(x)], a), T("y", [len(x)], b)])
+            cases[f"cast_{a}_to_{b}"] = (m, {"x": x})
+    return cases
+
+
+def _one_i64(builtin, consts, out):
+    return build_model(ops=[Op(builtin, ["x"] + [c for c, _ in consts], ["y"])],
+                       tensors=[T("x", [2, 3, 4], "i64"), T("y", out, "i64")]
+                       + [T(c, list(v.shape), "i32", data=v) for c, v in consts], inputs=["x"], outputs=["y"])
+
+
+def _i64_cases():
+    import test_kernels_movers as M
+    d, i32 = M.data, M.i32
+    x = d([2, 3, 4], "i64") * (1 << 40)                          # values beyond int32
+    cases = {
+        "reshape": (M.model("RESHAPE", [2, 3, 4], "i64", [("s", i32([4, -1]), "i32")]), {"x": x}),
+        "squeeze": (M.model("SQUEEZE", [2, 1, 3], "i64", options={"squeeze_dims": [1]}), {"x": d([2, 1, 3], "i64")}),
+        "expand_dims": (M.model("EXPAND_DIMS", [2, 3, 4], "i64", [("a", i32([-1]), "i32")]), {"x": x}),
+        "transpose": (M.model("TRANSPOSE", [2, 3, 4], "i64", [("p", i32([2, 0, 1]), "i32")]), {"x": x}),
+        "slice": (_one_i64("SLICE", [("b", i32([0, 1, 1])), ("z", i32([2, -1, 2]))], [2, 2, 2]), {"x": x}),
+        "strided_slice": (_one_i64("STRIDED_SLICE", [("b", i32([1, 0, 3])), ("e", i32([2, 3, 0])),
+                                                     ("t", i32([1, 2, -1]))], [1, 2, 3]), {"x": x}),
+        "tile": (M.model("TILE", [2, 3, 4], "i64", [("m", i32([1, 2, 2]), "i32")]), {"x": x}),
+        "broadcast_to": (M.model("BROADCAST_TO", [3, 1], "i64", [("s", i32([2, 3, 4]), "i32")], version=2),
+                         {"x": d([3, 1], "i64")}),
+        "reverse_v2": (M.model("REVERSE_V2", [2, 3, 4], "i64", [("a", i32([-1]), "i32")]), {"x": x}),
+    }
+    for b, opts, out in (("CONCATENATION", {"axis": 1}, [2, 6, 4]), ("PACK", {"axis": 0, "values_count": 2}, [2, 2, 3, 4])):
+        m = build_model(ops=[Op(b, ["x", "z"], ["y"], options=opts)],
+                        tensors=[T("x", [2, 3, 4], "i64"), T("z", [2, 3, 4], "i64"), T("y", out, "i64")])
+        cases[b.lower()] = (m, {"x": x, "z": x + 7})
+    for it in ("i32", "i64"):
+        m = build_model(ops=[Op("GATHER", ["x", "i"], ["y"], options={"axis": 1})],
+                        tensors=[T("x", [2, 3, 4], "i64"), T("i", [5], it), T("y", [2, 5, 4], "i64")])
+        cases[f"gather_{it}_indices"] = (m, {"x": x, "i": np.array([2, 0, 1, 1, 2], M.NP[it])})
+    return {f"{k}_i64": v for k, v in cases.items()}
+
+
+CASES = {**_arg_cases(), **_lut_cases(), **_space_cases(), **_axis_cases(), **_cast_cases(), **_i64_cases()}
 INEXACT = {name for name in CASES if name.startswith("lrn_")}      # powf: within 1e-4 of LiteRT
 # LiteRT 2.3's reference LRN sums channels c - radius .. c + radius - 1 (one short,
 # radius 0 sums none); its default kernel and TF use c - radius .. c + radius: we

@@ -1,5 +1,5 @@
-"""cast from float32: the cast.f32 kernel converts to the output tensor's
-dtype (f32, i8, u8, i16, i32, i64, bool); no params.
+"""cast: the cast.<source dtype> kernel (f32, i32, i64, bool, i8) converts to
+the output tensor's dtype (f32, i8, u8, i16, i32, i64, bool); no params.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from selbuild.errors import UnsupportedError
 from selbuild.ir import Graph, Node
 
 _TARGETS = ("f32", "i8", "u8", "i16", "i32", "i64", "bool")
+_SOURCES = ("f32", "i32", "i64", "bool", "i8")
 
 
 @shape("cast")
@@ -20,7 +21,7 @@ def cast_shape(g: Graph, n: Node) -> list[tuple[int, ...]]:
 @lower("cast")
 def cast_lower(g: Graph, n: Node) -> Lowered:
     src, dst = g.tensors[n.inputs[0]], g.tensors[n.outputs[0]]
-    if src.dtype != "f32" or dst.dtype not in _TARGETS:
+    if src.dtype not in _SOURCES or dst.dtype not in _TARGETS:
         raise UnsupportedError(f"{describe(g, n)}: cast {src.dtype} -> {dst.dtype}; "
-                               f"cast.f32 converts f32 to {', '.join(_TARGETS)}")
+                               f"the cast kernels convert {', '.join(_SOURCES)} to {', '.join(_TARGETS)}")
     return Lowered(kernel=n.kernel, inputs=[n.inputs[0]], outputs=[n.outputs[0]])

@@ -224,9 +224,10 @@ def scatter_nd_lower(g: Graph, n: Node) -> Lowered:
     return Lowered(kernel=n.kernel, inputs=list(n.inputs[:2]), outputs=[n.outputs[0]])
 
 
-# --------------------------------------------------------------------------- int32/bool concatenation
+# --------------------------------------------------------------------------- int32/int64/bool concatenation
 
 @lower("concatenation", dtype="i32")
+@lower("concatenation", dtype="i64")
 @lower("concatenation", dtype="bool")
 def concatenation_int_lower(g: Graph, n: Node) -> Lowered:
     # The integer movers have no clamp: a fused activation cannot be honoured.

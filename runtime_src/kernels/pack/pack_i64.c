@@ -1,0 +1,4 @@
+/* pack.i64: joins its inputs along an axis (shared/movers.h, shared/chunks.c) */
+#include "../shared/movers.h"
+
+SELRT_JOIN(pack, i64, SELRT_I64);
