@@ -24,7 +24,7 @@ from selbuild.convert import read_program
 KERNELS = ["conv2d.i16", "depthwise_conv2d.i16", "fully_connected.i16", "average_pool2d.i16", "max_pool2d.i16",
            "softmax.i16", "reshape.i16", "quantize.i16", "dequantize.i16", "squeeze.i16", "expand_dims.i16",
            "transpose.i16", "slice.i16", "strided_slice.i16", "reverse_v2.i16", "concatenation.i16", "pack.i16",
-           "gather.i16", "add.i16", "sub.i16", "mul.i16"]
+           "gather.i16", "add.i16", "sub.i16", "mul.i16", "transpose_conv.i16"]
 FILLS = (0x00, 0x80, 0x7F)
 
 
@@ -88,6 +88,17 @@ def small_int16_models() -> dict[str, bytes]:
                   ["a", "b"], ["y"], dict(pot_scale_int16=False), version=3),
         "mul": op("MUL", [i16("a", [2, 5], 0.004), i16("b", [2, 1], 0.002), i16("y", [2, 5], 0.1)],
                   ["a", "b"], ["y"], dict(activation="relu6"), version=5),
+        "transpose_conv": op("TRANSPOSE_CONV", [TB.T("os", [4], "i32", data=np.array([1, 6, 6, 3], np.int32)),
+                                                q("w", [3, 3, 3, 2], [0.01, 0.02, 0.03], data=_w8([3, 3, 3, 2], 11)),
+                                                i16("x", [1, 3, 3, 2], 0.002),
+                                                q("b", [3], [2e-5] * 3, data=_b64(3, 12), dtype="i64"),
+                                                i16("y", [1, 6, 6, 3], 0.003)],
+                             ["os", "w", "x", "b"], ["y"], dict(padding="same", stride_h=2, stride_w=2), version=4),
+        "transpose_conv_valid": op("TRANSPOSE_CONV", [TB.T("os", [4], "i32", data=np.array([2, 5, 4, 2], np.int32)),
+                                                      q("w", [2, 2, 2, 3], [0.02, 0.01], data=_w8([2, 2, 2, 3], 13)),
+                                                      i16("x", [2, 4, 3, 3], 0.002), i16("y", [2, 5, 4, 2], 0.002)],
+                                   ["os", "w", "x", None], ["y"], dict(padding="valid", stride_h=1, stride_w=1),
+                                   version=4),
         **_mover_models(i16),
     }
 
@@ -215,7 +226,7 @@ def test_programs_load_and_run(checker, programs):
         assert _all_fills(checker, name, [rebuild(prog)]) == [(OK, 1)], name
 
 
-CHANNEL_FIRST = {"conv2d": True, "depthwise": False, "fully_connected": True}
+CHANNEL_FIRST = {"conv2d": True, "depthwise": False, "fully_connected": True, "transpose_conv": False}
 
 
 @pytest.mark.parametrize("name", sorted(CHANNEL_FIRST))

@@ -290,3 +290,22 @@ def binary_i16_lower(g: Graph, n: Node) -> Lowered:
     ip.update(a_zp=0, b_zp=0, out_zp=0, a_mult=ma, a_shift=sha, b_mult=mb, b_shift=shb, out_mult=mo, out_shift=sho,
               left_shift=left, **act_range16(g, n, n.outputs[0]))
     return Lowered(kernel=n.kernel, inputs=list(n.inputs[:2]), outputs=[n.outputs[0]], iparams=ip)
+
+
+@lower("transpose_conv", dtype="i16")
+def transpose_conv_i16_lower(g: Graph, n: Node) -> Lowered:
+    # TFLite inputs: output_shape, weights (OHWI), input, bias (optional); the
+    # float lowering resolves the geometry (its re-laid float filter is not used).
+    ip = fconv.transpose_conv_lower(g, n).iparams
+    x_idx, f_idx, y_idx = n.inputs[2], n.inputs[1], n.outputs[0]
+    w = _weights(g, n, f_idx)
+    s_in, _ = per_tensor16(g, n, x_idx)
+    s_out, _ = per_tensor16(g, n, y_idx)
+    oc = w.shape[0]
+    scales = channel_scales(g, n, f_idx, oc)
+    ip.update(act_range16(g, n, y_idx))
+    name = g.tensors[y_idx].name
+    hwio = const_tensor(g, f"{g.tensors[f_idx].name}/hwio", np.transpose(w, (1, 2, 3, 0)), "i8")
+    bias = const_tensor(g, f"{name}/bias64", _bias64(g, n, _opt(n, 3), oc), "i64")
+    return Lowered(kernel="transpose_conv.i16", inputs=[x_idx, hwio, bias, _requant(g, n, _conv_mults(s_in, scales, s_out))],
+                   outputs=[y_idx], iparams=ip)
