@@ -81,6 +81,26 @@ def rnn_model(batch=2, time=3, n_in=4, units=5, *, time_major=False, activation=
                        tensors=ts, inputs=["x"], outputs=["y"])
 
 
+def bidi_rnn_model(batch=2, time=3, n_in=4, fw_units=5, bw_units=3, *, time_major=False, merge=False,
+                   activation="tanh", seed=0) -> bytes:
+    """BIDIRECTIONAL_SEQUENCE_RNN without auxiliary input; one output per
+    direction, or one [..., fw+bw] with merge."""
+    xs = [time, batch, n_in] if time_major else [batch, time, n_in]
+    lead = xs[:-1]
+    ts = [T("x", xs)]
+    names: list[str | None] = ["x"]
+    for d, u in (("fw", fw_units), ("bw", bw_units)):
+        ts += [T(f"{d}_w", [u, n_in], data=_r([u, n_in], seed + 1)), T(f"{d}_r", [u, u], data=_r([u, u], seed + 2, 0.3)),
+               T(f"{d}_b", [u], data=_r([u], seed + 3, 0.3)), T(f"{d}_h", [batch, u], is_variable=True)]
+        names += [f"{d}_w", f"{d}_r", f"{d}_b", f"{d}_h"]
+        seed += 10
+    outs = ["y"] if merge else ["y_fw", "y_bw"]
+    ts += [T("y", lead + [fw_units + bw_units])] if merge else [T("y_fw", lead + [fw_units]), T("y_bw", lead + [bw_units])]
+    opts = dict(time_major=time_major, activation=activation, merge_outputs=merge)
+    return build_model(ops=[Op("BIDIRECTIONAL_SEQUENCE_RNN", names + [None, None, None], outs, options=opts)],
+                       tensors=ts, inputs=["x"], outputs=outs)
+
+
 def svdf_model(batch=2, n_in=4, units=3, rank=2, memory=5, *, activation="relu", bias=True, hybrid=False,
                asymmetric=False, steps=1, seed=0, rank_attr=None) -> bytes:
     """SVDF; steps > 1 chains that many SVDF ops over one shared state (each
@@ -106,6 +126,8 @@ def small_recurrent_models() -> dict[str, bytes]:
                            cell_clip=2.0, proj_clip=1.0, seed=1),
         "lstm_cifg": lstm_model(cifg=True, time_major=True, seed=2),
         "rnn": rnn_model(seed=3),
+        "birnn": bidi_rnn_model(seed=8),
+        "birnn_merged": bidi_rnn_model(merge=True, time_major=True, seed=9),
         "svdf": svdf_model(steps=2, seed=4),
         "lstm_f32i8": lstm_model(peephole=True, projection=True, proj_bias=True, layer_norm=True, n_out=3,
                                  hybrid=True, asymmetric=True, seed=7),

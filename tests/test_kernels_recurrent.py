@@ -1,5 +1,5 @@
 """The recurrent builtins in float32 (unidirectional_sequence_lstm.f32,
-unidirectional_sequence_rnn.f32, svdf.f32) and dynamic-range
+unidirectional_sequence_rnn.f32, bidirectional_sequence_rnn.f32, svdf.f32) and dynamic-range
 (unidirectional_sequence_lstm.f32i8, unidirectional_sequence_rnn.f32i8,
 svdf.f32i8: int8 weights, one scale each,
 symmetric or asymmetric input quantization) against LiteRT's reference kernels,
@@ -25,7 +25,8 @@ from selbuild.convert import read_program
 from selbuild.errors import UnsupportedError
 
 KERNELS = ["unidirectional_sequence_lstm.f32", "unidirectional_sequence_rnn.f32", "svdf.f32",
-           "unidirectional_sequence_rnn.f32i8", "svdf.f32i8", "unidirectional_sequence_lstm.f32i8"]
+           "unidirectional_sequence_rnn.f32i8", "svdf.f32i8", "unidirectional_sequence_lstm.f32i8",
+           "bidirectional_sequence_rnn.f32"]
 
 
 @pytest.fixture(scope="module", params=["host", pytest.param("android-arm64", marks=pytest.mark.qemu),
@@ -85,6 +86,17 @@ def test_rnn(rt, time_major, act):
     shape = [5, 2, 6] if time_major else [2, 5, 6]
     model = R.rnn_model(batch=2, time=5, n_in=6, units=7, time_major=time_major, activation=act, seed=3)
     H.check(rt, model, {"x": _seq(shape, 4)})
+
+
+@pytest.mark.parametrize("time_major", [False, True])
+@pytest.mark.parametrize("merge", [False, True], ids=["two_outputs", "merged"])
+@pytest.mark.parametrize("act", ["tanh", "relu6"])
+def test_bidirectional_rnn(rt, time_major, merge, act):
+    """The backward direction starts at the last step: its first output differs from a forward run."""
+    shape = [6, 3, 5] if time_major else [3, 6, 5]
+    model = R.bidi_rnn_model(batch=3, time=6, n_in=5, fw_units=4, bw_units=7, time_major=time_major, merge=merge,
+                             activation=act, seed=2)
+    H.check(rt, model, {"x": _seq(shape, 9)})
 
 
 @pytest.mark.parametrize("rank,memory,steps,act,bias", [
@@ -195,6 +207,7 @@ def test_edited_programs_are_rejected_or_safe(checker, programs, name):
 @pytest.mark.parametrize("name,index,value", [
     ("lstm", 0, 2), ("lstm", 1, 5), ("lstm", 1, -1), ("lstm_cifg", 0, -7),
     ("rnn", 0, 3), ("rnn", 1, 9), ("svdf", 0, 0), ("svdf", 0, 5), ("svdf", 1, 5),
+    ("birnn", 0, 2), ("birnn", 2, 2), ("birnn_merged", 2, -1), ("birnn", 1, 7),
     ("lstm_f32i8", 2, 2), ("lstm_f32i8", 1, 6), ("rnn_f32i8", 2, 2), ("rnn_f32i8", 1, -3), ("svdf_f32i8", 2, -1), ("svdf_f32i8", 0, 4),
 ])
 def test_bad_iparams_are_rejected(checker, programs, name, index, value):

@@ -140,3 +140,23 @@ void selrt_shared_lstm_cell_step(const selrt_shared_lstm_cell *L, float *gate, f
   selrt_shared_lstm_finish_gate(L, 3, go, c); /* the output gate's peephole sees the new cell state */
   for (size_t k = 0; k < C; k++) hc[k] = selrt_shared_rnn_sigmoid(go[k]) * selrt_shared_rnn_act(L->act, c[k]);
 }
+
+void selrt_shared_rnn_seq_f32(const float *x, size_t B, size_t T, size_t I, int32_t tm, const float *w,
+                              const float *r, const float *bias, size_t U, int32_t act, float *h, float *y,
+                              size_t y_step, int reverse) {
+  for (size_t s = 0; s < T; s++) {
+    const size_t t = reverse ? T - 1 - s : s;
+    for (size_t b = 0; b < B; b++) {
+      const size_t row = tm ? t * B + b : b * T + t;
+      const float *xr = x + row * I;
+      float *yr = y + row * y_step, *hb = h + b * U;
+      for (size_t u = 0; u < U; u++) {
+        float v = bias ? bias[u] : 0.0f;
+        v += selrt_shared_rnn_dot(w + u * I, xr, I);
+        v += selrt_shared_rnn_dot(r + u * U, hb, U);
+        yr[u] = selrt_shared_rnn_act(act, v);
+      }
+      for (size_t u = 0; u < U; u++) hb[u] = yr[u];
+    }
+  }
+}

@@ -40,6 +40,14 @@ float selrt_shared_rnn_sigmoid(float v);
 /* The activation `act` (codes above) of v. */
 float selrt_shared_rnn_act(int32_t act, float v);
 
+/* A float RNN over a sequence, one direction (reverse: last step first):
+ * h = act(bias + W x_t + R h) for x [B,T,I] (time_major [T,B,I]), W [U,I],
+ * R [U,U], bias [U] or NULL; h [B,U] in/out; step t of batch row b is
+ * written to y + row * y_step (row = t*B+b or b*T+t), U floats. */
+void selrt_shared_rnn_seq_f32(const float *x, size_t B, size_t T, size_t I, int32_t time_major, const float *w,
+                              const float *r, const float *bias, size_t U, int32_t act, float *h, float *y,
+                              size_t y_step, int reverse);
+
 /* The LSTM kernels' common part (unidirectional_sequence_lstm.f32 and
  * .f32i8). Operands in TFLite's order: */
 enum {

@@ -36,20 +36,7 @@ selrt_status selrt_unidirectional_sequence_rnn_f32_run(selrt_session *s, const s
   const float *r = (const float *)selrt_in(s, n, 2)->data, *bias = bt ? (const float *)bt->data : (const float *)0;
   float *y = (float *)selrt_out(s, n, 0)->data, *h = (float *)selrt_out(s, n, 1)->data;
   selrt_shared_rnn_state_init(h, ht ? (const float *)ht->data : (const float *)0, B * U);
-  for (size_t t = 0; t < T; t++) {
-    for (size_t b = 0; b < B; b++) {
-      const size_t row = tm ? t * B + b : b * T + t;
-      const float *xr = x + row * I;
-      float *yr = y + row * U, *hb = h + b * U;
-      for (size_t u = 0; u < U; u++) {
-        float v = bias ? bias[u] : 0.0f;
-        v += selrt_shared_rnn_dot(w + u * I, xr, I);
-        v += selrt_shared_rnn_dot(r + u * U, hb, U);
-        yr[u] = selrt_shared_rnn_act(act, v);
-      }
-      for (size_t u = 0; u < U; u++) hb[u] = yr[u];
-    }
-  }
+  selrt_shared_rnn_seq_f32(x, B, T, I, tm, w, r, bias, U, act, h, y, U, 0);
   return SELRT_OK;
 }
 

@@ -25,6 +25,7 @@ STATE_INPUTS: dict[str, tuple[int, ...]] = {
     "unidirectional_sequence_lstm": (18, 19),
     "unidirectional_sequence_rnn": (4,),
     "svdf": (4,),
+    "bidirectional_sequence_rnn": (4, 8),
 }
 _LSTM_INPUTS = 24
 _MAX_ACT = ACTIVATIONS.index("tanh")
@@ -39,7 +40,7 @@ def thread_state(g: Graph) -> None:
     produced = set(g.inputs) | {i for i, t in enumerate(g.tensors) if t.is_const}
     latest: dict[int, int] = {}
     for ni, n in enumerate(g.nodes):
-        if n.op in STATE_INPUTS and len(n.outputs) == 1:
+        if n.op in STATE_INPUTS:
             n.inputs, n.outputs = list(n.inputs), list(n.outputs)   # the working copy shares them
             for pos in STATE_INPUTS[n.op]:
                 idx = _opt(n, pos)
@@ -74,8 +75,8 @@ def _seq_dims(g: Graph, n: Node) -> tuple[int, int, int]:
     return (x[1], x[0], x[2]) if tm else (x[0], x[1], x[2])
 
 
-def _state_shapes(g: Graph, n: Node) -> list[tuple[int, ...]]:
-    return [tuple(g.tensors[o].shape) for o in n.outputs[1:]]
+def _state_shapes(g: Graph, n: Node, real: int = 1) -> list[tuple[int, ...]]:
+    return [tuple(g.tensors[o].shape) for o in n.outputs[real:]]
 
 
 def _need(g: Graph, n: Node, t: Tensor | None, what: str, shape_: tuple[int, ...], dtype: str = "f32") -> None:
@@ -84,10 +85,11 @@ def _need(g: Graph, n: Node, t: Tensor | None, what: str, shape_: tuple[int, ...
         raise UnsupportedError(f"{describe(g, n)}: {what} must be {dtype} {list(shape_)}, got {got}")
 
 
-def _state_outputs(g: Graph, n: Node, count: int) -> list[int]:
-    if len(n.outputs) != 1 + count:
-        raise UnsupportedError(f"{describe(g, n)}: expected {count} state input(s), got {len(n.outputs) - 1}")
-    return list(n.outputs[1:])
+def _state_outputs(g: Graph, n: Node, count: int, real: int = 1) -> list[int]:
+    """The state outputs thread_state appended after the op's `real` outputs."""
+    if len(n.outputs) != real + count:
+        raise UnsupportedError(f"{describe(g, n)}: expected {count} state input(s), got {len(n.outputs) - real}")
+    return list(n.outputs[real:])
 
 
 # --------------------------------------------------------------------------- LSTM
@@ -228,3 +230,46 @@ def svdf_lower(g: Graph, n: Node) -> Lowered:
     scratch = g.add_tensor(Tensor(name=f"{g.tensors[n.outputs[0]].name}/svdf_scratch", shape=(f,), dtype="f32"))
     return Lowered(kernel=n.kernel, inputs=[_opt(n, k) for k in range(5)], outputs=[n.outputs[0], *outs, scratch],
                    iparams={"rank": _svdf_rank(g, n, f), "activation": _activation(g, n)})
+
+
+# --------------------------------------------------------------------------- bidirectional RNN
+
+def _bidi_merge(n: Node) -> bool:
+    return bool(n.attrs.get("merge_outputs", False))
+
+
+@shape("bidirectional_sequence_rnn")
+def bidi_rnn_shape(g: Graph, n: Node) -> list[tuple[int, ...]]:
+    x = tuple(g.tensors[n.inputs[0]].shape)
+    uf, ub = g.tensors[n.inputs[1]].shape[0], g.tensors[n.inputs[5]].shape[0]
+    outs = [x[:-1] + (uf + ub,)] if _bidi_merge(n) else [x[:-1] + (uf,), x[:-1] + (ub,)]
+    return outs + _state_shapes(g, n, len(outs))
+
+
+@lower("bidirectional_sequence_rnn", dtype="f32")
+def bidi_rnn_lower(g: Graph, n: Node) -> Lowered:
+    if any(_opt(n, k) >= 0 for k in (9, 10, 11)):
+        raise UnsupportedError(f"{describe(g, n)}: auxiliary inputs are not supported")
+    b, _, i = _seq_dims(g, n)
+    for base, what in ((1, "forward"), (5, "backward")):
+        w = g.tensors[n.inputs[base]]
+        if len(w.shape) != 2:
+            raise UnsupportedError(f"{describe(g, n)}: the {what} weights must be 2-D, got {list(w.shape)}")
+        u = w.shape[0]
+        _need(g, n, w, f"the {what} weights", (u, i))
+        _need(g, n, _t(g, n, base + 1), f"the {what} recurrent weights", (u, u))
+        _need(g, n, _t(g, n, base + 2), f"the {what} bias", (u,))
+        st = _t(g, n, base + 3)
+        if st is not None and (st.dtype != "f32" or st.numel != b * u):
+            raise UnsupportedError(f"{describe(g, n)}: the {what} state must be float32 [{b}, {u}]")
+    merge = _bidi_merge(n)
+    real = 1 if merge else 2
+    states = _state_outputs(g, n, 2, real)
+    # merged: both directions write output 0 (forward units first); the kernel's
+    # second output is then a one-float placeholder it does not touch
+    second = g.add_tensor(Tensor(name=f"{g.tensors[n.outputs[0]].name}/unused", shape=(1,), dtype="f32")) \
+        if merge else n.outputs[1]
+    return Lowered(kernel=n.kernel, inputs=[_opt(n, k) for k in range(9)],
+                   outputs=[n.outputs[0], second, *states],
+                   iparams={"time_major": int(bool(n.attrs.get("time_major", False))),
+                            "activation": _activation(g, n), "merge_outputs": int(merge)})
