@@ -148,3 +148,35 @@ def test_program_interpreter_and_aar_carry_the_metadata(tmp_path, build_root) ->
     with zipfile.ZipFile(aar) as z:
         assert json.loads(z.read("assets/fruit.metadata.json")) == want
         assert z.read("assets/fruit.selrt") == program
+
+
+def test_torch_extra_files_are_shown(tmp_path) -> None:
+    """PyTorch models keep app files as extra files: TorchScript `_extra_files` (.pt, .ptl) and
+    torch.export's `extra_files` (.pt2); analyze lists them by name and size."""
+    import os
+    import warnings
+    torch = pytest.importorskip("torch")
+
+    class Net(torch.nn.Module):
+        def forward(self, x):
+            return torch.relu(x) + 1.0
+
+    extra = {"labels.txt": LABELS, "config.json": '{"mean": 0.5}'}
+    scripted = torch.jit.script(Net())
+    pt, ptl, pt2 = tmp_path / "net.pt", tmp_path / "net.ptl", tmp_path / "net.pt2"
+    torch.jit.save(scripted, str(pt), _extra_files=extra)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        scripted._save_for_lite_interpreter(str(ptl), _extra_files=extra)
+    torch.export.save(torch.export.export(Net(), (torch.zeros(1, 4),)), str(pt2), extra_files=extra)
+    want = {"config.json": len(extra["config.json"]), "labels.txt": len(LABELS)}
+    for p in (pt, ptl, pt2):
+        assert analyze_json(p)["metadata"] == {"extra_files": want}, p.name
+    r = subprocess.run([sys.executable, "-m", "selbuild", "analyze", str(ptl)], capture_output=True, text=True,
+                       timeout=300, env={**os.environ, "COLUMNS": "250"})
+    assert r.returncode == 0 and f"extra file labels.txt ({len(LABELS)} B)" in r.stdout, r.stdout + r.stderr
+    plain = tmp_path / "plain.ptl"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        scripted._save_for_lite_interpreter(str(plain))
+    assert "metadata" not in analyze_json(plain)

@@ -55,3 +55,21 @@ class ModelSummary:
         if self.metadata is None:
             d.pop("metadata")
         return d
+
+
+def torch_extra_files(path) -> dict | None:
+    """{"extra_files": {name: bytes}} for a torch archive (.pt/.ptl/.pt2) whose
+    `_extra_files` / `extra_files` the app stored beside the model (labels,
+    configs: members `<archive>/extra/<name>`), else None. Never raises: the
+    frontend has already judged the archive."""
+    import zipfile
+    try:
+        with zipfile.ZipFile(path) as zf:
+            found = {}
+            for info in zf.infolist():
+                parts = info.filename.split("/")
+                if len(parts) >= 3 and parts[1] == "extra" and not info.is_dir():
+                    found["/".join(parts[2:])] = info.file_size
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        return None
+    return {"extra_files": dict(sorted(found.items()))} if found else None

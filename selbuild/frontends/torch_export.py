@@ -25,7 +25,7 @@ from typing import Any
 from selbuild import ir
 from selbuild.errors import ModelError, UnsupportedError
 from selbuild.frontends import aten_ops
-from selbuild.frontends.base import Delegate, ModelSummary, OpUse, TensorInfo
+from selbuild.frontends.base import Delegate, ModelSummary, OpUse, TensorInfo, torch_extra_files
 from selbuild.frontends.torchscript import require_torch
 from selbuild.inputs import bounded_memory, probe_foreign_loader
 from selbuild.opmaps import fusable_ops
@@ -165,7 +165,7 @@ def summarize(path: Path) -> ModelSummary:
         path=str(path), format="pt2", sha256=hashlib.sha256(path.read_bytes()).hexdigest(), subgraphs=1,
         inputs=_tensor_infos(ep, "input"), outputs=_tensor_infos(ep, "output"), ops=ops,
         custom_ops=sorted(s for s in stored if not s.startswith(("aten::", "prims::"))),
-        delegates=_delegates(ep), notes=notes)
+        delegates=_delegates(ep), notes=notes, metadata=torch_extra_files(path))
 
 
 def _delegates(ep: Any) -> list[Delegate]:

@@ -43,7 +43,7 @@ from typing import Any
 
 from selbuild.errors import ModelError, UnsupportedError
 from selbuild.frontends import aten_ops
-from selbuild.frontends.base import Delegate, ModelSummary, OpUse, TensorInfo
+from selbuild.frontends.base import Delegate, ModelSummary, OpUse, TensorInfo, torch_extra_files
 from selbuild.frontends.torch_oplist import operator_list
 from selbuild.inputs import MODEL_LIMIT, bounded_memory, probe_foreign_loader
 
@@ -324,7 +324,7 @@ def summarize(path: Path, example_inputs: Any = None) -> ModelSummary:
         sha256=hashlib.sha256(data).hexdigest(), subgraphs=1,
         inputs=inputs, outputs=outputs, ops=ops, custom_ops=sorted(
             s for s in root_ops if not s.startswith(("aten::", "prim::", "prepacked::", "quantized::"))),
-        delegates=delegates, notes=notes)
+        delegates=delegates, notes=notes, metadata=torch_extra_files(path))
 
 
 def _module_rows(torch: Any, module: Any, example_inputs: Any, notes: list[str]):
