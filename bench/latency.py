@@ -46,6 +46,18 @@ DEFAULT = ["mobilenetv2_a100_224_f32", "mobilenetv2_a100_224_int8"]
 
 
 def time_litert(path: Path, inputs: dict[str, np.ndarray], repeat: int, resolver: str, threads: int = 1) -> dict:
+    pinned = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    if pinned is not None and threads > len(pinned):
+        # More threads than pinned CPUs would only share one core: let them spread.
+        os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+    try:
+        return _time_litert(path, inputs, repeat, resolver, threads)
+    finally:
+        if pinned is not None:
+            os.sched_setaffinity(0, pinned)
+
+
+def _time_litert(path: Path, inputs: dict[str, np.ndarray], repeat: int, resolver: str, threads: int) -> dict:
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
     interp = Interpreter(model_path=str(path), num_threads=threads,
                          experimental_op_resolver_type=getattr(OpResolverType, resolver))

@@ -1,8 +1,8 @@
 /* Run-time choice of an instruction-set variant, for kernels that compile
  * their hot loop more than once in x86-64 speed builds (the x86-64 ABI
- * baseline is SSE2; AVX2+FMA doubles the vector width, AVX-512 doubles the
- * register count). No global state: the features are detected the first time
- * a kernel of a session asks and kept in the session (selrt_session.isa). */
+ * baseline is SSE2; AVX2+FMA doubles the vector width). No global state:
+ * the features are detected the first time a kernel of a session asks and
+ * kept in the session (selrt_session.isa). */
 #ifndef SELRT_SHARED_SIMD_H
 #define SELRT_SHARED_SIMD_H
 
@@ -14,13 +14,11 @@
 #define SELRT_SHARED_SIMD_AVX2 1
 /* Marks the AVX2+FMA copy of a function (its always_inline callees follow). */
 #define SELRT_SHARED_SIMD_TARGET_AVX2 __attribute__((target("avx2,fma")))
-/* The AVX-512 copy: F + VL (32 vector registers, also for 256-bit vectors). */
-#define SELRT_SHARED_SIMD_TARGET_AVX512 __attribute__((target("avx2,fma,avx512f,avx512vl")))
 #endif
 
 /* Feature bits of selrt_session.isa. */
 #define SELRT_SHARED_SIMD_F_AVX2 1    /* AVX2 + FMA, OS saves YMM */
-#define SELRT_SHARED_SIMD_F_AVX512 2  /* AVX-512 F + VL, OS saves ZMM/opmask */
+#define SELRT_SHARED_SIMD_F_AVX512 2  /* AVX-512 F + VL, OS saves ZMM/opmask (detected; no kernel uses it yet) */
 
 #ifdef SELRT_SESSION_ISA
 /* The CPU's feature bits (cpuid + xgetbv), x86-64 speed builds only.
