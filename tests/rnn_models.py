@@ -28,8 +28,9 @@ def _w(name, shape, seed, hybrid, scale=0.5):
 
 def lstm_model(batch=2, time=3, n_in=4, n_cell=5, n_out=None, *, cifg=False, peephole=False,
                projection=False, proj_bias=False, layer_norm=False, time_major=False, activation="tanh",
-               cell_clip=0.0, proj_clip=0.0, hybrid=False, asymmetric=False, seed=0) -> bytes:
-    """UNIDIRECTIONAL_SEQUENCE_LSTM; n_out defaults to n_cell (n_out != n_cell needs projection)."""
+               cell_clip=0.0, proj_clip=0.0, hybrid=False, asymmetric=False, seed=0, step=False) -> bytes:
+    """UNIDIRECTIONAL_SEQUENCE_LSTM; n_out defaults to n_cell (n_out != n_cell needs projection).
+    step=True: the LSTM op instead (one time step, x [batch, n_in], `time` ignored)."""
     n_out = n_out or n_cell
     s = iter(range(seed * 100, seed * 100 + 100))
     ts: list[T] = []
@@ -42,7 +43,7 @@ def lstm_model(batch=2, time=3, n_in=4, n_cell=5, n_out=None, *, cifg=False, pee
             ts.append(t)
             names.append(t.name)
 
-    xs = [time, batch, n_in] if time_major else [batch, time, n_in]
+    xs = [batch, n_in] if step else [time, batch, n_in] if time_major else [batch, time, n_in]
     add(T("x", xs))
     for g in "ifco":                                       # input_to_{input,forget,cell,output}
         add(None if (g == "i" and cifg) else _w(f"w_x{g}", [n_cell, n_in], next(s), hybrid))
@@ -59,10 +60,14 @@ def lstm_model(batch=2, time=3, n_in=4, n_cell=5, n_out=None, *, cifg=False, pee
     for g in "ifco":                                       # layer-norm coefficients
         add(T(f"ln_{g}", [n_cell], data=1.0 + _r([n_cell], next(s), 0.2))
             if layer_norm and not (g == "i" and cifg) else None)
-    ys = [time, batch, n_out] if time_major else [batch, time, n_out]
+    ys = [batch, n_out] if step else [time, batch, n_out] if time_major else [batch, time, n_out]
     ts.append(T("y", ys))
     opts = dict(activation=activation, cell_clip=cell_clip, proj_clip=proj_clip, time_major=time_major,
                 asymmetric_quantize_inputs=asymmetric)
+    if step:
+        del opts["time_major"]
+        return build_model(ops=[Op("LSTM", names, ["y"], options=opts, version=4 if hybrid else 1)],
+                           tensors=ts, inputs=["x"], outputs=["y"])
     return build_model(ops=[Op("UNIDIRECTIONAL_SEQUENCE_LSTM", names, ["y"], options=opts,
                                version=3 if hybrid else 1)],
                        tensors=ts, inputs=["x"], outputs=["y"])
@@ -125,6 +130,7 @@ def small_recurrent_models() -> dict[str, bytes]:
         "lstm": lstm_model(peephole=True, projection=True, proj_bias=True, layer_norm=True, n_out=3,
                            cell_clip=2.0, proj_clip=1.0, seed=1),
         "lstm_cifg": lstm_model(cifg=True, time_major=True, seed=2),
+        "lstm_step": lstm_model(step=True, peephole=True, layer_norm=True, seed=10),
         "rnn": rnn_model(seed=3),
         "birnn": bidi_rnn_model(seed=8),
         "birnn_merged": bidi_rnn_model(merge=True, time_major=True, seed=9),

@@ -1,4 +1,4 @@
-"""The recurrent builtins in float32 (unidirectional_sequence_lstm.f32,
+"""The recurrent builtins in float32 (lstm.f32, unidirectional_sequence_lstm.f32,
 unidirectional_sequence_rnn.f32, bidirectional_sequence_rnn.f32, svdf.f32) and dynamic-range
 (unidirectional_sequence_lstm.f32i8, unidirectional_sequence_rnn.f32i8,
 svdf.f32i8: int8 weights, one scale each,
@@ -26,7 +26,7 @@ from selbuild.errors import UnsupportedError
 
 KERNELS = ["unidirectional_sequence_lstm.f32", "unidirectional_sequence_rnn.f32", "svdf.f32",
            "unidirectional_sequence_rnn.f32i8", "svdf.f32i8", "unidirectional_sequence_lstm.f32i8",
-           "bidirectional_sequence_rnn.f32"]
+           "bidirectional_sequence_rnn.f32", "lstm.f32"]
 
 
 @pytest.fixture(scope="module", params=["host", pytest.param("android-arm64", marks=pytest.mark.qemu),
@@ -78,6 +78,14 @@ def test_lstm(rt, case):
     shape = [t, b, i] if kw.get("time_major") else [b, t, i]
     (y,) = H.check(rt, R.lstm_model(**kw), {"x": _seq(shape, 20 + len(case), 2.0)}).values()
     assert np.abs(y).max() > 1e-3          # the sequence produced something
+
+
+@pytest.mark.parametrize("case", ["plain", "peephole", "projection_bias_clips", "all", "cifg", "relu"])
+def test_lstm_one_step(rt, case):
+    """The LSTM op: one step of the same cell, x [B, I]."""
+    kw = {k: v for k, v in LSTM_CASES[case].items() if k not in ("time", "time_major")}
+    (y,) = H.check(rt, R.lstm_model(step=True, **kw), {"x": _seq([kw.get("batch", 2), kw.get("n_in", 4)], 7, 2.0)}).values()
+    assert np.abs(y).max() > 1e-3
 
 
 @pytest.mark.parametrize("time_major", [False, True])
@@ -207,7 +215,7 @@ def test_edited_programs_are_rejected_or_safe(checker, programs, name):
 @pytest.mark.parametrize("name,index,value", [
     ("lstm", 0, 2), ("lstm", 1, 5), ("lstm", 1, -1), ("lstm_cifg", 0, -7),
     ("rnn", 0, 3), ("rnn", 1, 9), ("svdf", 0, 0), ("svdf", 0, 5), ("svdf", 1, 5),
-    ("birnn", 0, 2), ("birnn", 2, 2), ("birnn_merged", 2, -1), ("birnn", 1, 7),
+    ("lstm_step", 0, 5), ("birnn", 0, 2), ("birnn", 2, 2), ("birnn_merged", 2, -1), ("birnn", 1, 7),
     ("lstm_f32i8", 2, 2), ("lstm_f32i8", 1, 6), ("rnn_f32i8", 2, 2), ("rnn_f32i8", 1, -3), ("svdf_f32i8", 2, -1), ("svdf_f32i8", 0, 4),
 ])
 def test_bad_iparams_are_rejected(checker, programs, name, index, value):

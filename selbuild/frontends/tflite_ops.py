@@ -161,9 +161,6 @@ _UNDECLARED_FIELDS: dict[str, list[tuple]] = {
                       _f("dilation_w_factor", "int", 1, "dilation_w"),
                       _f("dilation_h_factor", "int", 1, "dilation_h")],
     "RNNOptions": [_ACT, _f("asymmetric_quantize_inputs", "bool", False)],
-    "LSTMOptions": [_ACT, _f("cell_clip", "float", 0.0), _f("proj_clip", "float", 0.0),
-                    _f("kernel_type", "kernel_type", "full"),
-                    _f("asymmetric_quantize_inputs", "bool", False)],
     "BidirectionalSequenceLSTMOptions": [
         _ACT, _f("cell_clip", "float", 0.0), _f("proj_clip", "float", 0.0),
         _f("merge_outputs", "bool", False), _f("time_major", "bool", True),

@@ -58,12 +58,14 @@ selrt_status selrt_shared_lstm_check(const selrt_program *p, const selrt_node *n
                                      int32_t act, float cclip, float pclip, selrt_shared_lstm_dims *d) {
   const selrt_tensor *x = selrt_pin(p, n, SELRT_LSTM_X), *wxf = selrt_pin(p, n, SELRT_LSTM_WX + 1);
   const selrt_tensor *wp = selrt_pin(p, n, SELRT_LSTM_WP), *bp = selrt_pin(p, n, SELRT_LSTM_BP);
-  if (tm != 0 && tm != 1) return SELRT_REJECT(p, "time_major % is not 0 or 1", tm, 0);
+  const int step = tm == SELRT_SHARED_LSTM_ONE_STEP;
+  if (!step && tm != 0 && tm != 1) return SELRT_REJECT(p, "time_major % is not 0 or 1", tm, 0);
   if (selrt_shared_rnn_act_check(p, act) != SELRT_OK) return SELRT_ERR_UNSUPPORTED;
   if (!(cclip >= 0.0f && cclip <= 3.4e38f) || !(pclip >= 0.0f && pclip <= 3.4e38f))
     return SELRT_REJECT(p, "clips must be finite and >= 0", 0, 0);
-  if (x->dtype != SELRT_F32 || x->rank != 3) return SELRT_REJECT(p, "input rank % is not 3", x->rank, 0);
-  const uint64_t B = (uint64_t)x->dims[tm ? 1 : 0], T = (uint64_t)x->dims[tm ? 0 : 1], I = (uint64_t)x->dims[2];
+  if (x->dtype != SELRT_F32 || x->rank != (step ? 2 : 3)) return SELRT_REJECT(p, "input rank % is not %", x->rank, step ? 2 : 3);
+  const uint64_t B = (uint64_t)x->dims[tm == 1 ? 1 : 0], T = step ? 1 : (uint64_t)x->dims[tm ? 0 : 1];
+  const uint64_t I = (uint64_t)x->dims[x->rank - 1];
   if (wxf->rank != 2) return SELRT_REJECT(p, "input-to-forget weights rank % is not 2", wxf->rank, 0);
   const uint64_t C = (uint64_t)wxf->dims[0];
   const uint64_t O = wp ? (uint64_t)wp->dims[0] : C;
@@ -159,4 +161,57 @@ void selrt_shared_rnn_seq_f32(const float *x, size_t B, size_t T, size_t I, int3
       for (size_t u = 0; u < U; u++) hb[u] = yr[u];
     }
   }
+}
+
+static const float *selrt_shared_lstm_f(selrt_session *s, const selrt_node *n, uint32_t i) {
+  const selrt_tensor *t = selrt_in(s, n, i);
+  return t ? (const float *)t->data : (const float *)0;
+}
+
+void selrt_shared_lstm_f32_run(selrt_session *s, const selrt_node *n, int32_t tm, int32_t act, float cclip, float pclip) {
+#define IN(i) selrt_shared_lstm_f(s, n, (i))
+  const selrt_tensor *xt = selrt_in(s, n, SELRT_LSTM_X), *wpt = selrt_in(s, n, SELRT_LSTM_WP);
+  const int step = tm == SELRT_SHARED_LSTM_ONE_STEP;
+  const size_t B = (size_t)xt->dims[tm == 1 ? 1 : 0], T = step ? 1 : (size_t)xt->dims[tm ? 0 : 1];
+  const size_t I = (size_t)xt->dims[xt->rank - 1];
+  const size_t C = (size_t)selrt_in(s, n, SELRT_LSTM_WX + 1)->dims[0];
+  const size_t O = wpt ? (size_t)wpt->dims[0] : C;
+  const float *wp = IN(SELRT_LSTM_WP), *bp = IN(SELRT_LSTM_BP), *x = (const float *)xt->data;
+  selrt_shared_lstm_cell L;
+  L.C = C, L.cifg = IN(SELRT_LSTM_WX) == 0, L.layer_norm = IN(SELRT_LSTM_LN + 1) != 0;
+  L.act = act, L.cell_clip = cclip;
+  for (uint32_t g = 0; g < 4; g++) {
+    L.bias[g] = IN(SELRT_LSTM_BIAS + g), L.ln[g] = IN(SELRT_LSTM_LN + g);
+    L.peephole[g] = g == 2 ? (const float *)0 : IN(SELRT_LSTM_WC + (g == 3 ? 2 : g));
+  }
+  float *y = (float *)selrt_out(s, n, 0)->data;
+  float *h = (float *)selrt_out(s, n, 1)->data, *c = (float *)selrt_out(s, n, 2)->data;
+  float *gate = (float *)selrt_out(s, n, 3)->data, *hc = gate + 4 * C;
+  selrt_shared_rnn_state_init(h, IN(SELRT_LSTM_HS), B * O);
+  selrt_shared_rnn_state_init(c, IN(SELRT_LSTM_CS), B * C);
+  for (size_t t = 0; t < T; t++) {
+    for (size_t b = 0; b < B; b++) {
+      const size_t row = tm ? t * B + b : b * T + t;
+      const float *xr = x + row * I;
+      float *hb = h + b * O, *yr = y + row * O;
+      for (uint32_t g = L.cifg ? 1 : 0; g < 4; g++) {
+        const float *wx = IN(SELRT_LSTM_WX + g), *wh = IN(SELRT_LSTM_WH + g);
+        float *v = gate + g * C;
+        for (size_t k = 0; k < C; k++) {
+          float a = L.layer_norm ? 0.0f : L.bias[g][k];
+          a += selrt_shared_rnn_dot(wx + k * I, xr, I);
+          v[k] = a + selrt_shared_rnn_dot(wh + k * O, hb, O);
+        }
+      }
+      selrt_shared_lstm_cell_step(&L, gate, c + b * C, hc);
+      if (wp) {
+        for (size_t o = 0; o < O; o++)
+          yr[o] = selrt_shared_rnn_clip((bp ? bp[o] : 0.0f) + selrt_shared_rnn_dot(wp + o * C, hc, C), pclip);
+      } else {
+        for (size_t k = 0; k < C; k++) yr[k] = hc[k];
+      }
+      for (size_t o = 0; o < O; o++) hb[o] = yr[o];
+    }
+  }
+#undef IN
 }

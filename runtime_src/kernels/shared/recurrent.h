@@ -61,6 +61,9 @@ typedef struct selrt_shared_lstm_dims {
   int cifg, peephole, layer_norm;
 } selrt_shared_lstm_dims;
 
+/* time_major value of the single-step LSTM op (x [B, I], T = 1). */
+#define SELRT_SHARED_LSTM_ONE_STEP (-1)
+
 /* Checks the 24 operands (weights of dtype `wdt`; biases, layer norm, states
  * float), the outputs [B*T*O], [B*O], [B*C], the activation, time_major and
  * the clips; fills `d`. */
@@ -81,6 +84,11 @@ typedef struct selrt_shared_lstm_cell {
 /* gate [4C]: per gate i, f, c, o the sums Wx x + Wh h (plus the bias unless
  * layer norm); c [C] the cell state, updated; hc [C] gets o * act(c). */
 void selrt_shared_lstm_cell_step(const selrt_shared_lstm_cell *L, float *gate, float *c, float *hc);
+
+/* The float LSTM over the node's sequence (or one step): outputs 0..3 as
+ * unidirectional_sequence_lstm.f32 (output, h out, c out, 5*C scratch). */
+void selrt_shared_lstm_f32_run(selrt_session *s, const selrt_node *n, int32_t time_major, int32_t act, float cell_clip,
+                               float proj_clip);
 
 /* v clipped to [-clip, clip]; clip 0 = none. */
 float selrt_shared_rnn_clip(float v, float clip);

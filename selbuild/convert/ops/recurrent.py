@@ -22,6 +22,7 @@ from selbuild.ir import ACTIVATIONS, Graph, Node, Tensor
 
 # Input positions of each op's state tensors (TFLite's order).
 STATE_INPUTS: dict[str, tuple[int, ...]] = {
+    "lstm": (18, 19),
     "unidirectional_sequence_lstm": (18, 19),
     "unidirectional_sequence_rnn": (4,),
     "svdf": (4,),
@@ -123,7 +124,13 @@ def lstm_operands(g: Graph, n: Node, wdt: str) -> tuple[int, dict[str, float]]:
         raise UnsupportedError(f"{describe(g, n)}: activation 'none' is not supported for an LSTM")
     if n.attrs.get("diagonal_recurrent_tensors", False):
         raise UnsupportedError(f"{describe(g, n)}: diagonal recurrent weights are not supported")
-    b, _, i = _seq_dims(g, n)
+    if n.op == "lstm":                      # one step: x [B, I]
+        x = g.tensors[n.inputs[0]].shape
+        if len(x) != 2:
+            raise UnsupportedError(f"{describe(g, n)}: the input must be 2-D, got {list(x)}")
+        b, i = x
+    else:
+        b, _, i = _seq_dims(g, n)
     c, o = _lstm_units(g, n)
     cifg = _opt(n, 1) < 0
     peep = _opt(n, 10) >= 0
@@ -155,6 +162,22 @@ def lstm_operands(g: Graph, n: Node, wdt: str) -> tuple[int, dict[str, float]]:
     if not all(0.0 <= v < float("inf") for v in clips.values()):
         raise UnsupportedError(f"{describe(g, n)}: clips must be finite and >= 0, got {clips}")
     return c, clips
+
+
+@shape("lstm")
+def lstm_step_shape(g: Graph, n: Node) -> list[tuple[int, ...]]:
+    x = tuple(g.tensors[n.inputs[0]].shape)
+    _, o = _lstm_units(g, n)
+    return [x[:-1] + (o,)] + _state_shapes(g, n)
+
+
+@lower("lstm", dtype="f32")
+def lstm_step_lower(g: Graph, n: Node) -> Lowered:
+    if n.attrs.get("kernel_type", "full") != "full":
+        raise UnsupportedError(f"{describe(g, n)}: the basic LSTM kernel (kernel_type basic) is not supported")
+    low = lstm_lower(g, n)
+    low.iparams.pop("time_major")
+    return low
 
 
 @lower("unidirectional_sequence_lstm", dtype="f32")
