@@ -149,3 +149,38 @@ def test_edits_leave_the_converter_output_valid(rt):
     ours = verify.run_program(rt, _program(C.nested_loops(2, 2)), NEST_IN)
     assert float(ours["acc"][0]) == 6.0
     assert dataclasses.is_dataclass(pipeline.WriteInput)
+
+
+def _state_program(edit):
+    import test_control_state as ST
+    return _program(ST.streaming_model(), edit)
+
+
+@pytest.fixture(scope="module")
+def rt_state(tmp_path_factory):
+    import test_control_state as ST
+    return H.build_runtime(tmp_path_factory.mktemp("control_hostile_state"), ST.KERNELS)
+
+
+def _state_inputs():
+    import test_control_state as ST
+    return {n: v[0] for n, v in ST.frames(runs=1).items()}
+
+
+def test_a_variable_of_mismatched_size_is_refused_at_load(rt_state):
+    """acc's new value assigned into the int8 ring buffer's variable."""
+    def edit(w):
+        ring = next(i for i, t in enumerate(w.graph.tensors) if t.name == "variable:ring")
+        acc = next(low for low in w.lowered if low.kernel == "assign_variable.any"
+                   and w.graph.tensors[low.outputs[0]].name == "variable:acc")
+        acc.outputs = [ring]
+    _expect_refused(rt_state, _state_program(edit), _state_inputs(), "assign_variable.any", "differ in dtype or shape")
+
+
+@pytest.mark.parametrize("init,slot,words", [(0, 0, ["must come after it"]), (1, 64, ["slot 64"]),
+                                             (1, -1, ["slot -1"])])
+def test_call_once_cannot_recurse_or_use_a_bad_slot(rt_state, init, slot, words):
+    def edit(w):
+        low = next(x for x in w.lowered if x.kernel == "call_once.any")
+        low.iparams["init"], low.iparams["slot"] = init, slot
+    _expect_refused(rt_state, _state_program(edit), _state_inputs(), "call_once.any", *words)
