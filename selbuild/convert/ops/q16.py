@@ -309,3 +309,32 @@ def transpose_conv_i16_lower(g: Graph, n: Node) -> Lowered:
     bias = const_tensor(g, f"{name}/bias64", _bias64(g, n, _opt(n, 3), oc), "i64")
     return Lowered(kernel="transpose_conv.i16", inputs=[x_idx, hwio, bias, _requant(g, n, _conv_mults(s_in, scales, s_out))],
                    outputs=[y_idx], iparams=ip)
+
+
+# ------------------------------------------------------------------ logistic, tanh
+
+def sigmoid_table16() -> np.ndarray:
+    """sigmoid(i / 24) in 0.16 fixed point, i < 256 (LiteRT's int16 logistic/tanh
+    table spans [0, 10.7] the same way; its stored values are not reproduced
+    exactly: results agree within one step)."""
+    return np.array([min(65535, round_away(65536.0 / (1.0 + math.exp(-i / 24.0)))) for i in range(256)], np.int32)
+
+
+@lower("logistic", "tanh", dtype="i16")
+def sigmoid_i16_lower(g: Graph, n: Node) -> Lowered:
+    s_in, _ = per_tensor16(g, n, n.inputs[0])
+    s_out, _ = per_tensor16(g, n, n.outputs[0])
+    if abs(s_out - 1.0 / 32768) > 0.001 / 32768:
+        raise UnsupportedError(f"{describe(g, n)}: int16 {n.op} needs output scale 1/32768 (given {s_out})")
+    if math.frexp(s_in)[0] == 0.5:
+        raise UnsupportedError(f"{describe(g, n)}: int16 {n.op} with a power-of-two input scale ({s_in}) takes "
+                               f"LiteRT's other fixed-point path, which is not supported")
+    # LiteRT's Prepare: input_scale * 3 * 4096 doubled until above 2^14 - 1, truncated.
+    mult, shift = s_in * 4096.0 * 3.0, 0
+    while mult <= 32767.0 / 2.0 and shift <= 30:
+        shift, mult = shift + 1, mult * 2.0
+    if not 1 <= int(mult) <= 32767:
+        raise UnsupportedError(f"{describe(g, n)}: input scale {s_in} too large for the int16 {n.op} kernel")
+    t = const_tensor(g, f"{g.tensors[n.outputs[0]].name}/sigmoid16", sigmoid_table16(), "i32")
+    return Lowered(kernel=n.kernel, inputs=[n.inputs[0], t], outputs=[n.outputs[0]],
+                   iparams={"multiplier": int(mult), "left_shift": shift})
