@@ -183,3 +183,36 @@ def test_recursion_is_refused_by_the_converter(tmp_path):
     path.write_bytes(build_model(subgraphs=[main, cond, body]))
     with pytest.raises(ModelError, match="cycle"):
         convert(tflite.load(path))
+
+
+@pytest.fixture(scope="module", params=[pytest.param("android-arm64", marks=pytest.mark.qemu),
+                                        pytest.param("android-armv7", marks=pytest.mark.qemu)])
+def arm_runtime(request, tmp_path_factory):
+    from selbuild import toolchain_loader
+    from selbuild.build import build_target
+    from selbuild.config import BuildConfig
+    target = request.param
+    if not toolchain_loader.availability(target).ok:
+        pytest.skip(toolchain_loader.availability(target).reason)
+    root = tmp_path_factory.mktemp(f"control_flow_{target}")
+    cfg = BuildConfig(path=root / "cf.yaml", name="cf", models=[], targets=[target],
+                      ops={k: [] for k in CONTROL_KERNELS})
+    r = build_target(cfg, target, out_root=root, profile="size")
+    if toolchain_loader.run_prefix(target, r.out_dir) is None:
+        pytest.skip(f"{target}: qemu not installed")
+    return r.manifest
+
+
+def test_while_if_nested_and_budget_under_qemu(arm_runtime, tmp_path):
+    """The builder's WHILE, nested WHILE and both IF branches on the Android libraries, against LiteRT;
+    the budget status comes back through the runner."""
+    path, res = _convert(counter_loop(5), tmp_path, "loop")
+    _compare(arm_runtime, path, res.program, {"i0": np.array(0, np.int32), "h0": np.ones((1, 4), np.float32)})
+    path, res = _convert(nested_loops(3, 2), tmp_path, "nested")
+    _compare(arm_runtime, path, res.program, {"i0": np.array(0, np.int32), "acc0": np.zeros(1, np.float32)})
+    path, res = _convert(branch_model(), tmp_path, "branch")
+    for x0 in (1.5, -0.5):
+        _compare(arm_runtime, path, res.program, {"x": np.array([[x0, 2.0, -3.0, 0.25]], np.float32)})
+    _, res = _convert(counter_loop(9), tmp_path, "long", max_iterations=8)
+    with pytest.raises(verify.RunError, match="budget"):
+        verify.run_program(arm_runtime, res.program, {"i0": np.array(0, np.int32), "h0": np.ones((1, 4), np.float32)})
