@@ -65,6 +65,9 @@ DW_CASES = [
     ([1, 1, 40, 4], (1, 7), 2, dict(padding="same", stride_h=1, stride_w=3)),
     ([1, 7, 6, 24], (3, 3), 1, dict(padding="same", stride_h=1, stride_w=1, activation="relu6")),  # 16 + 8
     ([1, 6, 6, 45], (3, 3), 1, dict(padding="valid", stride_h=1, stride_w=2)),                     # 16+16+8+5
+    # speed builds: 4 pixels x 8 channels where 4 windows are whole (strided, dilated, leftover pixels)
+    ([2, 9, 14, 16], (3, 3), 1, dict(padding="same", stride_h=2, stride_w=2, dilation_w=2)),
+    ([1, 5, 12, 32], (3, 3), 1, dict(padding="valid", stride_h=1, stride_w=1, activation="relu6")),
 ]
 
 

@@ -82,6 +82,41 @@ SELRT_DEPTHWISE_CONV2D_F32_INLINE void selrt_depthwise_conv2d_f32_block(const in
   if (two) SELRT_DW_STORE(a1, yp + 8);
 }
 
+#ifdef SELRT_PROFILE_SPEED
+/* Four output pixels (xpx floats apart in x, ypx in y) x 8 channels whose
+ * windows are all in bounds (M == 1): each weight vector is loaded once for
+ * the four pixels, so a multiply-add costs one load instead of two. Speed
+ * builds only (size builds keep the one-pixel blocks). */
+SELRT_DEPTHWISE_CONV2D_F32_INLINE void selrt_depthwise_conv2d_f32_block4(
+    const float *xr, size_t xpx, const float *wr, int32_t nky, int32_t nkx, size_t xky, size_t xkx, size_t wky,
+    size_t wkx, const float *bias, float *restrict yp, size_t ypx, float lo, float hi) {
+  SELRT_DW_V8 a0 = {0}, a1, a2, a3, x, w;
+  if (bias) SELRT_DW_LOAD(a0, bias);
+  a1 = a0;
+  a2 = a0;
+  a3 = a0;
+  for (int32_t ky = 0; ky < nky; ky++, xr += xky, wr += wky) {
+    const float *xv = xr, *wv = wr;
+    for (int32_t kx = 0; kx < nkx; kx++, xv += xkx, wv += wkx) {
+      SELRT_DW_LOAD(w, wv);
+      SELRT_DW_LOAD(x, xv);
+      a0 += x * w;
+      SELRT_DW_LOAD(x, xv + xpx);
+      a1 += x * w;
+      SELRT_DW_LOAD(x, xv + 2 * xpx);
+      a2 += x * w;
+      SELRT_DW_LOAD(x, xv + 3 * xpx);
+      a3 += x * w;
+    }
+  }
+  const SELRT_DW_V8 vlo = (SELRT_DW_V8){0} + lo, vhi = (SELRT_DW_V8){0} + hi;
+  SELRT_DW_STORE(a0, yp);
+  SELRT_DW_STORE(a1, yp + ypx);
+  SELRT_DW_STORE(a2, yp + 2 * ypx);
+  SELRT_DW_STORE(a3, yp + 3 * ypx);
+}
+#endif
+
 selrt_status selrt_depthwise_conv2d_f32_check(const selrt_program *p, const selrt_node *n) {
   const selrt_tensor *x = selrt_pin(p, n, 0), *w = selrt_pin(p, n, 1), *b = selrt_pin(p, n, 2);
   const selrt_tensor *y = selrt_pout(p, n, 0);
@@ -123,6 +158,25 @@ SELRT_DEPTHWISE_CONV2D_F32_INLINE void selrt_depthwise_conv2d_f32_loops(selrt_se
         const int64_t ix0 = (int64_t)ox * sw - pl;
         int32_t kx0, kx1;
         selrt_depthwise_conv2d_f32_span(ix0, dw, W, KW, &kx0, &kx1);
+#ifdef SELRT_PROFILE_SPEED
+        /* Four pixels at once when all four windows are whole along x (the
+         * windows are monotonic in ox: the first and the last decide). */
+        if (M == 1 && C % 8 == 0 && ky0 < ky1 && ox + 4 <= OW && kx0 == 0 && kx1 == KW) {
+          int32_t l3, h3;
+          selrt_depthwise_conv2d_f32_span(ix0 + 3 * (int64_t)sw, dw, W, KW, &l3, &h3);
+          if (l3 == 0 && h3 == KW) {
+            const float *xr = x + (size_t)b * H * W * C + ((size_t)(iy0 + (int64_t)ky0 * dh) * W + (size_t)ix0) * C;
+            const float *wr = w + (size_t)ky0 * KW * OC;
+            float *yq = y + (((size_t)b * OH + oy) * OW + ox) * OC;
+            for (int32_t c0 = 0; c0 < C; c0 += 8)
+              selrt_depthwise_conv2d_f32_block4(xr + c0, (size_t)sw * C, wr + c0, ky1 - ky0, KW, (size_t)dh * W * C,
+                                                (size_t)dw * C, (size_t)KW * OC, (size_t)OC, bias ? bias + c0 : bias,
+                                                yq + c0, (size_t)OC, lo, hi);
+            ox += 3; /* and the loop's ++ */
+            continue;
+          }
+        }
+#endif
         const float *xp = x + (size_t)b * H * W * C;
         float *restrict yp = y + (((size_t)b * OH + oy) * OW + ox) * OC;
         int32_t c0 = 0;
