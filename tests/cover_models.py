@@ -19,7 +19,7 @@ def small_cover_models() -> dict[str, bytes]:
     m = {f"{b.lower()}_{dt}": _arg(b, dt, "i32" if dt != "i32" else "i64")
          for b in ("ARG_MAX", "ARG_MIN") for dt in ("f32", "i8", "i32")}
     q = lambda name, shape: qt(name, shape, 0.05, -3)  # noqa: E731
-    for b in ("ABS", "NEG", "RSQRT", "GELU"):
+    for b in ("ABS", "NEG", "RSQRT", "GELU", "RELU_0_TO_1"):
         m[f"{b.lower()}_i8"] = build_model(ops=[Op(b, ["x"], ["y"])], tensors=[q("x", [4, 6]), qt("y", [4, 6], 0.02, 9)])
     for b in ("MAXIMUM", "MINIMUM"):
         m[f"{b.lower()}_i8"] = build_model(ops=[Op(b, ["a", "b"], ["y"])],
@@ -41,6 +41,11 @@ def small_cover_models() -> dict[str, bytes]:
     for a, b in (("i32", "i8"), ("i64", "f32"), ("bool", "i64"), ("i8", "i32")):
         m[f"cast_{a}_{b}"] = build_model(ops=[Op("CAST", ["x"], ["y"], options={"in_data_type": a, "out_data_type": b})],
                                          tensors=[T("x", [2, 5], a), T("y", [2, 5], b)])
+    m["prelu_i8"] = build_model(ops=[Op("PRELU", ["x", "a"], ["y"])],
+                                tensors=[q("x", [2, 3, 4]), qt("a", [3, 1], 0.01, 2, data=np.arange(3).reshape(3, 1) * 20 - 30),
+                                         qt("y", [2, 3, 4], 0.04, 1)], inputs=["x"], outputs=["y"])
+    m["l2_normalization_i8"] = build_model(ops=[Op("L2_NORMALIZATION", ["x"], ["y"])],
+                                           tensors=[q("x", [3, 8]), qt("y", [3, 8], 1.0 / 128, 0)])
     i32 = lambda v: np.array(v, np.int32)  # noqa: E731
     m["space_to_batch_nd_i8"] = build_model(
         ops=[Op("SPACE_TO_BATCH_ND", ["x", "b", "p"], ["y"])],

@@ -29,7 +29,8 @@ from selbuild.errors import UnsupportedError
 from tflite_builder import Op, T, build_model, qt
 
 KERNELS = [f"{op}.{dt}" for op in ("arg_max", "arg_min") for dt in ("f32", "i8", "i32")]
-KERNELS += [f"{op}.i8" for op in ("abs", "neg", "rsqrt", "gelu", "maximum", "minimum", "squared_difference")]
+KERNELS += [f"{op}.i8" for op in ("abs", "neg", "rsqrt", "gelu", "maximum", "minimum", "squared_difference", "prelu",
+                                  "l2_normalization", "relu_0_to_1")] + ["relu_0_to_1.f32"]
 KERNELS += ["cumsum.f32", "cumsum.i32", "topk_v2.f32", "topk_v2.i8", "topk_v2.i32", "local_response_normalization.f32"]
 KERNELS += ["cast.i32", "cast.i64", "cast.bool", "cast.i8"]
 I64_MOVERS = ["reshape", "squeeze", "expand_dims", "transpose", "slice", "strided_slice", "concatenation", "pack",
@@ -93,6 +94,11 @@ def _lut_cases():
     for k, (si, zi, so, zo) in enumerate([(0.1, -128, 0.05, -128), (0.002, -30, 0.9, 5), (1.7, 20, 0.01, -100)]):
         x = np.arange(zi, 128, dtype=np.int8)
         cases[f"rsqrt_i8_q{k}"] = (lut_model("RSQRT", (si, zi, so, zo), shape=x.shape), {"x": x})
+    for k, qp in enumerate(QPARAMS + [(0.01, -128, 0.004, -128)]):
+        cases[f"relu_0_to_1_i8_q{k}"] = (lut_model("RELU_0_TO_1", qp), {"x": every})
+    xf = np.concatenate([np.linspace(-2, 2, 41, dtype=np.float32), np.float32([np.inf, -np.inf, np.nan, -0.0])])
+    cases["relu_0_to_1_f32"] = (build_model(ops=[Op("RELU_0_TO_1", ["x"], ["y"])],
+                                            tensors=[T("x", [len(xf)]), T("y", [len(xf)])]), {"x": xf})
     cases["abs_i8_rank6"] = (lut_model("ABS", QPARAMS[1], shape=(2, 1, 3, 2, 2, 3)), {"x": _x([2, 1, 3, 2, 2, 3], "i8")})
     for b in ("MAXIMUM", "MINIMUM"):
         for xs, ys, out in [([4, 7], [4, 7], [4, 7]), ([2, 1, 5], [3, 1], [2, 3, 5]), ([], [6], [6]),
@@ -110,6 +116,25 @@ def _lut_cases():
         m = build_model(ops=[Op("SQUARED_DIFFERENCE", ["a", "b"], ["y"])],
                         tensors=[qt("a", xs, *qa), qt("b", ys, *qb), qt("y", out, *qo)])
         cases[f"squared_difference_i8_{k}"] = (m, {"a": _x(xs, "i8", 3 + k), "b": _x(ys, "i8", 4 + k)})
+    # prelu: per-channel-like alpha broadcast, constant alpha, scalar alpha, unequal scales
+    for k, (xs, al, qx, qa, qo) in enumerate([([1, 4, 4, 8], [8], (0.05, -10), (0.004, 0), (0.03, -20)),
+                                              ([2, 3, 5], [3, 1], (0.2, 30), (0.1, -100), (0.2, 30)),
+                                              ([2, 1, 3, 2, 2, 3], [2, 2, 3], (0.01, 0), (0.5, 7), (0.05, 100)),
+                                              ([7], [], (0.3, -128), (0.02, 5), (0.06, -3))]):
+        alpha = _x(al, "i8", 20 + k)
+        m = build_model(ops=[Op("PRELU", ["x", "a"], ["y"])],
+                        tensors=[qt("x", xs, *qx), qt("a", al, *qa, data=alpha), qt("y", xs, *qo)],
+                        inputs=["x"], outputs=["y"])
+        cases[f"prelu_i8_{k}"] = (m, {"x": _x(xs, "i8", 30 + k)})
+    # l2_normalization: rows of 1 to 3000 channels, zero points at both ends, near-zero rows
+    for k, (xs, qx) in enumerate([([1, 4, 4, 16], (0.05, -3)), ([3, 1000], (0.01, 127)), ([2, 3000], (0.2, -128)),
+                                  ([5, 1], (0.1, 0)), ([2, 3, 2, 7], (0.3, 40))]):
+        m = build_model(ops=[Op("L2_NORMALIZATION", ["x"], ["y"])],
+                        tensors=[qt("x", xs, *qx), qt("y", xs, 1.0 / 128, 0)])
+        x = _x(xs, "i8", 40 + k)
+        if k == 4:
+            x[0] = qx[1]                                          # an all-zero row (sum 0: TFLite's special case)
+        cases[f"l2_normalization_i8_{k}"] = (m, {"x": x})
     return cases
 
 
@@ -320,6 +345,8 @@ def test_edited_fields_are_rejected_or_safe(checker, name):
     ("cumsum_f32", "axis_size", 3), ("cumsum_i32", "exclusive", 2), ("cumsum_i32", "inner", 6),
     ("topk_v2_f32", "k", 7), ("topk_v2_i8", "k", 0), ("topk_v2_i32", "rows", 2), ("topk_v2_f32", "n", 3),
     ("lrn_f32", "depth", 5), ("lrn_f32", "radius", -1),
+    ("prelu_i8", "pos_shift", 31), ("prelu_i8", "neg_mult", -1), ("prelu_i8", "x_zp", 300), ("prelu_i8", "b_strides0", 9),
+    ("l2_normalization_i8", "depth", 5), ("l2_normalization_i8", "input_zp", -129),
     ("maximum_i8", "rank", 7), ("minimum_i8", "a_strides0", 6), ("minimum_i8", "b_strides1", 4),
 ])
 def test_bad_iparams_are_rejected(checker, name, param, value):

@@ -14,6 +14,11 @@
   std::erf(x * M_SQRT1_2) promotes; or the tanh form in float32).
 * squared_difference (squared_difference.cc): add.i8's arithmetic with a
   7-bit left shift and the output multiplier (2 max s)^2 / (2^14 s_out).
+* prelu (prelu.cc): x - zx >= 0 ? mbqm(x - zx, s_x / s_out) : mbqm((x - zx) *
+  (alpha - za), s_x s_alpha / s_out), + zo (float32 quotients, as Prepare).
+* l2_normalization (reference_integer_ops::L2Normalization): the kernel runs
+  the fixed-point inverse square root per row; TFLite requires the output
+  quantized as scale 1/128, zero point 0.
 * maximum / minimum (maximum_minimum.cc): max/min of the raw int8 values; a
   rescale is impossible, so all three tensors must be quantized alike.
 """
@@ -24,10 +29,11 @@ import math
 
 import numpy as np
 
-from selbuild.convert.ops._common import broadcast_iparams
+from selbuild.convert.ops._common import broadcast_iparams, describe
 from selbuild.convert.ops.q_common import (F32, _rdbpot, const_tensor, lut_i8, mbqm, per_tensor, quantize_multiplier,
                                            same_quant, tanhf)
 from selbuild.convert.registry import Lowered, lower
+from selbuild.errors import UnsupportedError
 from selbuild.ir import Graph, Node
 
 _I32_MAX, _I32_MIN = (1 << 31) - 1, -(1 << 31)
@@ -159,3 +165,29 @@ def squared_difference_i8_lower(g: Graph, n: Node) -> Lowered:
     ip.update(a_zp=za, b_zp=zb, out_zp=zo, a_mult=ma, a_shift=sha, b_mult=mb, b_shift=shb,
               out_mult=mo, out_shift=sho, left_shift=7, act_min=-128, act_max=127)
     return Lowered(kernel=n.kernel, inputs=list(n.inputs[:2]), outputs=[n.outputs[0]], iparams=ip)
+
+
+@lower("prelu", dtype="i8")
+def prelu_i8_lower(g: Graph, n: Node) -> Lowered:
+    (sx, zx), (sa, za) = per_tensor(g, n, n.inputs[0]), per_tensor(g, n, n.inputs[1])
+    so, zo = per_tensor(g, n, n.outputs[0])
+    m1, s1 = quantize_multiplier(float(F32(sx) / F32(so)))
+    m2, s2 = quantize_multiplier(float(F32(F32(sx) * F32(sa)) / F32(so)))
+    ip = broadcast_iparams(g, n, ("a", "b"))
+    ip.update(x_zp=zx, alpha_zp=za, out_zp=zo, pos_mult=m1, pos_shift=s1, neg_mult=m2, neg_shift=s2)
+    return Lowered(kernel=n.kernel, inputs=list(n.inputs[:2]), outputs=[n.outputs[0]], iparams=ip)
+
+
+@lower("l2_normalization", dtype="i8")
+def l2_normalization_i8_lower(g: Graph, n: Node) -> Lowered:
+    act = n.attrs.get("activation", "none") or "none"
+    if act != "none":
+        raise UnsupportedError(f"{describe(g, n)}: fused activation '{act}' (TFLite supports none here)")
+    _si, zi = per_tensor(g, n, n.inputs[0])
+    so, zo = per_tensor(g, n, n.outputs[0])
+    if so != 1.0 / 128 or zo != 0:
+        raise UnsupportedError(f"{describe(g, n)}: output scale {so} / zero point {zo}; int8 l2_normalization "
+                               f"needs 1/128 and 0 (as TFLite)")
+    x = g.tensors[n.inputs[0]]
+    return Lowered(kernel=n.kernel, inputs=[n.inputs[0]], outputs=[n.outputs[0]],
+                   iparams={"depth": int(x.shape[-1]) if x.shape else 1, "input_zp": zi})

@@ -1,5 +1,5 @@
 """int8 activations as 256-entry lookup tables (kernels relu.i8, relu6.i8,
-relu_n1_to_1.i8, leaky_relu.i8, hard_swish.i8, elu.i8).
+relu_n1_to_1.i8, relu_0_to_1.i8, leaky_relu.i8, hard_swish.i8, elu.i8).
 
 Any int8 -> int8 elementwise function is a table over its 256 inputs. Each
 table below holds exactly what TFLite's int8 kernel computes, emulated here
@@ -19,7 +19,7 @@ from selbuild.convert.registry import Lowered, lower
 from selbuild.errors import UnsupportedError
 from selbuild.ir import Graph, Node
 
-_RELU_BOUNDS = {"relu": (0.0, None), "relu6": (0.0, 6.0), "relu_n1_to_1": (-1.0, 1.0)}
+_RELU_BOUNDS = {"relu": (0.0, None), "relu6": (0.0, 6.0), "relu_n1_to_1": (-1.0, 1.0), "relu_0_to_1": (0.0, 1.0)}
 
 
 def _relu_table(g: Graph, n: Node) -> np.ndarray:
@@ -84,7 +84,7 @@ def _as_lut(values: np.ndarray) -> np.ndarray:
     return np.concatenate([values[128:], values[:128]]).astype(np.int8)
 
 
-_BUILDERS = {"relu": _relu_table, "relu6": _relu_table, "relu_n1_to_1": _relu_table,
+_BUILDERS = {"relu": _relu_table, "relu6": _relu_table, "relu_n1_to_1": _relu_table, "relu_0_to_1": _relu_table,
              "leaky_relu": _leaky_relu_table, "hard_swish": _hard_swish_table}
 
 
