@@ -73,6 +73,50 @@ def lstm_model(batch=2, time=3, n_in=4, n_cell=5, n_out=None, *, cifg=False, pee
                        tensors=ts, inputs=["x"], outputs=["y"])
 
 
+def bidi_lstm_model(batch=2, time=3, n_in=4, cells=(5, 5), outs=(None, None), *, cifg=(False, False),
+                    peephole=(False, False), time_major=True, merge=False, cell_clip=0.0, proj_clip=0.0,
+                    activation="tanh", seed=0) -> bytes:
+    """BIDIRECTIONAL_SEQUENCE_LSTM without auxiliary input (TFLite's default is
+    time-major); per direction its cells, projection width (None = none),
+    CIFG and peephole."""
+    s = iter(range(seed * 100, seed * 100 + 200))
+    ts: list[T] = []
+    names: list[str | None] = []
+
+    def add(t: T | None) -> None:
+        names.append(None if t is None else t.name)
+        if t is not None:
+            ts.append(t)
+
+    xs = [time, batch, n_in] if time_major else [batch, time, n_in]
+    add(T("x", xs))
+    widths = []
+    for d, c, o, cf, pe in zip(("fw", "bw"), cells, outs, cifg, peephole):
+        width = o or c
+        widths.append(width)
+        for g in "ifco":
+            add(None if (g == "i" and cf) else T(f"{d}_wx{g}", [c, n_in], data=_r([c, n_in], next(s))))
+        for g in "ifco":
+            add(None if (g == "i" and cf) else T(f"{d}_wh{g}", [c, width], data=_r([c, width], next(s))))
+        for g in "ifo":
+            add(T(f"{d}_wc{g}", [c], data=_r([c], next(s))) if pe and not (g == "i" and cf) else None)
+        for g in "ifco":
+            add(None if (g == "i" and cf) else T(f"{d}_b{g}", [c], data=_r([c], next(s), 0.3)))
+        add(T(f"{d}_wp", [width, c], data=_r([width, c], next(s))) if o else None)
+        add(T(f"{d}_bp", [width], data=_r([width], next(s), 0.2)) if o else None)
+    for d, c, width in zip(("fw", "bw"), cells, widths):
+        add(T(f"{d}_h", [batch, width], is_variable=True))
+        add(T(f"{d}_c", [batch, c], is_variable=True))
+    names += [None] * 9                                    # no auxiliary input
+    lead = xs[:-1]
+    out_names = ["y"] if merge else ["y_fw", "y_bw"]
+    ts += [T("y", lead + [sum(widths)])] if merge else [T("y_fw", lead + [widths[0]]), T("y_bw", lead + [widths[1]])]
+    opts = dict(activation=activation, cell_clip=cell_clip, proj_clip=proj_clip, merge_outputs=merge,
+                time_major=time_major)
+    return build_model(ops=[Op("BIDIRECTIONAL_SEQUENCE_LSTM", names, out_names, options=opts)],
+                       tensors=ts, inputs=["x"], outputs=out_names)
+
+
 def rnn_model(batch=2, time=3, n_in=4, units=5, *, time_major=False, activation="tanh", bias=True,
               hybrid=False, asymmetric=False, seed=0) -> bytes:
     """UNIDIRECTIONAL_SEQUENCE_RNN: h = act(W x + R h + b) per step."""
@@ -133,6 +177,8 @@ def small_recurrent_models() -> dict[str, bytes]:
         "lstm_step": lstm_model(step=True, peephole=True, layer_norm=True, seed=10),
         "rnn": rnn_model(seed=3),
         "birnn": bidi_rnn_model(seed=8),
+        "bilstm": bidi_lstm_model(outs=(3, 3), peephole=(True, False), cifg=(False, True), cell_clip=1.0, seed=11),
+        "bilstm_merged": bidi_lstm_model(merge=True, seed=12),
         "birnn_merged": bidi_rnn_model(merge=True, time_major=True, seed=9),
         "svdf": svdf_model(steps=2, seed=4),
         "lstm_f32i8": lstm_model(peephole=True, projection=True, proj_bias=True, layer_norm=True, n_out=3,

@@ -161,10 +161,6 @@ _UNDECLARED_FIELDS: dict[str, list[tuple]] = {
                       _f("dilation_w_factor", "int", 1, "dilation_w"),
                       _f("dilation_h_factor", "int", 1, "dilation_h")],
     "RNNOptions": [_ACT, _f("asymmetric_quantize_inputs", "bool", False)],
-    "BidirectionalSequenceLSTMOptions": [
-        _ACT, _f("cell_clip", "float", 0.0), _f("proj_clip", "float", 0.0),
-        _f("merge_outputs", "bool", False), _f("time_major", "bool", True),
-        _f("asymmetric_quantize_inputs", "bool", False)],
     "CallOptions": [_f("subgraph", "int", 0)],
     "VarHandleOptions": [_f("container", "str", ""), _f("shared_name", "str", "")],
     "SparseToDenseOptions": [_f("validate_indices", "bool", False)],

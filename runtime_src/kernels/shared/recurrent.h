@@ -61,14 +61,22 @@ typedef struct selrt_shared_lstm_dims {
   int cifg, peephole, layer_norm;
 } selrt_shared_lstm_dims;
 
+/* Operand layouts: the unidirectional (and one-step) LSTM's 24 inputs, or
+ * one direction of bidirectional_sequence_lstm (forward operands 1..17,
+ * backward 18..34, states 35..38, no layer norm). */
+#define SELRT_SHARED_LSTM_UNI 0
+#define SELRT_SHARED_LSTM_FW 1
+#define SELRT_SHARED_LSTM_BW 2
+
 /* time_major value of the single-step LSTM op (x [B, I], T = 1). */
 #define SELRT_SHARED_LSTM_ONE_STEP (-1)
 
 /* Checks the 24 operands (weights of dtype `wdt`; biases, layer norm, states
  * float), the outputs [B*T*O], [B*O], [B*C], the activation, time_major and
- * the clips; fills `d`. */
+ * the clips; fills `d`. A bidirectional layout leaves output 0's size to its kernel. */
 selrt_status selrt_shared_lstm_check(const selrt_program *p, const selrt_node *n, selrt_dtype wdt, int32_t time_major,
-                                     int32_t act, float cell_clip, float proj_clip, selrt_shared_lstm_dims *d);
+                                     int32_t act, float cell_clip, float proj_clip, selrt_shared_lstm_dims *d,
+                                     int layout);
 
 /* One step of one batch row after the weight products. */
 typedef struct selrt_shared_lstm_cell {
@@ -85,10 +93,11 @@ typedef struct selrt_shared_lstm_cell {
  * layer norm); c [C] the cell state, updated; hc [C] gets o * act(c). */
 void selrt_shared_lstm_cell_step(const selrt_shared_lstm_cell *L, float *gate, float *c, float *hc);
 
-/* The float LSTM over the node's sequence (or one step): outputs 0..3 as
- * unidirectional_sequence_lstm.f32 (output, h out, c out, 5*C scratch). */
+/* The float LSTM over the node's sequence (or one step), one direction of
+ * `layout` (backward: last step first): h out, c out, 5*C scratch as the
+ * layout places them; step output row r at y + r * y_step (0: O). */
 void selrt_shared_lstm_f32_run(selrt_session *s, const selrt_node *n, int32_t time_major, int32_t act, float cell_clip,
-                               float proj_clip);
+                               float proj_clip, int layout, float *y, size_t y_step);
 
 /* v clipped to [-clip, clip]; clip 0 = none. */
 float selrt_shared_rnn_clip(float v, float clip);

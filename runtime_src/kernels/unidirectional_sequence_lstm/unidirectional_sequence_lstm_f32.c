@@ -21,7 +21,7 @@ selrt_status selrt_unidirectional_sequence_lstm_f32_check(const selrt_program *p
   selrt_shared_lstm_dims d;
   const selrt_status st = selrt_shared_lstm_check(p, n, SELRT_F32, SELRT_LSTM_F32_IP(time_major),
                                                   SELRT_LSTM_F32_IP(activation), SELRT_LSTM_F32_FP(cell_clip),
-                                                  SELRT_LSTM_F32_FP(proj_clip), &d);
+                                                  SELRT_LSTM_F32_FP(proj_clip), &d, SELRT_SHARED_LSTM_UNI);
   if (st != SELRT_OK) return st;
   if (!selrt_shared_rnn_f32_count(selrt_pout(p, n, 3), 5 * d.C)) return SELRT_REJECT(p, "scratch is not % floats", 5 * d.C, 0);
   return SELRT_OK;
@@ -29,7 +29,8 @@ selrt_status selrt_unidirectional_sequence_lstm_f32_check(const selrt_program *p
 
 selrt_status selrt_unidirectional_sequence_lstm_f32_run(selrt_session *s, const selrt_node *n) {
   selrt_shared_lstm_f32_run(s, n, SELRT_LSTM_F32_IP(time_major), SELRT_LSTM_F32_IP(activation),
-                            SELRT_LSTM_F32_FP(cell_clip), SELRT_LSTM_F32_FP(proj_clip));
+                            SELRT_LSTM_F32_FP(cell_clip), SELRT_LSTM_F32_FP(proj_clip), SELRT_SHARED_LSTM_UNI,
+                            (float *)selrt_out(s, n, 0)->data, 0);
   return SELRT_OK;
 }
 

@@ -22,7 +22,7 @@
 selrt_status selrt_unidirectional_sequence_lstm_f32i8_check(const selrt_program *p, const selrt_node *n) {
   selrt_shared_lstm_dims d;
   selrt_status st = selrt_shared_lstm_check(p, n, SELRT_I8, SELRT_LSTM_I8_IP(time_major), SELRT_LSTM_I8_IP(activation),
-                                            SELRT_LSTM_I8_FP(cell_clip), SELRT_LSTM_I8_FP(proj_clip), &d);
+                                            SELRT_LSTM_I8_FP(cell_clip), SELRT_LSTM_I8_FP(proj_clip), &d, SELRT_SHARED_LSTM_UNI);
   if (st != SELRT_OK) return st;
   const uint64_t widest = d.I > d.O ? (d.I > d.C ? d.I : d.C) : (d.O > d.C ? d.O : d.C);
   st = selrt_shared_rnn_hybrid_check(p, selrt_pin(p, n, SELRT_LSTM_I8_SCALES), 12, SELRT_LSTM_I8_IP(asymmetric), widest);

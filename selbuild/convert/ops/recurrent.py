@@ -23,6 +23,7 @@ from selbuild.ir import ACTIVATIONS, Graph, Node, Tensor
 # Input positions of each op's state tensors (TFLite's order).
 STATE_INPUTS: dict[str, tuple[int, ...]] = {
     "lstm": (18, 19),
+    "bidirectional_sequence_lstm": (35, 36, 37, 38),
     "unidirectional_sequence_lstm": (18, 19),
     "unidirectional_sequence_rnn": (4,),
     "svdf": (4,),
@@ -296,3 +297,48 @@ def bidi_rnn_lower(g: Graph, n: Node) -> Lowered:
                    outputs=[n.outputs[0], second, *states],
                    iparams={"time_major": int(bool(n.attrs.get("time_major", False))),
                             "activation": _activation(g, n), "merge_outputs": int(merge)})
+
+
+# --------------------------------------------------------------------------- bidirectional LSTM
+
+def _bidi_lstm_view(n: Node, backward: bool) -> Node:
+    """One direction as a unidirectional LSTM node (the same checks apply)."""
+    ins = [_opt(n, k) for k in range(48)]
+    base, states = (17, ins[37:39]) if backward else (0, ins[35:37])
+    view = Node(op="unidirectional_sequence_lstm", inputs=[ins[0]] + ins[1 + base:18 + base] + states + [-1] * 4,
+                outputs=list(n.outputs), attrs=dict(n.attrs), source_op=n.source_op)
+    view.dtype = n.dtype
+    return view
+
+
+def _bidi_lstm_units(g: Graph, n: Node) -> tuple[int, int]:
+    return _lstm_units(g, _bidi_lstm_view(n, False))[1], _lstm_units(g, _bidi_lstm_view(n, True))[1]
+
+
+@shape("bidirectional_sequence_lstm")
+def bidi_lstm_shape(g: Graph, n: Node) -> list[tuple[int, ...]]:
+    x = tuple(g.tensors[n.inputs[0]].shape)
+    of, ob = _bidi_lstm_units(g, n)
+    outs = [x[:-1] + (of + ob,)] if _bidi_merge(n) else [x[:-1] + (of,), x[:-1] + (ob,)]
+    return outs + _state_shapes(g, n, len(outs))
+
+
+@lower("bidirectional_sequence_lstm", dtype="f32")
+def bidi_lstm_lower(g: Graph, n: Node) -> Lowered:
+    if any(_opt(n, k) >= 0 for k in range(39, 48)):
+        raise UnsupportedError(f"{describe(g, n)}: auxiliary inputs are not supported")
+    cells, clips = [], {}
+    for backward in (False, True):
+        c, clips = lstm_operands(g, _bidi_lstm_view(n, backward), "f32")
+        cells.append(c)
+    merge = _bidi_merge(n)
+    real = 1 if merge else 2
+    states = _state_outputs(g, n, 4, real)
+    name = g.tensors[n.outputs[0]].name
+    second = g.add_tensor(Tensor(name=f"{name}/unused", shape=(1,), dtype="f32")) if merge else n.outputs[1]
+    scratch = g.add_tensor(Tensor(name=f"{name}/lstm_gates", shape=(5 * max(cells),), dtype="f32"))
+    return Lowered(kernel=n.kernel, inputs=[_opt(n, k) for k in range(39)],
+                   outputs=[n.outputs[0], second, *states, scratch],
+                   iparams={"time_major": int(bool(n.attrs.get("time_major", True))),
+                            "activation": _activation(g, n), "merge_outputs": int(merge)},
+                   fparams=clips)
