@@ -347,7 +347,7 @@ def _model_problems(cfg: BuildConfig, data: dict | None, for_build: bool = False
             out.append((("models", i, "path"), f"{what}: {m.path}"))
             continue
         try:
-            a = analysis(m.path)
+            a = analysis(m.path, input_shapes=m.input_shapes)
             s = a.summary
         except ModelError as e:
             out.append((("models", i, "path"), e.message))

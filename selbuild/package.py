@@ -189,7 +189,7 @@ def bundled_programs(config: BuildConfig) -> dict[str, bytes]:
     from selbuild.planning import analysis
     out = {}
     for m in config.models:
-        a = analysis(Path(m.path))
+        a = analysis(Path(m.path), input_shapes=m.input_shapes)
         if a.summary.metadata:
             out[f"{m.name}.metadata.json"] = (to_json(a.summary.metadata) + "\n").encode()
         try:

@@ -51,6 +51,7 @@ class ModelAnalysis:
     path: Path
     sha256: str
     example_inputs: Path | None = None
+    input_shapes: dict[str, list[int]] | None = None    # for TorchScript modules (no stored shapes)
     _summary: ModelSummary | None = None
     _model: Model | None = None
     _kernels: list[str] | None = None
@@ -85,7 +86,7 @@ class ModelAnalysis:
         """The IR (the converter's input). Loaded once; convert() copies the
         graph it works on (passes.working_copy), so sharing it is safe."""
         if self._model is None:
-            self._model = self._once("model", lambda: frontends.load_model(self.path))
+            self._model = self._once("model", lambda: frontends.load_model(self.path, self.input_shapes))
         return self._model
 
     @property
@@ -118,7 +119,10 @@ class ModelAnalysis:
             except SelbuildError:
                 converted = None
             from selbuild.convert.control import INTRODUCED
-            ok = converted is not None and converted - set(ops) <= INTRODUCED
+            # a TorchScript module converted for given shapes: its summary is the
+            # module's operator list, which knows no layout kernels (transpose,
+            # pad), so the converted view is the one to build
+            ok = converted is not None and (converted - set(ops) <= INTRODUCED or bool(self.input_shapes))
             self._kernels = sorted(converted) if ok else ops
         return self._kernels
 
@@ -140,18 +144,20 @@ def command_scope() -> Iterator[None]:
             _cache = None
 
 
-def analysis(path: Path | str, example_inputs: Path | None = None) -> ModelAnalysis:
+def analysis(path: Path | str, example_inputs: Path | None = None,
+             input_shapes: dict[str, list[int]] | None = None) -> ModelAnalysis:
     """The analysis of the model at `path`: the cached one inside a command
     scope when a file with the same bytes was analyzed under the same path,
     else a new one. Raises ModelError for a file that is not a readable model."""
     path = Path(path)
     frontends.frontend_for(path)            # no such file, directory, unknown suffix: one clear error
     sha = _sha256(path)
+    shapes = input_shapes or None
     if _cache is None:
-        return ModelAnalysis(path, sha, example_inputs)
-    key = (sha, str(path.resolve()), str(example_inputs or ""))
+        return ModelAnalysis(path, sha, example_inputs, shapes)
+    key = (sha, str(path.resolve()), str(example_inputs or ""), repr(sorted((shapes or {}).items())))
     if key not in _cache:
-        _cache[key] = ModelAnalysis(path, sha, example_inputs)
+        _cache[key] = ModelAnalysis(path, sha, example_inputs, shapes)
     return _cache[key]
 
 
@@ -233,7 +239,7 @@ def cpu_kernels(config: Any) -> list[str]:
     wanted = set(config.kernels())
     need: set[str] = set(config.extra_ops)
     for m in config.models:
-        stats = convert(analysis(m.path).model, kernels=wanted, backends=configured(config),
+        stats = convert(analysis(m.path, input_shapes=m.input_shapes).model, kernels=wanted, backends=configured(config),
                         input_shapes=m.input_shapes or None).stats
         need |= {k for k, n in stats.kernel_counts.items() if stats.backend_nodes.get(k, 0) < n}
     return sorted(need & wanted)

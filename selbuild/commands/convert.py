@@ -48,8 +48,9 @@ def command(model: Path, output: Path | None, config_path: Path | None, input_sh
     backends = configured(cfg) if cfg and cfg.backends else None
     out = output or Path(model.stem + ".selrt")
     check_output(out, Path(model), config_path)
-    m = analysis(model).model      # the one read of the model (the config check shares it)
-    r = convert(m, kernels=kernels, backends=backends, input_shapes=input_shapes.for_model(cfg, model, input_shape))
+    shapes = input_shapes.for_model(cfg, model, input_shape)
+    m = analysis(model, input_shapes=shapes).model      # the one read of the model (the config check shares it)
+    r = convert(m, kernels=kernels, backends=backends, input_shapes=shapes)
     write_atomic(out, r.program)     # no half-written program if interrupted
     s = r.stats
     over = (r.arena_size / r.arena_lower_bound - 1) * 100 if r.arena_lower_bound else 0.0

@@ -84,9 +84,9 @@ def command(config_path: Path, model: Path, target: str, inputs_paths: tuple[Pat
     else:
         from selbuild.backends import configured
         from selbuild.planning import analysis
-        program = convert(analysis(model).model, kernels=set(config.kernels()),
-                          backends=configured(config) or None,
-                          input_shapes=input_shapes.for_model(config, model, input_shape)).program
+        shapes = input_shapes.for_model(config, model, input_shape)
+        program = convert(analysis(model, input_shapes=shapes).model, kernels=set(config.kernels()),
+                          backends=configured(config) or None, input_shapes=shapes).program
     info = read_program(program, str(model))
 
     if frames_axis or len(inputs_paths) > 1:

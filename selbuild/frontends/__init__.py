@@ -113,5 +113,11 @@ def summarize(path: Path):
     return frontend_for(path).summarize(Path(path))
 
 
-def load_model(path: Path):
-    return frontend_for(path).load(Path(path))
+def load_model(path: Path, input_shapes: dict[str, list[int]] | None = None):
+    """The IR of a model. `input_shapes` matters for TorchScript modules only,
+    which store no shapes (the other formats are specialised after loading)."""
+    frontend = frontend_for(path)
+    if frontend.__name__ == "selbuild.frontends.torchscript":
+        # by name, as the frontends themselves (they import this package)
+        return importlib.import_module("selbuild.frontends.torchscript_load").load(Path(path), input_shapes)
+    return frontend.load(Path(path))

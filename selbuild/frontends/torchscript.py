@@ -385,7 +385,9 @@ def _module_rows(torch: Any, module: Any, example_inputs: Any, notes: list[str])
 
 
 def load(path: Path):
+    """A module converts only for given input shapes: frontends.load_model(path,
+    input_shapes) goes to torchscript_load.load, which names forward's inputs."""
     raise UnsupportedError(
-        f"{path}: selbuild does not convert TorchScript modules",
-        hint="export the module with torch.export.save (.pt2) or use "
-             "selbuild.torch_api.convert_module(module, example_inputs, out_path)")
+        f"{path}: a TorchScript module does not store its input shapes",
+        hint="give them under the model in the config (input_shapes: {<input>: [1, 3, 224, 224]}), or "
+             "convert the module itself with selbuild.torch_api.convert_module(module, example_inputs, out_path)")
