@@ -46,6 +46,9 @@ def small_cover_models() -> dict[str, bytes]:
                                          qt("y", [2, 3, 4], 0.04, 1)], inputs=["x"], outputs=["y"])
     m["l2_normalization_i8"] = build_model(ops=[Op("L2_NORMALIZATION", ["x"], ["y"])],
                                            tensors=[q("x", [3, 8]), qt("y", [3, 8], 1.0 / 128, 0)])
+    m["select_i32"] = build_model(ops=[Op("SELECT", ["c", "x", "y"], ["o"])],
+                                  tensors=[T("c", [3], "bool"), T("x", [3, 4], "i32"), T("y", [3, 4], "i32"),
+                                           T("o", [3, 4], "i32")])
     i32 = lambda v: np.array(v, np.int32)  # noqa: E731
     m["space_to_batch_nd_i8"] = build_model(
         ops=[Op("SPACE_TO_BATCH_ND", ["x", "b", "p"], ["y"])],

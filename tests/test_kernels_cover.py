@@ -7,7 +7,8 @@ point), batch_to_space_nd in f32 (one template now) and int8; int8
 squared_difference; cumsum (f32, i32; exclusive, reverse, int32 wrap),
 topk_v2 (f32, i8, i32; ties, k = n, rank 6), local_response_normalization;
 casts from i32, i64, bool and i8 to every other dtype, boundary values;
-int64 movers (reshape .. reverse_v2) with values beyond int32.
+int64 movers (reshape .. reverse_v2) with values beyond int32; select_v2 and
+select (rank-1 condition along dim 0) in f32, i8, i32.
 Every case is a single-op model from tests/tflite_builder.py; `CASES` is
 shared with the qemu test at the end, which runs them all in one android-armv7
 and one arm64 size-profile library."""
@@ -36,6 +37,7 @@ KERNELS += ["cast.i32", "cast.i64", "cast.bool", "cast.i8"]
 I64_MOVERS = ["reshape", "squeeze", "expand_dims", "transpose", "slice", "strided_slice", "concatenation", "pack",
               "gather", "tile", "broadcast_to", "reverse_v2"]
 KERNELS += [f"{op}.i64" for op in I64_MOVERS]
+KERNELS += ["select_v2.f32", "select_v2.i8", "select_v2.i32", "select.f32", "select.i8", "select.i32"]
 SPACE = ("depth_to_space", "space_to_depth", "space_to_batch_nd", "batch_to_space_nd")
 KERNELS += [f"{op}.{dt}" for op in SPACE for dt in ("f32", "i8")]
 
@@ -215,6 +217,26 @@ def _cast_cases():
     return cases
 
 
+def _select_cases():
+    cases = {}
+    for b, shapes in (("SELECT_V2", [([2, 3, 4], [2, 3, 4], [2, 3, 4]), ([3, 1], [1, 4], [3, 4]), ([], [2, 5], [5]),
+                                     ([2, 1, 3, 1, 2, 1], [1, 2, 1, 3, 1, 2], [2, 2, 3, 3, 2, 2])]),
+                      ("SELECT", [([2, 3, 4], [2, 3, 4], [2, 3, 4]), ([5], [5, 3], [5, 3]), ([4], [4, 2, 2, 3], [4, 2, 2, 3]),
+                                  ([6], [6], [6])])):
+        for dt in ("f32", "i8", "i32"):
+            for k, (cs, xs, ys) in enumerate(shapes):
+                out = list(np.broadcast_shapes(tuple(xs), tuple(ys))) if b == "SELECT_V2" else xs
+                if b == "SELECT_V2":
+                    out = list(np.broadcast_shapes(tuple(cs), tuple(out)))
+                t = (lambda name, sh: qt(name, sh, 0.02, 5)) if dt == "i8" else (lambda name, sh: T(name, sh, dt))
+                m = build_model(ops=[Op(b, ["c", "x", "y"], ["o"])],
+                                tensors=[T("c", cs, "bool"), t("x", xs), t("y", ys), t("o", out)])
+                r = np.random.default_rng(k)
+                cases[f"{b.lower()}_{dt}_{k}"] = (m, {"c": r.random(cs) < 0.5 if cs else np.bool_(True),
+                                                      "x": _x(xs, dt, 50 + k), "y": _x(ys, dt, 60 + k)})
+    return cases
+
+
 def _one_i64(builtin, consts, out):
     return build_model(ops=[Op(builtin, ["x"] + [c for c, _ in consts], ["y"])],
                        tensors=[T("x", [2, 3, 4], "i64"), T("y", out, "i64")]
@@ -249,7 +271,8 @@ def _i64_cases():
     return {f"{k}_i64": v for k, v in cases.items()}
 
 
-CASES = {**_arg_cases(), **_lut_cases(), **_space_cases(), **_axis_cases(), **_cast_cases(), **_i64_cases()}
+CASES = {**_arg_cases(), **_lut_cases(), **_space_cases(), **_axis_cases(), **_cast_cases(), **_i64_cases(),
+         **_select_cases()}
 INEXACT = {name for name in CASES if name.startswith("lrn_")}      # powf: within 1e-4 of LiteRT
 # LiteRT 2.3's reference LRN sums channels c - radius .. c + radius - 1 (one short,
 # radius 0 sums none); its default kernel and TF use c - radius .. c + radius: we

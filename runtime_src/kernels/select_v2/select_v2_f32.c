@@ -1,36 +1,4 @@
-/* select_v2.f32: y = condition ? x : y, numpy broadcasting of all three
- * inputs. Two broadcast iterators over the one output walk in lockstep,
- * (condition, x) and (condition, y): each row gives the three offsets, and
- * check proves both pairs in bounds. */
-#include "selrt_kernel.h"
-#include "../shared/broadcast.h"
+/* select_v2.f32: y = condition ? x : y, numpy broadcasting of all three inputs (shared/select.h) */
+#include "../shared/select.h"
 
-selrt_status selrt_select_v2_f32_check(const selrt_program *p, const selrt_node *n) {
-  const selrt_tensor *c = selrt_pin(p, n, 0), *x = selrt_pin(p, n, 1), *y = selrt_pin(p, n, 2);
-  const selrt_tensor *o = selrt_pout(p, n, 0);
-  const int32_t rank = n->ip[SELRT_select_v2_f32_IP_rank];
-  if (c->dtype != SELRT_BOOL || x->dtype != SELRT_F32 || y->dtype != SELRT_F32 || o->dtype != SELRT_F32 ||
-      selrt_shared_bcast_check(o, c, x, rank, n->ip + SELRT_select_v2_f32_IP_c_strides0,
-                               n->ip + SELRT_select_v2_f32_IP_x_strides0) != SELRT_OK)
-    return SELRT_ERR_UNSUPPORTED;
-  return selrt_shared_bcast_check(o, c, y, rank, n->ip + SELRT_select_v2_f32_IP_c_strides0,
-                                  n->ip + SELRT_select_v2_f32_IP_y_strides0);
-}
-
-selrt_status selrt_select_v2_f32_run(selrt_session *s, const selrt_node *n) {
-  const uint8_t *c = (const uint8_t *)selrt_in(s, n, 0)->data;
-  const float *x = (const float *)selrt_in(s, n, 1)->data, *y = (const float *)selrt_in(s, n, 2)->data;
-  selrt_tensor *ot = selrt_out(s, n, 0);
-  float *o = (float *)ot->data;
-  const int32_t rank = n->ip[SELRT_select_v2_f32_IP_rank];
-  const int32_t *cs = n->ip + SELRT_select_v2_f32_IP_c_strides0;
-  selrt_shared_bcast cx, cy;
-  selrt_shared_bcast_init(&cx, ot, rank, cs, n->ip + SELRT_select_v2_f32_IP_x_strides0);
-  selrt_shared_bcast_init(&cy, ot, rank, cs, n->ip + SELRT_select_v2_f32_IP_y_strides0);
-  while (selrt_shared_bcast_next(&cx) && selrt_shared_bcast_next(&cy))
-    for (size_t i = 0; i < cx.inner; i++)
-      o[cx.o + i] = c[cx.a + i * cx.inner_sa] ? x[cx.b + i * cx.inner_sb] : y[cy.b + i * cy.inner_sb];
-  return SELRT_OK;
-}
-
-SELRT_KERNEL(select_v2_f32, "select_v2.f32");
+SELRT_SELECT(select_v2, f32, float, SELRT_F32);

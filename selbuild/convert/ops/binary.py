@@ -6,8 +6,9 @@ follow (see _common.py for the shared stride and activation helpers).
 
 from __future__ import annotations
 
-from selbuild.convert.ops._common import (activation_fparams, broadcast_iparams, broadcast_inputs_shape,
-                                         broadcast_shape, describe)
+from selbuild.convert.ops._common import (MAX_RANK, activation_fparams, broadcast_iparams, broadcast_inputs_shape,
+                                         broadcast_shape, broadcast_strides, describe, padded_strides)
+from selbuild.convert.ops._views import check_same_quant
 from selbuild.convert.registry import Lowered, lower, shape
 from selbuild.errors import SelbuildError, UnsupportedError
 from selbuild.ir import Graph, Node
@@ -76,5 +77,37 @@ def select_v2_shape(g: Graph, n: Node) -> list[tuple[int, ...]]:
 
 @lower("select_v2")
 def select_v2_lower(g: Graph, n: Node) -> Lowered:
+    if n.dtype == "i8":                        # a copy of x or y: no rescale possible
+        check_same_quant(g, n, [n.inputs[1], n.inputs[2], n.outputs[0]])
     return Lowered(kernel=n.kernel, inputs=list(n.inputs[:3]), outputs=list(n.outputs[:1]),
                    iparams=broadcast_iparams(g, n, ("c", "x", "y")))
+
+
+# --- select (TFLite SELECT v1): x and y of one shape; the condition has that
+# shape too, or is rank 1 and picks along dim 0 (= broadcast as [N, 1, ..]).
+@shape("select")
+def select_shape(g: Graph, n: Node) -> list[tuple[int, ...]]:
+    c, x, y = (tuple(g.tensors[i].shape) for i in n.inputs[:3])
+    if x != y or not (c == x or (len(c) == 1 and x and c[0] == x[0])):
+        raise SelbuildError(f"{describe(g, n)}: select needs x and y of one shape and a condition of that shape "
+                            f"or of [dim 0] (got {list(c)}, {list(x)}, {list(y)})")
+    return [x]
+
+
+@lower("select")
+def select_lower(g: Graph, n: Node) -> Lowered:
+    c, x = (g.tensors[i].shape for i in n.inputs[:2])
+    if not (len(c) == 1 and len(x) > 1):
+        return select_v2_lower(g, n)
+    if n.dtype == "i8":
+        check_same_quant(g, n, [n.inputs[1], n.inputs[2], n.outputs[0]])
+    # rank-1 condition: element i of dim 0 of the output reads condition[i]
+    out = g.tensors[n.outputs[0]].shape
+    if len(out) > MAX_RANK:
+        raise UnsupportedError(f"{describe(g, n)}: rank {len(out)} output; kernels support rank <= {MAX_RANK}")
+    ip = {"rank": len(out)}
+    for name, idx in (("x", n.inputs[1]), ("y", n.inputs[2])):
+        strides = padded_strides(broadcast_strides(g.tensors[idx].shape, out))
+        ip.update({f"{name}_strides{k}": v for k, v in enumerate(strides)})
+    ip.update({f"c_strides{k}": 1 if k == 0 else 0 for k in range(MAX_RANK)})
+    return Lowered(kernel=n.kernel, inputs=list(n.inputs[:3]), outputs=list(n.outputs[:1]), iparams=ip)
