@@ -101,6 +101,9 @@ class OpSpec:
 
     name: str                                   # canonical op, "conv2d"
     tflite: str | None = None                   # builtin name, "CONV_2D"
+    tflite_custom: str | None = None            # or the custom code of a custom op LiteRT's resolver
+                                                # registers ("TFLite_Detection_PostProcess"); attrs
+                                                # are then keys of its flexbuffer custom_options
     tflite_options: str | None = None           # BuiltinOptions member, "Conv2DOptions"
     tflite_versions: tuple[int, int] | None = None   # (min, max) operator versions; None = any
     aten: tuple[str, ...] = ()                  # "aten::convolution" (every overload, `.out` too)
@@ -177,7 +180,7 @@ def _op(name: str, e: dict) -> OpSpec:
     versions = t.get("versions")
     attrs = tuple(Attr(k, a["type"], a.get("default"), a.get("field", k))
                   for k, a in (e.get("attrs") or {}).items())
-    return OpSpec(name=name, tflite=t.get("builtin"), tflite_options=t.get("options"),
+    return OpSpec(name=name, tflite=t.get("builtin"), tflite_custom=t.get("custom"), tflite_options=t.get("options"),
                   tflite_versions=tuple(versions) if versions else None,
                   aten=tuple(e.get("aten", ())), attrs=attrs, torch=e.get("torch"),
                   lowering=e.get("lowering"), fuses_activation=bool(e.get("fuses_activation", False)),

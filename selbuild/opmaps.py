@@ -7,6 +7,7 @@ Frontends, converter, analyze, config and the tests read these instead of
 keeping lists of their own:
 
 * `tflite_ops()`      TFLite builtin -> TfliteOp (canonical op, options table, kernel dtypes)
+* `tflite_custom_ops()` custom code -> canonical op and its flexbuffer attributes
 * `option_fields()`   options table -> its fields as the TFLite reader wants them
 * `aten_ops()`        ATen base name -> canonical op
 * `torch_unary()`     torch.export target -> canonical op, for one-node ops
@@ -54,6 +55,18 @@ def _tflite(cat: Catalogue) -> dict[str, TfliteOp]:
 
 def tflite_ops(cat: Catalogue | None = None) -> dict[str, TfliteOp]:
     return _tflite(_cat(cat))
+
+
+@functools.lru_cache(maxsize=4)
+def _custom(cat: Catalogue) -> dict[str, tuple[str, list[tuple]]]:
+    return {spec.tflite_custom: (spec.name, [(a.field, a.name, a.type, a.default) for a in spec.attrs])
+            for spec in cat.ops.values() if spec.tflite_custom}
+
+
+def tflite_custom_ops(cat: Catalogue | None = None) -> dict[str, tuple[str, list[tuple]]]:
+    """custom code -> (canonical op, [(flexbuffer key, attrs key, kind, default)]) for the custom
+    ops LiteRT's builtin resolver registers that the descriptor declares."""
+    return _custom(_cat(cat))
 
 
 @functools.lru_cache(maxsize=4)

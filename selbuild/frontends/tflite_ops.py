@@ -181,6 +181,40 @@ if _bad:
     raise SelbuildError(f"kernels.yaml: ops named against the TFLite naming rule: {', '.join(_bad)}")
 
 
+# Custom ops LiteRT's builtin resolver registers, as the descriptor declares them:
+# custom code -> (op, [(flexbuffer key, attrs key, kind, default)]).
+CUSTOM_OPS: dict[str, tuple[str, list[tuple]]] = opmaps.tflite_custom_ops()
+
+
+def read_custom_options(custom: str, raw: bytes) -> dict[str, object]:
+    """The attrs of a known custom op from its flexbuffer map (missing keys take the defaults).
+
+    SelbuildError-free: a value of the wrong kind, or bytes that are no
+    flexbuffer map, raise ValueError, which the guarded reader reports as a
+    corrupt model."""
+    from flatbuffers import flexbuffers
+    try:
+        m = flexbuffers.Loads(raw) if raw else {}
+    except Exception as e:       # the model's bytes: any decoding failure is damage
+        raise ValueError(f"custom_options of {custom} are not a flexbuffer ({type(e).__name__})") from None
+    if not isinstance(m, dict):
+        raise ValueError(f"custom_options of {custom} are a {type(m).__name__}, not a flexbuffer map")
+    out: dict[str, object] = {}
+    for key, name, kind, default in CUSTOM_OPS[custom][1]:
+        v = m.get(key)
+        if v is None:               # absent or a flexbuffer null: LiteRT takes the default too
+            v = default
+        if kind == "bool" and isinstance(v, (bool, int)):
+            out[name] = bool(v)
+        elif kind == "int" and isinstance(v, (int, float)) and not isinstance(v, bool) and float(v).is_integer():
+            out[name] = int(v)
+        elif kind == "float" and isinstance(v, (int, float)) and not isinstance(v, bool):
+            out[name] = float(v)
+        else:
+            raise ValueError(f"custom_options of {custom}: {key} = {v!r} is not {kind}")
+    return out
+
+
 def supported_kernels(dtypes: tuple[str, ...] = ("f32", "i8")) -> dict[str, str]:
     """Every `<op>.<dtype>` the map claims (= has a kernel) for the given dtypes → its builtin name."""
     return {f"{info.op}.{d}": b for b, info in OPS.items() for d in info.dtypes if d in dtypes}

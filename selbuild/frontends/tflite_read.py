@@ -73,7 +73,11 @@ class RawOp:
         if self.custom is not None:
             from selbuild import custom_ops     # an app's declared custom op (docs/custom_ops.md)
             declared = custom_ops.by_tflite(self.custom)
-            return declared.name if declared is not None else None
+            if declared is not None:
+                return declared.name
+            # A custom op LiteRT's builtin resolver itself registers (TFLite_Detection_PostProcess).
+            known = T.CUSTOM_OPS.get(self.custom)
+            return known[0] if known is not None else None
         if self.builtin.startswith("unknown") or self.builtin in T.NO_CANONICAL:
             return None
         return T.canonical_op(self.builtin)
@@ -266,7 +270,10 @@ def _options(o: Any, builtin: str, custom: str | None, buf: bytes) -> dict[str, 
             if off + size > len(buf):
                 raise _Corrupt(f"custom options of {custom} lie outside the file")
             raw = bytes(buf[off:off + size])
-        return {"custom_code": custom, "custom_options": raw}
+        attrs: dict[str, Any] = {"custom_code": custom, "custom_options": raw}
+        if custom in T.CUSTOM_OPS:
+            attrs.update(T.read_custom_options(custom, raw))
+        return attrs
     name = T.options_class_name(o.BuiltinOptionsType())
     info = T.OPS.get(builtin)
     if name is None:
