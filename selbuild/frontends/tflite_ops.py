@@ -221,8 +221,8 @@ def supported_kernels(dtypes: tuple[str, ...] = ("f32", "i8")) -> dict[str, str]
 
 
 def canonical_ops() -> set[str]:
-    """Every canonical op name the map can produce from a known builtin."""
-    return {canonical_op(n) for n in BUILTIN_NAMES.values()}
+    """Every canonical op name the map can produce from a known builtin or LiteRT custom op."""
+    return {canonical_op(n) for n in BUILTIN_NAMES.values()} | {op for op, _ in CUSTOM_OPS.values()}
 
 
 def _camel(field: str) -> str:
