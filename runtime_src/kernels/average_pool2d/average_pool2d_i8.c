@@ -1,52 +1,6 @@
-/* average_pool2d.i8: TFLite reference integer average pooling. Input and
- * output share one quantization (the converter checks), so the mean of the
- * raw int8 values of the in-bounds cells is taken directly, rounded half away
- * from zero by integer division, then clamped to act_min..act_max. */
-#include "selrt_kernel.h"
-#include "../shared/window.h"
+/* average_pool2d.i8: TFLite reference integer average pooling of the raw
+ * int8 values (shared/pool_int.h); int32 sums are exact for windows of at
+ * most 2^23 cells. */
+#include "../shared/pool_int.h"
 
-selrt_status selrt_average_pool2d_i8_check(const selrt_program *p, const selrt_node *n) {
-  selrt_status st = selrt_shared_pool_check(p, selrt_pin(p, n, 0), selrt_pout(p, n, 0), SELRT_I8,
-                                            n->ip + SELRT_average_pool2d_i8_IP_filter_h);
-  if (st != SELRT_OK) return st;
-  /* int32 sums: a window of at most 2^23 cells cannot overflow. */
-  if ((int64_t)n->ip[SELRT_average_pool2d_i8_IP_filter_h] * n->ip[SELRT_average_pool2d_i8_IP_filter_w] > (1 << 23))
-    return SELRT_ERR_UNSUPPORTED;
-  int32_t lo = n->ip[SELRT_average_pool2d_i8_IP_act_min], hi = n->ip[SELRT_average_pool2d_i8_IP_act_max];
-  if (lo < -128 || hi > 127 || lo > hi) return SELRT_ERR_UNSUPPORTED;
-  return SELRT_OK;
-}
-
-selrt_status selrt_average_pool2d_i8_run(selrt_session *s, const selrt_node *n) {
-  const selrt_tensor *xt = selrt_in(s, n, 0), *yt = selrt_out(s, n, 0);
-  const int8_t *x = (const int8_t *)xt->data;
-  int8_t *y = (int8_t *)yt->data;
-  const int32_t N = xt->dims[0], H = xt->dims[1], W = xt->dims[2], C = xt->dims[3];
-  const int32_t OH = yt->dims[1], OW = yt->dims[2];
-  const int32_t fh = n->ip[SELRT_average_pool2d_i8_IP_filter_h], fw = n->ip[SELRT_average_pool2d_i8_IP_filter_w];
-  const int32_t sh = n->ip[SELRT_average_pool2d_i8_IP_stride_h], sw = n->ip[SELRT_average_pool2d_i8_IP_stride_w];
-  const int32_t pt = n->ip[SELRT_average_pool2d_i8_IP_pad_top], pl = n->ip[SELRT_average_pool2d_i8_IP_pad_left];
-  const int32_t lo = n->ip[SELRT_average_pool2d_i8_IP_act_min], hi = n->ip[SELRT_average_pool2d_i8_IP_act_max];
-  for (int32_t b = 0; b < N; b++)
-    for (int32_t oy = 0; oy < OH; oy++) {
-      const int64_t y0 = (int64_t)oy * sh - pt;
-      const int64_t ys = y0 < 0 ? 0 : y0, ye = y0 + fh > H ? H : y0 + fh;
-      for (int32_t ox = 0; ox < OW; ox++) {
-        const int64_t x0 = (int64_t)ox * sw - pl;
-        const int64_t xs = x0 < 0 ? 0 : x0, xe = x0 + fw > W ? W : x0 + fw;
-        const int32_t count = ye > ys && xe > xs ? (int32_t)((ye - ys) * (xe - xs)) : 0;
-        int8_t *yp = y + (((size_t)b * OH + oy) * OW + ox) * C;
-        for (int32_t c = 0; c < C; c++) {
-          int32_t acc = 0;
-          for (int64_t iy = ys; iy < ye; iy++)
-            for (int64_t ix = xs; ix < xe; ix++) acc += x[(((size_t)b * H + (size_t)iy) * W + (size_t)ix) * C + c];
-          if (count) acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
-          acc = acc < lo ? lo : acc;
-          yp[c] = (int8_t)(acc > hi ? hi : acc);
-        }
-      }
-    }
-  return SELRT_OK;
-}
-
-SELRT_KERNEL(average_pool2d_i8, "average_pool2d.i8");
+SELRT_AVGPOOL(average_pool2d, i8, int8_t, SELRT_I8, -128, 127, 1 << 23);
