@@ -90,6 +90,10 @@ def test_java_outputs_equal_the_c_runner(setup, model: str) -> None:
     assert r.returncode == 0, r.stdout + r.stderr
     ref = verify.run_program(plain.manifest, program, inputs)      # the selrt_run subprocess
     lines = r.stdout.splitlines()
+    # Program.metadata() reads what the converter wrote (same on every load path: RunModel checks)
+    esc = {k: v.replace("\\", "\\\\").replace("\n", "\\n") for k, v in info.metadata.items()}
+    assert [ln[5:] for ln in lines if ln.startswith("meta ")] == [f"{k}={v}" for k, v in esc.items()]
+    assert "source_sha256" in info.metadata
     for i, t in enumerate(info.inputs):
         want = f"input {i} {t.name} {list(t.shape)} "
         assert any(ln.startswith(want) for ln in lines), (want, lines)

@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.util.Arrays;
+import java.util.Map;
 
 public class RunModel {
     public static final class FakeAfd {
@@ -84,7 +85,13 @@ public class RunModel {
             File prog = new File(args[1]), in = new File(args[2]), out = new File(args[3]);
             System.out.println("version " + Program.runtimeVersion());
             byte[][] a;
-            try (Program p = Program.fromFile(prog)) { a = runOnce(p, in, true); }
+            Map<String, String> meta;
+            try (Program p = Program.fromFile(prog)) {
+                a = runOnce(p, in, true);
+                meta = p.metadata();
+                for (Map.Entry<String, String> e : meta.entrySet())
+                    System.out.println("meta " + e.getKey() + "=" + e.getValue().replace("\\", "\\\\").replace("\n", "\\n"));
+            }
             byte[] bytes = Files.readAllBytes(prog.toPath());
             ByteBuffer direct = ByteBuffer.allocateDirect(bytes.length + 19);
             direct.position(3);
@@ -92,12 +99,16 @@ public class RunModel {
             direct.position(3);
             direct.limit(3 + bytes.length);
             byte[][] b;
-            try (Program p = Program.fromByteBuffer(direct)) { b = runOnce(p, in, false); }
+            try (Program p = Program.fromByteBuffer(direct)) {
+                b = runOnce(p, in, false);
+                if (!p.metadata().equals(meta)) throw new AssertionError("metadata differs for a ByteBuffer at 3");
+            }
             File container = new File(args[4]);
             long off = Long.parseLong(args[5]);
             byte[][] c;
             try (Program p = Program.fromAsset(new FakeAssets(container, off, bytes.length), "model.selrt")) {
                 c = runOnce(p, in, false);
+                if (!p.metadata().equals(meta)) throw new AssertionError("metadata differs for an asset");
             }
             for (int i = 0; i < a.length; i++) {
                 if (!Arrays.equals(a[i], b[i]) || !Arrays.equals(a[i], c[i]))

@@ -5,9 +5,14 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileChannel;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A verified .selrt program. The bytes stay mapped (or referenced) while the
@@ -18,10 +23,12 @@ import java.util.List;
 public final class Program implements AutoCloseable {
     private long handle;
     private final ByteBuffer bytes;          // keeps the program bytes alive
+    private final int start;                 // where the program begins in `bytes`
     private final List<Session> sessions = new ArrayList<Session>();
 
     private Program(ByteBuffer bytes, long offset, long length) {
         this.bytes = bytes;
+        this.start = (int) offset;
         this.handle = Native.load(bytes, offset, length);
     }
 
@@ -85,6 +92,50 @@ public final class Program implements AutoCloseable {
         Session s = new Session(this, Native.createSession(live()));
         sessions.add(s);
         return s;
+    }
+
+    /**
+     * The program's metadata, in program order: where it came from ({@code source},
+     * {@code source_sha256}, {@code selbuild_version}) and what the converter carried over
+     * from the model ({@code model.*} keys; {@code model.app} is JSON with the TFLite
+     * metadata: name, description, normalization, labels). Read in Java from the program bytes, which the
+     * runtime verified completely when the program was loaded.
+     */
+    public synchronized Map<String, String> metadata() {
+        live();
+        ByteBuffer b = bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        Map<String, String> out = new LinkedHashMap<String, String>();
+        int root = start + b.getInt(start);
+        int vec = field(b, root, PROGRAM_METADATA);
+        if (vec != 0) {
+            vec += b.getInt(vec);
+            int n = b.getInt(vec);
+            for (int i = 0; i < n; i++) {
+                int kv = vec + 4 + 4 * i;
+                kv += b.getInt(kv);
+                out.put(string(b, field(b, kv, 0)), string(b, field(b, kv, 1)));
+            }
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    private static final int PROGRAM_METADATA = 8;   // Program.metadata's field slot (schema/program.fbs)
+
+    /** Where field `slot` of the flatbuffer table at `table` is, or 0 when absent. */
+    private static int field(ByteBuffer b, int table, int slot) {
+        int vt = table - b.getInt(table);
+        int at = 4 + 2 * slot;
+        if (at >= (b.getShort(vt) & 0xffff)) return 0;
+        int off = b.getShort(vt + at) & 0xffff;
+        return off == 0 ? 0 : table + off;
+    }
+
+    private static String string(ByteBuffer b, int pos) {
+        if (pos == 0) return "";
+        int s = pos + b.getInt(pos);
+        byte[] text = new byte[b.getInt(s)];
+        for (int i = 0; i < text.length; i++) text[i] = b.get(s + 4 + i);
+        return new String(text, StandardCharsets.UTF_8);
     }
 
     synchronized long live() {
