@@ -178,3 +178,40 @@ def test_two_named_runtimes_coexist_in_one_process(tiny, build_root) -> None:
     ref = verify.run_in_process(manifest, program, x)
     for o in outs:
         assert all(np.array_equal(o[k], ref[k]) for k in ref)
+
+
+# The bundled models outside the LiteRT comparison lists above (control flow, hybrid, int16x8):
+# the in-process runtime must run them too, on a host build of their own kernels.
+OTHER_MODELS = ["gru_f32", "lstm_f32", "lstm_dynrange", "tiny_cnn_dynrange", "tiny_cnn_int16x8"]
+MODEL_DIR = Path(__file__).parent / "models" / "tflite"
+
+
+def test_every_bundled_model_is_run_in_process_by_some_test() -> None:
+    listed = {m if isinstance(m, str) else m.values[0] for m in FLOAT_MODELS + INT8_MODELS} | set(OTHER_MODELS)
+    assert {p.stem for p in MODEL_DIR.glob("*.tflite")} <= listed
+
+
+@pytest.fixture(scope="module")
+def other_runtime(build_root):
+    from selbuild.build import build_target
+    from selbuild.config import BuildConfig
+    from selbuild.convert.pipeline import required_kernels
+    ops: dict[str, list[str]] = {}
+    for m in OTHER_MODELS:
+        for k in required_kernels(load_model(MODEL_DIR / f"{m}.tflite")):
+            ops.setdefault(k, []).append(m)
+    cfg = BuildConfig(path=build_root / "other_models.yaml", name="other_models", models=[], targets=["host"], ops=ops)
+    return build_target(cfg, "host", out_root=build_root).manifest, set(ops)
+
+
+@pytest.mark.parametrize("name", OTHER_MODELS)
+def test_other_models_in_process_equal_runner(name: str, other_runtime) -> None:
+    manifest, kernels = other_runtime
+    program = convert(load_model(MODEL_DIR / f"{name}.tflite"), kernels=kernels).program
+    inputs = verify.random_inputs(read_program(program), seed=5)
+    with Interpreter(program, manifest) as it:
+        ours = it(inputs)
+    ref = verify.run_program(manifest, program, inputs)
+    assert list(ours) == list(ref)
+    for k in ours:
+        assert np.array_equal(ours[k], ref[k]), f"{name} output {k!r} differs from selrt_run"
