@@ -8,18 +8,20 @@ selrt_status selrt_shared_strided_check(const selrt_program *p, const selrt_node
   if (!x || x->dtype != dtype || y->dtype != dtype || rank < 0 || rank > SELRT_MAX_RANK)
     return SELRT_ERR_UNSUPPORTED;
   numel_in = (int64_t)selrt_numel(x);
+  const int64_t numel_out = (int64_t)selrt_numel(y);   /* >= 1: the core checked every dim >= 1 */
   for (int32_t k = 0; k < rank; k++) {
     int64_t d = ip[2 + k], span = (d - 1) * (int64_t)ip[2 + SELRT_MAX_RANK + k];
-    if (d < 0) return SELRT_ERR_UNSUPPORTED;
+    /* The dims must multiply to the output's count: a zero dim never does, and a
+     * product past it is refused before it can overflow (libFuzzer found one). */
+    if (d < 1 || count > numel_out / d) return SELRT_ERR_UNSUPPORTED;
     count *= d;
-    if (d == 0) continue;
     /* Each span bounded by the input size keeps the sums far from overflow. */
     if (span > numel_in || -span > numel_in) return SELRT_ERR_UNSUPPORTED;
     if (span < 0) lo += span; else hi += span;
   }
-  if (count != (int64_t)selrt_numel(y)) return SELRT_ERR_UNSUPPORTED;
-  /* An empty view reads nothing; otherwise every read lies in [lo, hi]. */
-  if (count > 0 && (lo < 0 || hi >= numel_in)) return SELRT_ERR_UNSUPPORTED;
+  if (count != numel_out) return SELRT_ERR_UNSUPPORTED;
+  /* Every read lies in [lo, hi]. */
+  if (lo < 0 || hi >= numel_in) return SELRT_ERR_UNSUPPORTED;
   return SELRT_OK;
 }
 
