@@ -22,13 +22,14 @@ import numpy as np
 import pytest
 
 import harness as H
+import tflite_builder as TB
 from program_edits import BAD_PROGRAM, OK, UNSUPPORTED, rebuild, run_batch, variants
 from selbuild.catalogue import load_catalogue
 from selbuild.convert import read_program
 
 FILLS = (0x00, 0x80, 0x7F)
 KERNELS = ["conv2d.i8", "depthwise_conv2d.i8", "fully_connected.i8", "transpose_conv.i8", "resize_bilinear.i8",
-           "resize_bilinear.f32", "resize_nearest_neighbor.i8", "resize_nearest_neighbor.f32"]
+           "resize_bilinear.f32", "resize_nearest_neighbor.i8", "resize_nearest_neighbor.f32", "add.i8"]
 # Which of the kernel's x values the accumulator sees at most (transpose_conv
 # multiplies x - input_zp).
 XMAX = {"conv2d": 128, "depthwise": 128, "fully_connected": 128, "transpose_conv": 255}
@@ -49,6 +50,9 @@ def programs():
     progs = {name: H.convert_bytes(m) for name, m in H.small_int8_models().items()}
     floats = H.small_models()
     progs.update({f"{k}_f32": H.convert_bytes(floats[k]) for k in ("resize_bilinear", "resize_nearest")})
+    q = TB.qt
+    progs["add"] = H.convert_bytes(TB.one_op("ADD", [q("a", [2, 4], 0.05, 3), q("b", [2, 4], 0.04, -2),
+                                                      q("y", [2, 4], 0.1, 127)], ["a", "b"], ["y"]))
     return progs
 
 
@@ -84,6 +88,39 @@ def test_accumulator_bound_is_exact(checker, programs, name, sign):
     one_past = rebuild(prog, buffer=(b_t, (edge + sign).astype("<i4").tobytes()))
     # At the edge every input is safe (UBSan traps on any overflow); one past it is refused.
     assert _all_fills(checker, name, [at_edge, one_past]) == [(OK, 1), (UNSUPPORTED, 0)]
+
+
+@pytest.mark.parametrize("name", ["conv2d", "depthwise", "fully_connected", "transpose_conv"])
+def test_largest_requantize_plus_zero_point_does_not_wrap(checker, programs, name):
+    """Requantize output 2^31 - 3 plus output zero point 127 must clamp, not
+    wrap (UBSan traps on the signed overflow). On the zero-filled arena every
+    x - input_zp term is what the folded bias already accounts for, so an
+    accumulator equals its bias 2^30 - 1 at least where no padding tap lands;
+    multiplier 2^31 - 1 with shift 1 maps it to 2^31 - 3."""
+    prog = programs[name]
+    info = read_program(prog)
+    node = info.nodes[0]
+    spec = load_catalogue()[node.kernel]
+    rq, b_t = node.inputs[spec.inputs.index("requant")], node.inputs[2]
+    c = info.tensors[rq].shape[1]
+    table = np.array([[2**31 - 1] * c, [1] * c], "<i4").tobytes()
+    bias = np.full(info.tensors[b_t].shape[0], 2**30 - 1, "<i4").tobytes()
+    edited = rebuild(rebuild(rebuild(prog, buffer=(rq, table)), buffer=(b_t, bias)),
+                     iparam=(spec.iparams.index("output_zp"), 127))
+    assert _all_fills(checker, name, [edited]) == [(OK, 1)]
+
+
+def test_largest_add_rescale_plus_zero_point_does_not_wrap(checker, programs):
+    """ADD's output rescale at 2^31 - 65 plus zero point 127: on the zero
+    arena a - a_zp = 128, 128 << 22 = 2^29, times (2^31 - 64) / 2^31 is
+    2^29 - 16, shifted left 2 and times (2^31 - 1) / 2^31 gives 2^31 - 65."""
+    spec = load_catalogue()["add.i8"]
+    prog = programs["add"]
+    edits = {"a_zp": -128, "a_mult": 2**31 - 64, "a_shift": 0, "b_mult": 0, "left_shift": 22,
+             "out_mult": 2**31 - 1, "out_shift": 2, "out_zp": 127}
+    for param, value in edits.items():
+        prog = rebuild(prog, iparam=(spec.iparams.index(param), value))
+    assert _all_fills(checker, "add", [prog]) == [(OK, 1)]
 
 
 @pytest.mark.parametrize("scale", [65536, 1 << 20, 2**31 - 1])

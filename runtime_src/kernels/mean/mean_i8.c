@@ -30,8 +30,7 @@ selrt_status selrt_mean_i8_run(selrt_session *s, const selrt_node *n) {
     int32_t sum;
     selrt_shared_qi8_reduce(xt, mask, 0, &sum, o);
     /* check bounded numel (< 2^23), so sum and zin * count fit int32 */
-    const int32_t v = selrt_shared_qi8_mbqm(sum - zin * count, m, sh) + zout;
-    y[o] = (int8_t)(v < -128 ? -128 : v > 127 ? 127 : v);
+    y[o] = (int8_t)selrt_shared_qi8_clamp_zp(selrt_shared_qi8_mbqm(sum - zin * count, m, sh), zout, -128, 127);
   }
   return SELRT_OK;
 }

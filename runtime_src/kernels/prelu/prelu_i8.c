@@ -40,10 +40,9 @@ selrt_status selrt_prelu_i8_run(selrt_session *s, const selrt_node *n) {
     int8_t *ro = o + it.o;
     for (size_t i = 0; i < it.inner; i++) {
       const int32_t v = rx[i * it.inner_sa] - xz;
-      int32_t y = v >= 0 ? selrt_shared_qi8_mbqm_inl(v, m1, s1)
-                         : selrt_shared_qi8_mbqm_inl(v * (ra[i * it.inner_sb] - az), m2, s2);
-      y += oz;
-      ro[i] = (int8_t)(y < -128 ? -128 : y > 127 ? 127 : y);
+      const int32_t y = v >= 0 ? selrt_shared_qi8_mbqm_inl(v, m1, s1)
+                               : selrt_shared_qi8_mbqm_inl(v * (ra[i * it.inner_sb] - az), m2, s2);
+      ro[i] = (int8_t)selrt_shared_qi8_clamp_zp(y, oz, -128, 127);
     }
   }
   return SELRT_OK;

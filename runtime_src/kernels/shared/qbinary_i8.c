@@ -38,9 +38,8 @@ static inline __attribute__((always_inline)) void selrt_shared_qbinary_i8_addrow
     const int32_t va = ra[i] - q->a_zp, vb = rb[i] - q->b_zp;
     const int32_t sa = selrt_shared_qi8_mbqm_inl(va * (1 << q->left_shift), q->a_mult, q->a_shift);
     const int32_t sb = selrt_shared_qi8_mbqm_inl(vb * (1 << q->left_shift), q->b_mult, q->b_shift);
-    int32_t v = selrt_shared_qi8_mbqm_inl(sa + sign * sb, q->out_mult, q->out_shift) + q->out_zp;
-    v = v < q->act_min ? q->act_min : v;
-    ro[i] = (int8_t)(v > q->act_max ? q->act_max : v);
+    const int32_t v = selrt_shared_qi8_mbqm_inl(sa + sign * sb, q->out_mult, q->out_shift);
+    ro[i] = (int8_t)selrt_shared_qi8_clamp_zp(v, q->out_zp, q->act_min, q->act_max);
   }
 }
 
@@ -87,9 +86,8 @@ void selrt_shared_qbinary_i8_run(selrt_session *s, const selrt_node *n, int op) 
           raw = sq > INT32_MAX ? INT32_MAX : (int32_t)sq;
         }
       }
-      int32_t v = selrt_shared_qi8_mbqm_inl(raw, q.out_mult, q.out_shift) + q.out_zp;
-      v = v < q.act_min ? q.act_min : v;
-      ro[i] = (int8_t)(v > q.act_max ? q.act_max : v);
+      const int32_t v = selrt_shared_qi8_mbqm_inl(raw, q.out_mult, q.out_shift);
+      ro[i] = (int8_t)selrt_shared_qi8_clamp_zp(v, q.out_zp, q.act_min, q.act_max);
     }
   }
 }

@@ -35,13 +35,20 @@ static inline __attribute__((always_inline)) int32_t selrt_shared_qi8_mbqm_inl(i
   return (hi >> right) + ((hi & mask) > threshold);
 }
 
+/* clamp(v + zp, lo, hi) without forming v + zp: a hostile multiplier can put
+ * mbqm at INT32_MAX, where the add would overflow. Clamping first keeps the
+ * int32 lanes (the hot loops vectorize) and gives the same result. */
+static inline __attribute__((always_inline)) int32_t selrt_shared_qi8_clamp_zp(int32_t v, int32_t zp, int32_t lo,
+                                                                              int32_t hi) {
+  v = v < lo - zp ? lo - zp : v;
+  return (v > hi - zp ? hi - zp : v) + zp;
+}
+
 static inline __attribute__((always_inline)) void selrt_shared_qi8_requant_inl(
     const int32_t *acc, int8_t *out, int32_t c, const int32_t *mul, const int32_t *shift, int32_t zp, int32_t lo,
     int32_t hi) {
   for (int32_t i = 0; i < c; i++) {
-    int32_t v = selrt_shared_qi8_mbqm_inl(acc[i], mul[i], shift[i]) + zp;
-    v = v < lo ? lo : v;
-    out[i] = (int8_t)(v > hi ? hi : v);
+    out[i] = (int8_t)selrt_shared_qi8_clamp_zp(selrt_shared_qi8_mbqm_inl(acc[i], mul[i], shift[i]), zp, lo, hi);
   }
 }
 
