@@ -1,0 +1,177 @@
+"""Issue-12 batch B against LiteRT: segment_sum and unsorted_segment_{sum,max,
+min,prod} in f32 and i32 (empty segments keep LiteRT's identities, negative
+ids are dropped, ids of rank > 1, rank-6 data, ids computed at run time,
+NaN in max/min, int32 wrap), and the converter's refusals (a run-time
+segment_ids / num_segments decides the output shape). LiteRT 2.3 has no
+reference SEGMENT_SUM: its default kernel is the reference there.
+Every case is a single-op model from tests/tflite_builder.py; `CASES` is
+shared with the qemu test, which runs them all in one android-armv7 and one
+arm64 size-profile library."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import harness as H
+from program_edits import BAD_PROGRAM, OK, UNSUPPORTED, rebuild, run_batch, variants
+from segment_models import UNSORTED, segment_model, small_segment_models
+from selbuild import toolchain_loader, verify
+from selbuild.errors import SelbuildError, UnsupportedError
+
+KERNELS = [f"{op}.{dt}" for op in ["segment_sum"] + [f"unsorted_segment_{o.lower()}" for o in UNSORTED]
+           for dt in ("f32", "i32")]
+
+
+def _x(shape, dtype, seed=0, small=False):
+    r = np.random.default_rng(seed)
+    if dtype == "f32":
+        return r.standard_normal(shape).astype(np.float32)
+    return r.integers(-3, 4, shape).astype(np.int32) if small else r.integers(-10**6, 10**6, shape).astype(np.int32)
+
+
+def _segment_cases():
+    cases = {}
+    for dt in ("f32", "i32"):
+        for k, (shape, ids) in enumerate([([6, 3], [0, 0, 1, 2, 2, 2]), ([5], [0, 1, 1, 2, 3]), ([4, 1, 2, 1, 2, 3], [0, 0, 0, 1]),
+                                          ([3, 4], [0, 0, 0]), ([1, 7], [0])]):
+            cases[f"segment_sum_{dt}_{k}"] = (segment_model("SEGMENT_SUM", shape, ids, dt), {"x": _x(shape, dt, k)})
+        for op in UNSORTED:
+            b, o = f"UNSORTED_SEGMENT_{op}", op.lower()
+            small = op == "PROD"                      # products of small ints: exact in both dtypes
+            for k, (shape, ids, num, const, nshape) in enumerate([
+                    ([6, 3], [0, 4, 4, -1, 0, 2], 6, True, None),          # empty segments 1, 3, 5; a dropped row
+                    ([6, 3], [2, 0, -5, 2, 1, 0], 4, False, [1]),         # ids computed at run time
+                    ([4, 3, 2], [[0, 1, 2], [1, 1, 7], [-1, 0, 0], [3, 3, 3]], 8, True, None),   # ids of rank 2
+                    ([4, 3], [[0, 1, 2], [1, 1, 7], [-1, 0, 0], [3, 3, 3]], 9, False, None),   # ids as the data's shape
+                    ([2, 1, 3, 1, 2, 3], [1, 0], 3, True, [1]),            # rank 6
+                    ([5], [0, 0, 0, 0, 0], 1, False, None)]):
+                feeds = {"x": _x(shape, dt, 10 + k, small)}
+                if not const:
+                    feeds["i"] = np.asarray(ids, np.int32)
+                cases[f"unsorted_segment_{o}_{dt}_{k}"] = (segment_model(b, shape, ids, dt, num, const, nshape), feeds)
+    i32max = np.iinfo(np.int32).max
+    for op, x in (("SUM", [i32max, 1, 5, i32max]), ("PROD", [65536, 65536, 3, 1 << 30])):   # int32 wraps
+        cases[f"unsorted_segment_{op.lower()}_i32_wraps"] = (
+            segment_model(f"UNSORTED_SEGMENT_{op}", [4], [0, 0, 1, 1], "i32", 2), {"x": np.array(x, np.int32)})
+    cases["segment_sum_i32_wraps"] = (segment_model("SEGMENT_SUM", [3], [0, 0, 0], "i32"),
+                                      {"x": np.array([i32max, i32max, 7], np.int32)})
+    nan = np.float32([np.nan, 1, 2, np.nan, -np.inf, np.inf])
+    for op in ("MAX", "MIN", "SUM", "PROD"):                    # NaN first / later in a segment, infinities
+        cases[f"unsorted_segment_{op.lower()}_f32_nan"] = (
+            segment_model(f"UNSORTED_SEGMENT_{op}", [6], [0, 0, 1, 1, 2, 2], "f32", 3), {"x": nan})
+    return cases
+
+
+CASES = _segment_cases()
+
+
+def _litert(model, feeds):
+    return H.litert(model, feeds, fallback=True)           # SEGMENT_SUM has no BUILTIN_REF registration
+
+
+rt = H.runtime_fixture(KERNELS)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_matches_litert(rt, name):
+    model, feeds = CASES[name]
+    H.assert_close(H.run_ours(rt, model, feeds), _litert(model, feeds), exact=not name.endswith("_nan"))
+
+
+def test_empty_segments_keep_the_identities(rt):
+    """Not only equal to LiteRT: the identities themselves (0, lowest, highest, 1)."""
+    for op, dt, ident in [("SUM", "f32", 0), ("MAX", "f32", -np.finfo(np.float32).max), ("MIN", "f32", np.finfo(np.float32).max),
+                          ("PROD", "f32", 1), ("SUM", "i32", 0), ("MAX", "i32", np.iinfo(np.int32).min),
+                          ("MIN", "i32", np.iinfo(np.int32).max), ("PROD", "i32", 1)]:
+        m = segment_model(f"UNSORTED_SEGMENT_{op}", [2, 2], [0, 2], dt, 4)
+        ours = H.run_ours(rt, m, {"x": _x([2, 2], dt, 1)})["y"]
+        assert (ours[[1, 3]] == ident).all(), (op, dt, ours)
+
+
+def test_run_time_id_past_num_segments_fails_the_run(rt):
+    m = segment_model("UNSORTED_SEGMENT_SUM", [3, 2], [0, 1, 2], "f32", 2, const_ids=False)
+    feeds = {"x": _x([3, 2], "f32"), "i": np.array([0, 2, 1], np.int32)}
+    with pytest.raises(RuntimeError, match="max_index < num_segments"):
+        H.litert(m, feeds)
+    with pytest.raises(SelbuildError):
+        H.run_ours(rt, m, feeds)
+
+
+def test_refusals():
+    with pytest.raises(UnsupportedError, match="computed at run time") as e:          # the shape is the ids'
+        H.convert_bytes(segment_model("SEGMENT_SUM", [4, 2], [0, 0, 1, 1], const_ids=False))
+    assert "constant" in e.value.hint
+    with pytest.raises(UnsupportedError, match="not sorted") as e:
+        H.convert_bytes(segment_model("SEGMENT_SUM", [4, 2], [0, 2, 1, 2]))
+    assert "UNSORTED_SEGMENT_SUM" in e.value.hint
+    with pytest.raises(UnsupportedError, match="not sorted"):
+        H.convert_bytes(segment_model("SEGMENT_SUM", [2], [1, 1]))
+    with pytest.raises(UnsupportedError, match="not below num_segments"):
+        H.convert_bytes(segment_model("UNSORTED_SEGMENT_MAX", [3], [0, 3, 1], "f32", 3))
+    with pytest.raises(UnsupportedError, match="leading part"):
+        H.convert_bytes(segment_model("UNSORTED_SEGMENT_MIN", [3, 2], [[0, 1, 0]], "f32", 3))
+    from tflite_builder import Op, T, build_model
+    m = build_model(ops=[Op("UNSORTED_SEGMENT_PROD", ["x", "i", "n"], ["y"])],
+                    tensors=[T("x", [3]), T("i", [3], "i32", data=np.array([0, 1, 0], np.int32)), T("n", [], "i32"),
+                             T("y", [2])], inputs=["x", "n"], outputs=["y"])
+    with pytest.raises(UnsupportedError, match="num_segments 'n' is computed at run time") as e:
+        H.convert_bytes(m)
+    assert e.value.hint
+
+
+# --------------------------------------------------------------------------- qemu
+
+@pytest.fixture(scope="module", params=["android-armv7", "android-arm64"])
+def arm_runtime(request, tmp_path_factory) -> Path:
+    from selbuild.build import build_target
+    from selbuild.config import BuildConfig
+    target = request.param
+    av = toolchain_loader.availability(target)
+    if not av.ok:
+        pytest.skip(av.reason)
+    root = tmp_path_factory.getbasetemp() / f"segments_arm_{target}"
+    root.mkdir(exist_ok=True)
+    cfg = BuildConfig(path=root / "segments.yaml", name="segments", models=[], targets=[target],
+                      ops={k: [] for k in KERNELS})
+    r = build_target(cfg, target, out_root=root, profile="size")
+    if toolchain_loader.run_prefix(target, r.out_dir) is None:
+        pytest.skip(f"{target}: qemu not installed")
+    return r.manifest
+
+
+@pytest.mark.qemu
+def test_matches_litert_on_arm(arm_runtime):
+    failures = []
+    for name, (m, feeds) in CASES.items():
+        try:
+            H.assert_close(verify.run_program(arm_runtime, H.convert_bytes(m), feeds), _litert(m, feeds),
+                           exact=not name.endswith("_nan"))
+        except AssertionError as e:
+            failures.append(f"{name}: {e}")
+    assert not failures, "\n".join(failures[:5])
+
+
+# --------------------------------------------------------------------------- hostile programs
+
+@pytest.fixture(scope="module")
+def checker(tmp_path_factory):
+    if H.find_cc(("clang-19",)) is None:
+        pytest.skip("clang-19 (ASan+UBSan) not installed")
+    d = tmp_path_factory.getbasetemp() / "segments_kernels_check"
+    d.mkdir(exist_ok=True)
+    return d, H.build(d, KERNELS, cc="clang-19", sanitize=True, main=H.TESTS_C / "selrt_check.c",
+                      name="selrt_check_segments")
+
+
+@pytest.mark.parametrize("name", sorted(small_segment_models()))
+def test_edited_fields_are_rejected_or_safe(checker, name):
+    prog = H.convert_bytes(small_segment_models()[name])
+    assert run_batch(*checker, name, [rebuild(prog)]) == [(OK, 1)]
+    for fill in (0x00, 0xFF, 0x7F):
+        results = run_batch(*checker, name, variants(prog), fill=fill)
+        assert results and all(st in (OK, BAD_PROGRAM, UNSUPPORTED) for st, _ in results), results
+        assert all(ran for st, ran in results if st == OK)
+        assert any(st == UNSUPPORTED for st, _ in results)          # the kernel's check refuses some shapes
