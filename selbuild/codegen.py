@@ -28,6 +28,7 @@ Output is deterministic: sorted, no timestamps.
 from __future__ import annotations
 
 import re
+import os
 from pathlib import Path
 
 from selbuild import RUNTIME_SRC
@@ -212,7 +213,11 @@ def generate(kernels: list[str], backends: list[str], out_dir: Path,
     for name, text in files.items():
         path = out_dir / name
         if not path.exists() or path.read_text() != text:
-            path.write_text(text)
+            # Whole files only: a compiler reading this folder at the same
+            # moment (another build of the same selection) never sees half.
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_text(text)
+            os.replace(tmp, path)
         paths.append(path)
     return paths
 

@@ -58,11 +58,20 @@ _SHARED_DIR: list[Path] = []
 
 
 def shared_dir() -> Path:
-    """One build folder per test process: builds with the same command and
-    sources are made once even when several test modules ask for them."""
+    """One build folder per test run, shared by its xdist workers: builds with
+    the same command and sources are made once even when test modules on
+    different workers ask for them (objects and executables are written to a
+    private name and renamed into place, so two workers racing on one file
+    both get a whole one)."""
     if not _SHARED_DIR:
         import tempfile
-        _SHARED_DIR.append(Path(tempfile.mkdtemp(prefix="selrt_cbuild_")))
+        run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")
+        if run.isalnum():
+            d = Path(tempfile.gettempdir()) / f"selrt_cbuild_{run}"
+            d.mkdir(exist_ok=True)
+        else:
+            d = Path(tempfile.mkdtemp(prefix="selrt_cbuild_"))
+        _SHARED_DIR.append(d)
     return _SHARED_DIR[0]
 
 
@@ -106,7 +115,10 @@ def build(out_dir: Path | None, kernels: list[str] | tuple[str, ...] = ("add.f32
         text = text.replace("selrt_backend_table_size = 0;", "selrt_backend_table_size = 1;")
         assert "selrt_backend_fake" in text and "selrt_backend_table_size = 1;" in text, text
         table = gen / "selrt_kernel_table_fake.c"
-        table.write_text(text)
+        if not table.exists() or table.read_text() != text:
+            tmp = table.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(text)
+            tmp.replace(table)
         srcs.append(TESTS_C / "fake_backend.c")
     srcs.append(table)
     srcs += [Path(p).resolve() for p in extra_sources]

@@ -37,7 +37,7 @@ def fuzz_kernels() -> list[str]:
     return ok
 
 
-def build_checker(out_dir: Path) -> Path:
+def build_checker(out_dir: Path | None) -> Path:
     return H.build(out_dir, fuzz_kernels(), cc="clang-19", sanitize=True, main=H.TESTS_C / "selrt_check.c",
                    name="selrt_check_all", fake_backend=True)
 

@@ -117,7 +117,7 @@ def test_kernel_checks_hold_on_random_parameters(tmp_path):
 # The long campaign's budget is a total, not per kernel: it was 600 x 178 kernels; with
 # every kernel added it would grow past the suite's time budget. Longer campaigns:
 # bench/fuzz_structured.py and bench/fuzz_libfuzzer.py.
-LONG_CAMPAIGN_PROGRAMS = 100_000
+LONG_CAMPAIGN_PROGRAMS = 60_000
 
 
 @pytest.mark.slow

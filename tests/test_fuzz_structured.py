@@ -24,8 +24,8 @@ CASES = 1500
 
 
 @pytest.fixture(scope="module")
-def checker(tmp_path_factory):
-    return S.build_checker(tmp_path_factory.mktemp("structured_fuzz"))
+def checker():
+    return S.build_checker(None)  # shared with test_fuzz.py's identical build
 
 
 def test_seed_corpus_covers_every_bundled_model_and_kernel_kind():
