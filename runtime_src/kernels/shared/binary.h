@@ -8,6 +8,9 @@
  *   SELRT_COMPARE(op, dt, T, D, OP)              bool y = a OP b (one byte, 0 or 1)
  *   SELRT_BINARY_ACT_F32(op, EXPR)               y = clamp(EXPR, act_min, act_max), f32,
  *                                                params $broadcast + act_min/act_max
+ *   SELRT_ADDN(op, dt, T, D, ACC)                add_n: y = x0 + x1 + ... (two or more
+ *                                                inputs of one shape, no broadcasting),
+ *                                                summed left to right in ACC
  *
  * Every member gets the same row loops: contiguous rows (same shapes, or
  * broadcast in outer dims only) as a unit-stride loop the compiler
@@ -104,6 +107,31 @@
     return SELRT_OK;                                                                               \
   }                                                                                                \
   SELRT_KERNEL(op##_f32, #op ".f32")
+
+#define SELRT_ADDN(op, dt, T, D, ACC)                                                              \
+  selrt_status selrt_##op##_##dt##_check(const selrt_program *p, const selrt_node *n) {             \
+    const selrt_tensor *o = selrt_pout(p, n, 0);                                                   \
+    if (o->dtype != D) return SELRT_REJECT(p, "output dtype is not the kernel's", 0, 0);           \
+    for (uint32_t j = 0; j < n->n_in; j++) {                                                       \
+      const selrt_tensor *x = selrt_pin(p, n, j);                                                  \
+      if (!x || x->dtype != D) return SELRT_REJECT(p, "input % dtype is not the kernel's", j, 0);  \
+      if (selrt_numel(x) != selrt_numel(o))                                                        \
+        return SELRT_REJECT(p, "input % has % elements, the output another count", j, selrt_numel(x)); \
+    }                                                                                              \
+    return SELRT_OK;                                                                               \
+  }                                                                                                \
+  selrt_status selrt_##op##_##dt##_run(selrt_session *s, const selrt_node *n) {                     \
+    selrt_tensor *ot = selrt_out(s, n, 0);                                                         \
+    T *o = (T *)ot->data;                                                                          \
+    const size_t len = selrt_numel(ot);                                                            \
+    for (size_t i = 0; i < len; i++) {                                                             \
+      ACC acc = (ACC)((const T *)selrt_in(s, n, 0)->data)[i];                                     \
+      for (uint32_t j = 1; j < n->n_in; j++) acc += (ACC)((const T *)selrt_in(s, n, j)->data)[i]; \
+      o[i] = (T)acc;                                                                               \
+    }                                                                                              \
+    return SELRT_OK;                                                                               \
+  }                                                                                                \
+  SELRT_KERNEL(op##_##dt, #op "." #dt)
 
 #define SELRT_COMPARE(op, dt, T, D, OP) SELRT_BINARY(op, dt, T, D, uint8_t, SELRT_BOOL, x OP y)
 

@@ -53,9 +53,10 @@ def family_b_binary_lower(g: Graph, n: Node) -> Lowered:
     return add_lower(g, n)
 
 
-# --- comparisons, logical and/or (-> bool) and pow, floor_div, floor_mod, atan2: broadcasting, no activation ---
+# --- comparisons, logical and/or (-> bool) and pow, floor_div, floor_mod, atan2,
+# bitwise_xor, right_shift: broadcasting, no activation ---
 _COMPARE = ("equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and", "logical_or",
-            "pow", "floor_div", "floor_mod", "atan2")
+            "pow", "floor_div", "floor_mod", "atan2", "bitwise_xor", "right_shift")
 shape(*_COMPARE)(broadcast_inputs_shape)
 
 
@@ -63,6 +64,21 @@ shape(*_COMPARE)(broadcast_inputs_shape)
 def compare_lower(g: Graph, n: Node) -> Lowered:
     return Lowered(kernel=n.kernel, inputs=list(n.inputs[:2]), outputs=list(n.outputs[:1]),
                    iparams=broadcast_iparams(g, n, ("a", "b")))
+
+
+# --- add_n: two or more inputs of one shape (LiteRT neither broadcasts them nor takes one) ---
+@shape("add_n")
+def add_n_shape(g: Graph, n: Node) -> list[tuple[int, ...]]:
+    shapes = {tuple(g.tensors[i].shape) for i in n.inputs if i >= 0}
+    if len(shapes) != 1 or len(n.inputs) < 2 or any(i < 0 for i in n.inputs):
+        raise SelbuildError(f"{describe(g, n)}: add_n needs two or more inputs of one shape "
+                            f"(got {sorted(list(s) for s in shapes)})")
+    return [shapes.pop()]
+
+
+@lower("add_n")
+def add_n_lower(g: Graph, n: Node) -> Lowered:
+    return Lowered(kernel=n.kernel, inputs=list(n.inputs), outputs=list(n.outputs[:1]))
 
 
 # --- select_v2: condition ? x : y, the three inputs broadcast together ---
