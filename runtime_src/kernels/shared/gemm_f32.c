@@ -155,8 +155,206 @@ SELRT_GEMM_INLINE void selrt_shared_gemm_f32_6x16(int32_t K, const float *restri
   }
 }
 #define SELRT_GEMM_ZEROS (2 * SELRT_GEMM_NR)
+#elif defined(__aarch64__) && defined(SELRT_PROFILE_SPEED)
+#define SELRT_GEMM_ZEROS (2 * SELRT_GEMM_NR) /* the bias row of a two-panel NEON tile */
 #else
 #define SELRT_GEMM_ZEROS SELRT_GEMM_NR
+#endif
+
+#if defined(__aarch64__) && defined(SELRT_PROFILE_SPEED)
+/* arm64 speed builds: NEON register tiles of MR (1-4) rows x 8*NP columns
+ * (one or two adjacent 8-column panels) for B whose k steps are contiguous
+ * (ldb == 8: the converter's packed weights) and A rows with ak == 1. Eight
+ * k steps at a time: each A row is two q registers (its next 8 values), B
+ * comes in 16-float blocks (two k steps of a panel, one ld1 of 4 registers),
+ * and every multiply-add is an fmla by element: at MR=4, NP=2 that is 4 A
+ * loads + 8 B loads for 128 fmla (512 multiply-adds), 16 accumulators + 8 A
+ * + 4 B registers, no spills. Bias/accumulate init and the activation clamp
+ * are in the tile's prologue and epilogue. */
+#include <arm_neon.h>
+#define SELRT_GEMM_NEON 1
+
+/* Two k steps of panel P: B block at BP (k, k+1), A lanes L0, L1 of AV[r]. */
+#define SELRT_GEMM_NEON_2K(P, BP, AV, L0, L1)                                        \
+  do {                                                                               \
+    const float32x4x4_t t_ = vld1q_f32_x4(BP);                                       \
+    for (int r = 0; r < MR; r++) {                                                   \
+      acc[r][2 * (P)] = vfmaq_laneq_f32(acc[r][2 * (P)], t_.val[0], AV[r], L0);         \
+      acc[r][2 * (P) + 1] = vfmaq_laneq_f32(acc[r][2 * (P) + 1], t_.val[1], AV[r], L0); \
+      acc[r][2 * (P)] = vfmaq_laneq_f32(acc[r][2 * (P)], t_.val[2], AV[r], L1);         \
+      acc[r][2 * (P) + 1] = vfmaq_laneq_f32(acc[r][2 * (P) + 1], t_.val[3], AV[r], L1); \
+    }                                                                                \
+  } while (0)
+
+/* The 4-row main loop is written in assembly: compilers hoist the B loads of
+ * the intrinsic version so far ahead that the accumulators spill. Fixed
+ * registers: A rows v0-v3 (k..k+3) and v4-v7 (k+4..k+7), B blocks v24-v27
+ * and v28-v31 (double-buffered); the compiler places the accumulators in
+ * the 16 left (v8-v23). One fmla: tile vector C (row r, 4-column group j)
+ * += B vector B * lane L of A register A. */
+#define SELRT_GEMM_ASM_F(C, B, A, L) "fmla %[" #C "].4s, " #B ".4s, " #A ".s[" #L "]\n\t"
+#define SELRT_GEMM_ASM_LDA                                                            \
+  "ldp q0, q4, [%[a0]], #32\n\t"                                                      \
+  "ldp q1, q5, [%[a1]], #32\n\t"                                                      \
+  "ldp q2, q6, [%[a2]], #32\n\t"                                                      \
+  "ldp q3, q7, [%[a3]], #32\n\t"
+#define SELRT_GEMM_ASM_LDB(R0, R1, R2, R3, P) \
+  "ld1 {" #R0 ".4s, " #R1 ".4s, " #R2 ".4s, " #R3 ".4s}, [%[" #P "]], #64\n\t"
+#define SELRT_GEMM_ASM_LD24(P) SELRT_GEMM_ASM_LDB(v24, v25, v26, v27, P)
+#define SELRT_GEMM_ASM_LD28(P) SELRT_GEMM_ASM_LDB(v28, v29, v30, v31, P)
+/* Eight k steps of one panel (column groups J0, J1, B pointer P); its first
+ * B block must be in v24-v27 already, NEXT (optional) loads another block
+ * there for the next panel. */
+#define SELRT_GEMM_ASM_8K(J0, J1, P, NEXT)                                             \
+  SELRT_GEMM_ASM_LD28(P)                                                               \
+  SELRT_GEMM_ASM_2K_A(J0, J1, v24, v25, v26, v27, 0, 1, v0, v1, v2, v3)                \
+  SELRT_GEMM_ASM_LD24(P)                                                               \
+  SELRT_GEMM_ASM_2K_A(J0, J1, v28, v29, v30, v31, 2, 3, v0, v1, v2, v3)                \
+  SELRT_GEMM_ASM_LD28(P)                                                               \
+  SELRT_GEMM_ASM_2K_A(J0, J1, v24, v25, v26, v27, 0, 1, v4, v5, v6, v7)                \
+  NEXT                                                                                 \
+  SELRT_GEMM_ASM_2K_A(J0, J1, v28, v29, v30, v31, 2, 3, v4, v5, v6, v7)
+#define SELRT_GEMM_ASM_2K_A(J0, J1, B0, B1, B2, B3, L0, L1, X0, X1, X2, X3)             \
+  SELRT_GEMM_ASM_FK(J0, J1, B0, B1, L0, X0, X1, X2, X3)                                 \
+  SELRT_GEMM_ASM_FK(J0, J1, B2, B3, L1, X0, X1, X2, X3)
+#define SELRT_GEMM_ASM_FK(J0, J1, B0, B1, L, X0, X1, X2, X3)                          \
+  SELRT_GEMM_ASM_F(c0##J0, B0, X0, L) SELRT_GEMM_ASM_F(c0##J1, B1, X0, L)             \
+  SELRT_GEMM_ASM_F(c1##J0, B0, X1, L) SELRT_GEMM_ASM_F(c1##J1, B1, X1, L)             \
+  SELRT_GEMM_ASM_F(c2##J0, B0, X2, L) SELRT_GEMM_ASM_F(c2##J1, B1, X2, L)             \
+  SELRT_GEMM_ASM_F(c3##J0, B0, X3, L) SELRT_GEMM_ASM_F(c3##J1, B1, X3, L)
+#define SELRT_GEMM_ASM_OUT_P0                                                          \
+  [c00] "+w"(acc[0][0]), [c01] "+w"(acc[0][1]), [c10] "+w"(acc[1][0]), [c11] "+w"(acc[1][1]), \
+  [c20] "+w"(acc[2][0]), [c21] "+w"(acc[2][1]), [c30] "+w"(acc[3][0]), [c31] "+w"(acc[3][1]), \
+  [a0] "+r"(ar[0]), [a1] "+r"(ar[1]), [a2] "+r"(ar[2]), [a3] "+r"(ar[3]), [b0] "+r"(b0), [n] "+r"(k8)
+#define SELRT_GEMM_ASM_CLOBBER \
+  "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31", "cc", "memory"
+
+SELRT_GEMM_INLINE void selrt_shared_gemm_f32_neon(const int MR, const int NP, int32_t K, const float *a,
+                                                  size_t lda, const float *b, size_t bps, const float *init,
+                                                  size_t ldi, float *c, size_t ldc, float lo, float hi) {
+  float32x4_t acc[4][4], a0[4], a1[4];
+  const float *ar[4];
+  const float *b0 = b, *b1 = b + bps;
+  for (int r = 0; r < MR; r++) {
+    ar[r] = a + (size_t)r * lda;
+    for (int j = 0; j < 2 * NP; j++) acc[r][j] = vld1q_f32(init + (size_t)r * ldi + 4 * j);
+  }
+  int32_t k8 = K >> 3;
+  if (MR == 4 && NP == 2 && k8 > 0) {
+    __asm__ __volatile__(
+        "1:\n\t"
+        SELRT_GEMM_ASM_LD24(b0)
+        SELRT_GEMM_ASM_LDA
+        SELRT_GEMM_ASM_8K(0, 1, b0, SELRT_GEMM_ASM_LD24(b1))
+        SELRT_GEMM_ASM_8K(2, 3, b1, )
+        "subs %w[n], %w[n], #1\n\t"
+        "b.ne 1b\n\t"
+        : SELRT_GEMM_ASM_OUT_P0, [c02] "+w"(acc[0][2]), [c03] "+w"(acc[0][3]), [c12] "+w"(acc[1][2]),
+          [c13] "+w"(acc[1][3]), [c22] "+w"(acc[2][2]), [c23] "+w"(acc[2][3]), [c32] "+w"(acc[3][2]),
+          [c33] "+w"(acc[3][3]), [b1] "+r"(b1)
+        :
+        : SELRT_GEMM_ASM_CLOBBER);
+  } else if (MR == 4 && NP == 1 && k8 > 0) {
+    __asm__ __volatile__(
+        "1:\n\t"
+        SELRT_GEMM_ASM_LD24(b0)
+        SELRT_GEMM_ASM_LDA
+        SELRT_GEMM_ASM_8K(0, 1, b0, )
+        "subs %w[n], %w[n], #1\n\t"
+        "b.ne 1b\n\t"
+        : SELRT_GEMM_ASM_OUT_P0
+        :
+        : SELRT_GEMM_ASM_CLOBBER);
+  }
+  if (MR == 4) k8 = 0; /* done above (the compiler cannot see the count reach 0) */
+  for (; k8 > 0; k8--) {
+    for (int r = 0; r < MR; r++) {
+      a0[r] = vld1q_f32(ar[r]);
+      a1[r] = vld1q_f32(ar[r] + 4);
+      ar[r] += 8;
+    }
+    SELRT_GEMM_NEON_2K(0, b0, a0, 0, 1);
+    SELRT_GEMM_NEON_2K(0, b0 + 16, a0, 2, 3);
+    SELRT_GEMM_NEON_2K(0, b0 + 32, a1, 0, 1);
+    SELRT_GEMM_NEON_2K(0, b0 + 48, a1, 2, 3);
+    b0 += 64;
+    if (NP == 2) {
+      SELRT_GEMM_NEON_2K(1, b1, a0, 0, 1);
+      SELRT_GEMM_NEON_2K(1, b1 + 16, a0, 2, 3);
+      SELRT_GEMM_NEON_2K(1, b1 + 32, a1, 0, 1);
+      SELRT_GEMM_NEON_2K(1, b1 + 48, a1, 2, 3);
+      b1 += 64;
+    }
+  }
+  if (K & 4) {
+    for (int r = 0; r < MR; r++) {
+      a0[r] = vld1q_f32(ar[r]);
+      ar[r] += 4;
+    }
+    SELRT_GEMM_NEON_2K(0, b0, a0, 0, 1);
+    SELRT_GEMM_NEON_2K(0, b0 + 16, a0, 2, 3);
+    b0 += 32;
+    if (NP == 2) {
+      SELRT_GEMM_NEON_2K(1, b1, a0, 0, 1);
+      SELRT_GEMM_NEON_2K(1, b1 + 16, a0, 2, 3);
+      b1 += 32;
+    }
+  }
+  for (int32_t k = K & 3; k > 0; k--) {
+    const float32x4_t w0 = vld1q_f32(b0), w1 = vld1q_f32(b0 + 4);
+    const float32x4_t w2 = vld1q_f32(b1), w3 = vld1q_f32(b1 + 4);
+    for (int r = 0; r < MR; r++) {
+      const float x = *ar[r]++;
+      acc[r][0] = vfmaq_n_f32(acc[r][0], w0, x);
+      acc[r][1] = vfmaq_n_f32(acc[r][1], w1, x);
+      if (NP == 2) {
+        acc[r][2] = vfmaq_n_f32(acc[r][2], w2, x);
+        acc[r][3] = vfmaq_n_f32(acc[r][3], w3, x);
+      }
+    }
+    b0 += 8;
+    b1 += 8;
+  }
+  /* fmax/fmin: a NaN stays NaN, as in the portable clamp. */
+  const float32x4_t vlo = vdupq_n_f32(lo), vhi = vdupq_n_f32(hi);
+  for (int r = 0; r < MR; r++)
+    for (int j = 0; j < 2 * NP; j++)
+      vst1q_f32(c + (size_t)r * ldc + 4 * j, vminq_f32(vmaxq_f32(acc[r][j], vlo), vhi));
+}
+
+/* Rows [m0, m1) of NP panels at columns [n0, n0 + 8*NP): full panels, or one
+ * partial last panel (nr < 8, NP = 1) through a local tile. */
+SELRT_GEMM_INLINE void selrt_shared_gemm_f32_neon_rows(const int NP, const selrt_shared_gemm_f32_args *g,
+                                                       int32_t m0, int32_t m1, int32_t n0, int32_t nr,
+                                                       const float *b, const float *zeros) {
+  const size_t lda = g->lda, ldc = g->ldc;
+  float tile[4][SELRT_GEMM_NR];
+  for (int32_t m = m0; m < m1; m += 4) {
+    const int32_t mr = m1 - m >= 4 ? 4 : m1 - m;
+    const float *a = g->a + (size_t)m * lda;
+    float *c = g->c + (size_t)m * ldc + n0;
+    const float *init = g->accumulate ? c : g->bias ? g->bias + n0 : zeros;
+    size_t ldi = g->accumulate ? ldc : 0, ldo = ldc;
+    float *out = c;
+    if (nr < SELRT_GEMM_NR) {
+      for (int32_t r = 0; r < mr; r++)
+        for (int32_t j = 0; j < SELRT_GEMM_NR; j++) tile[r][j] = j < nr ? init[r * ldi + j] : 0.0f;
+      init = out = &tile[0][0];
+      ldi = ldo = SELRT_GEMM_NR;
+    }
+    if (mr == 4)
+      selrt_shared_gemm_f32_neon(4, NP, g->k, a, lda, b, g->bps, init, ldi, out, ldo, g->lo, g->hi);
+    else if (mr == 3)
+      selrt_shared_gemm_f32_neon(3, NP, g->k, a, lda, b, g->bps, init, ldi, out, ldo, g->lo, g->hi);
+    else if (mr == 2)
+      selrt_shared_gemm_f32_neon(2, NP, g->k, a, lda, b, g->bps, init, ldi, out, ldo, g->lo, g->hi);
+    else
+      selrt_shared_gemm_f32_neon(1, NP, g->k, a, lda, b, g->bps, init, ldi, out, ldo, g->lo, g->hi);
+    if (nr < SELRT_GEMM_NR)
+      for (int32_t r = 0; r < mr; r++)
+        for (int32_t j = 0; j < nr; j++) c[r * ldc + j] = tile[r][j];
+  }
+}
 #endif
 
 /* The bias row of a bias-less GEMM (read-only data, not state; file scope so
@@ -252,6 +450,17 @@ void selrt_shared_gemm_f32(const selrt_shared_gemm_f32_args *g) {
       for (int32_t p0 = n0; p0 < n1; p0 += SELRT_GEMM_NR) {
         const int32_t nr = N - p0 < SELRT_GEMM_NR ? N - p0 : SELRT_GEMM_NR;
         const float *panel = g->b + (size_t)(p0 / SELRT_GEMM_NR) * g->bps;
+#ifdef SELRT_GEMM_NEON
+        if (g->ldb == SELRT_GEMM_NR && g->ak == 1) {
+          if (p0 + 2 * SELRT_GEMM_NR <= n1 && p0 + 2 * SELRT_GEMM_NR <= N) {
+            selrt_shared_gemm_f32_neon_rows(2, g, m0, m1, p0, SELRT_GEMM_NR, panel, selrt_shared_gemm_f32_zeros);
+            p0 += SELRT_GEMM_NR; /* two panels done */
+          } else {
+            selrt_shared_gemm_f32_neon_rows(1, g, m0, m1, p0, nr, panel, selrt_shared_gemm_f32_zeros);
+          }
+          continue;
+        }
+#endif
 #ifdef SELRT_GEMM_AVX2
         if (g->simd) {
           if (p0 + 2 * SELRT_GEMM_NR <= n1 && p0 + 2 * SELRT_GEMM_NR <= N) {
