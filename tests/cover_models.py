@@ -26,7 +26,7 @@ def small_cover_models() -> dict[str, bytes]:
                                            tensors=[q("a", [2, 1, 5]), q("b", [3, 1]), q("y", [2, 3, 5])])
     m["squared_difference_i8"] = build_model(ops=[Op("SQUARED_DIFFERENCE", ["a", "b"], ["y"])],
                                              tensors=[q("a", [2, 1, 5]), qt("b", [3, 1], 0.02, 7), qt("y", [2, 3, 5], 0.01, -128)])
-    for dt in ("f32", "i32"):
+    for dt in ("f32", "i32", "i64"):
         m[f"cumsum_{dt}"] = build_model(ops=[Op("CUMSUM", ["x", "a"], ["y"], options={"exclusive": True})],
                                         tensors=[T("x", [3, 4, 5], dt), T("a", [], "i32", data=np.array(1, np.int32)),
                                                  T("y", [3, 4, 5], dt)], inputs=["x"], outputs=["y"])

@@ -4,7 +4,7 @@ rank 6); int8 abs, neg, rsqrt, gelu tables over all 256 inputs for several
 quantizations; int8 maximum / minimum with broadcasting and rank 6;
 depth_to_space, space_to_depth, space_to_batch_nd (int8 pads with the zero
 point), batch_to_space_nd in f32 (one template now) and int8; int8
-squared_difference; cumsum (f32, i32; exclusive, reverse, int32 wrap),
+squared_difference; cumsum (f32, i32, i64; exclusive, reverse, int32/int64 wrap),
 topk_v2 (f32, i8, i32; ties, k = n, rank 6), local_response_normalization;
 casts from i32, i64, bool and i8 to every other dtype, boundary values;
 int64 movers (reshape .. reverse_v2) with values beyond int32; select_v2 and
@@ -32,7 +32,7 @@ from tflite_builder import Op, T, build_model, qt
 KERNELS = [f"{op}.{dt}" for op in ("arg_max", "arg_min") for dt in ("f32", "i8", "i32")]
 KERNELS += [f"{op}.i8" for op in ("abs", "neg", "rsqrt", "gelu", "maximum", "minimum", "squared_difference", "prelu",
                                   "l2_normalization", "relu_0_to_1")] + ["relu_0_to_1.f32"]
-KERNELS += ["cumsum.f32", "cumsum.i32", "topk_v2.f32", "topk_v2.i8", "topk_v2.i32", "local_response_normalization.f32"]
+KERNELS += ["cumsum.f32", "cumsum.i32", "cumsum.i64", "topk_v2.f32", "topk_v2.i8", "topk_v2.i32", "local_response_normalization.f32"]
 KERNELS += ["cast.i32", "cast.i64", "cast.bool", "cast.i8"]
 I64_MOVERS = ["reshape", "squeeze", "expand_dims", "transpose", "slice", "strided_slice", "concatenation", "pack",
               "gather", "tile", "broadcast_to", "reverse_v2"]
@@ -50,7 +50,9 @@ def _x(shape, dtype, seed=0, ties=False):
         v = r.integers(-4, 4, shape) if ties else r.integers(-128, 128, shape)
     else:
         v = r.integers(-3, 4, shape) if ties else r.integers(-10**6, 10**6, shape)
-    return np.asarray(v).astype({"f32": np.float32, "i8": np.int8, "i32": np.int32}[dtype])
+    if dtype == "i64":                  # beyond int32, so a 32-bit accumulator would show
+        v = np.asarray(v, np.int64) * (2**33 + 1)
+    return np.asarray(v).astype({"f32": np.float32, "i8": np.int8, "i32": np.int32, "i64": np.int64}[dtype])
 
 
 def arg_model(builtin, shape, dtype, axis, out="i32", axis_dtype="i32"):
@@ -167,7 +169,7 @@ def _space_cases():
 
 def _axis_cases():
     cases = {}
-    for dt in ("f32", "i32"):
+    for dt in ("f32", "i32", "i64"):
         for shape, axis, excl, rev in [([4, 7], 1, False, False), ([4, 7], 0, True, False), ([2, 3, 5], -1, False, True),
                                        ([2, 3, 5], -2, True, True), ([2, 1, 3, 2, 4, 3], 4, False, False), ([9], 0, True, True)]:
             m = build_model(ops=[Op("CUMSUM", ["x", "a"], ["y"], options={"exclusive": excl, "reverse": rev})],
@@ -179,6 +181,10 @@ def _axis_cases():
     cases["cumsum_i32_wraps"] = (build_model(ops=[Op("CUMSUM", ["x", "a"], ["y"])],
                                              tensors=[T("x", [1, 3], "i32"), T("a", [], "i32", data=np.array(1, np.int32)),
                                                       T("y", [1, 3], "i32")], inputs=["x"], outputs=["y"]), {"x": x})
+    x = np.array([[1, 2**63 - 1, 5]], np.int64)                    # and int64 the same
+    cases["cumsum_i64_wraps"] = (build_model(ops=[Op("CUMSUM", ["x", "a"], ["y"])],
+                                             tensors=[T("x", [1, 3], "i64"), T("a", [], "i32", data=np.array(1, np.int32)),
+                                                      T("y", [1, 3], "i64")], inputs=["x"], outputs=["y"]), {"x": x})
     for dt in ("f32", "i8", "i32"):
         for shape, k, ties in [([4, 7], 3, False), ([2, 3, 10], 10, True), ([12], 1, True), ([2, 1, 2, 1, 2, 9], 4, True),
                                ([3, 100], 5, False)]:
@@ -366,6 +372,7 @@ def test_edited_fields_are_rejected_or_safe(checker, name):
     ("arg_min_i32", "outer", -1), ("arg_max_i8", "axis_size", 2**31 - 1),
     ("squared_difference_i8", "left_shift", 23), ("squared_difference_i8", "a_shift", 1),
     ("cumsum_f32", "axis_size", 3), ("cumsum_i32", "exclusive", 2), ("cumsum_i32", "inner", 6),
+    ("cumsum_i64", "outer", 2), ("cumsum_i64", "reverse", -1),
     ("topk_v2_f32", "k", 7), ("topk_v2_i8", "k", 0), ("topk_v2_i32", "rows", 2), ("topk_v2_f32", "n", 3),
     ("lrn_f32", "depth", 5), ("lrn_f32", "radius", -1),
     ("prelu_i8", "pos_shift", 31), ("prelu_i8", "neg_mult", -1), ("prelu_i8", "x_zp", 300), ("prelu_i8", "b_strides0", 9),

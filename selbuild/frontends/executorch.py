@@ -308,7 +308,8 @@ def read_program(data: bytes) -> PteProgram:
         for i in range(r.count(prog.SegmentsLength(), 4)):
             seg = r.table(prog.Segments(i))
             end = header.segment_base + seg.Offset() + seg.Size()
-            if not header.segment_base or end > len(data):
+            # (a program without constants lists one empty segment and no extended header)
+            if seg.Size() and (not header.segment_base or end > len(data)):
                 raise ModelError(f"truncated program: data segment {i} ends at byte {end}, "
                                  f"file has {len(data)}")
             segments.append((header.segment_base + seg.Offset(), seg.Size()))

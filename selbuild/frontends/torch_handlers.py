@@ -160,18 +160,6 @@ def _identity(low, n, x, *rest, **kw):
     return x
 
 
-@handles("aten._to_copy.default")
-def _to_copy(low, n, x, dtype=None, **kw):
-    import torch
-    if dtype not in (None, torch.float32):
-        raise Unsupported(f"conversion to {dtype}")
-    src = low.g.tensors[x.tid].dtype if x.const is None and x.tid >= 0 else "f32"
-    if dtype is not None and src != "f32":
-        # a bool mask or integer made float: that moves values, it is not a copy
-        raise Unsupported(f"conversion from {src} to float32 (no cast.{src} kernel)")
-    return x
-
-
 # ---------------------------------------------------------------- conv & pool
 
 def _pad_mode(size: int, k: int, s: int, d: int, p: int, out: int) -> str | None:
