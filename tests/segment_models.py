@@ -39,3 +39,31 @@ def small_segment_models() -> dict[str, bytes]:
             m[f"unsorted_segment_{op.lower()}_{dt}_runtime_ids"] = segment_model(
                 f"UNSORTED_SEGMENT_{op}", [6, 2], [0, 1, 0, 2, 1, 0], dt, num=3, const_ids=False)
     return m
+
+
+NP = {"f32": np.float32, "i32": np.int32, "i64": np.int64, "i8": np.int8}
+
+
+def sparse_model(indices, out_shape, n_values: int | None, dtype: str = "f32", index_dtype: str = "i32",
+                 const_indices: bool = False, shape_dtype: str = "i32", default_input: bool = False,
+                 validate: bool = True, default=None) -> bytes:
+    """SPARSE_TO_DENSE: indices (an input unless const_indices), constant output_shape, values (an input:
+    a scalar when n_values is None), default_value (constant `default`, or an input)."""
+    idx = np.asarray(indices, NP[index_dtype])
+    q = {"scale": 0.1, "zero_point": 3} if dtype == "i8" else {}
+    v_shape = [] if n_values is None else [n_values]
+    tensors = [T("i", list(idx.shape), index_dtype, data=idx if const_indices else None),
+               T("s", [len(out_shape)], shape_dtype, data=np.asarray(out_shape, NP[shape_dtype])),
+               T("v", v_shape, dtype, **q),
+               T("d", [], dtype, data=None if default_input else np.asarray(5 if default is None else default, NP[dtype]),
+                 **q),
+               T("y", list(out_shape), dtype, **q)]
+    inputs = ([] if const_indices else ["i"]) + ["v"] + (["d"] if default_input else [])
+    return build_model(ops=[Op("SPARSE_TO_DENSE", ["i", "s", "v", "d"], ["y"], options={"validate_indices": validate})],
+                       tensors=tensors, inputs=inputs, outputs=["y"])
+
+
+def small_sparse_models() -> dict[str, bytes]:
+    return {f"sparse_to_dense_{dt}": sparse_model([[0, 1], [2, 3]], [3, 4], 2, dt, const_indices=True)
+            for dt in ("f32", "i32", "i64", "i8")} | {
+        "sparse_to_dense_f32_runtime_indices": sparse_model([[0, 1], [2, 3], [1, 1]], [3, 4], None, "f32", "i64")}

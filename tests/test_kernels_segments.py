@@ -17,12 +17,13 @@ import pytest
 
 import harness as H
 from program_edits import BAD_PROGRAM, OK, UNSUPPORTED, rebuild, run_batch, variants
-from segment_models import UNSORTED, segment_model, small_segment_models
+from segment_models import NP, UNSORTED, segment_model, small_segment_models, small_sparse_models, sparse_model
 from selbuild import toolchain_loader, verify
 from selbuild.errors import SelbuildError, UnsupportedError
 
 KERNELS = [f"{op}.{dt}" for op in ["segment_sum"] + [f"unsorted_segment_{o.lower()}" for o in UNSORTED]
            for dt in ("f32", "i32")]
+KERNELS += [f"sparse_to_dense.{dt}" for dt in ("f32", "i32", "i64", "i8")]
 
 
 def _x(shape, dtype, seed=0, small=False):
@@ -35,8 +36,8 @@ def _x(shape, dtype, seed=0, small=False):
 def _segment_cases():
     cases = {}
     for dt in ("f32", "i32"):
-        for k, (shape, ids) in enumerate([([6, 3], [0, 0, 1, 2, 2, 2]), ([5], [0, 1, 1, 2, 3]), ([4, 1, 2, 1, 2, 3], [0, 0, 0, 1]),
-                                          ([3, 4], [0, 0, 0]), ([1, 7], [0])]):
+        for k, (shape, ids) in enumerate([([6, 3], [0, 0, 1, 2, 2, 2]), ([5], [0, 1, 1, 2, 3]),
+                                          ([4, 1, 2, 1, 2, 3], [0, 0, 0, 1]), ([3, 4], [0, 0, 0]), ([1, 7], [0])]):
             cases[f"segment_sum_{dt}_{k}"] = (segment_model("SEGMENT_SUM", shape, ids, dt), {"x": _x(shape, dt, k)})
         for op in UNSORTED:
             b, o = f"UNSORTED_SEGMENT_{op}", op.lower()
@@ -65,7 +66,39 @@ def _segment_cases():
     return cases
 
 
-CASES = _segment_cases()
+def _values(n, dtype, seed):
+    r = np.random.default_rng(seed)
+    if dtype == "f32":
+        v = r.standard_normal(n if n is not None else ())
+    else:
+        hi = {"i8": 127, "i32": 2**31 - 1, "i64": 2**62}[dtype]
+        v = r.integers(-hi, hi, n if n is not None else ())
+    return np.asarray(v).astype(NP[dtype])
+
+
+def _sparse_cases():
+    cases = {}
+    for dt in ("f32", "i32", "i64", "i8"):
+        for k, (idx, out, nv, kw) in enumerate([
+                ([1, 3], [5], 2, {}),                                               # vector indices, rank-1 output
+                (2, [5], None, {}),                                                 # scalar index, scalar value
+                ([[0, 1], [2, 3], [1, 0]], [3, 4], 3, {"index_dtype": "i64"}),
+                ([[0, 1, 0, 2], [1, 0, 2, 0], [0, 0, 0, 0]], [2, 2, 3, 3], None, {"shape_dtype": "i64"}),   # rank 4
+                ([4, 1, 4, 0], [6], 4, {"validate": True}),                         # repeats and unsorted: last wins
+                ([[2, 0], [0, 3]], [3, 4], 2, {"const_indices": True, "validate": False}),
+                ([[1, 2]], [2, 3], 1, {"default_input": True}),                     # default_value computed at run time
+                (list(range(0, 40, 3)), [40], 14, {"index_dtype": "i64"})]):
+            m = sparse_model(idx, out, nv, dt, **kw)
+            feeds = {"v": _values(nv, dt, k)}
+            if not kw.get("const_indices"):
+                feeds["i"] = np.asarray(idx, NP[kw.get("index_dtype", "i32")])
+            if kw.get("default_input"):
+                feeds["d"] = _values(None, dt, 99)
+            cases[f"sparse_to_dense_{dt}_{k}"] = (m, feeds)
+    return cases
+
+
+CASES = {**_segment_cases(), **_sparse_cases()}
 
 
 def _litert(model, feeds):
@@ -122,6 +155,30 @@ def test_refusals():
     assert e.value.hint
 
 
+def test_sparse_to_dense_refusals_and_run_failures(rt):
+    with pytest.raises(UnsupportedError, match="output_shape 's' is computed at run time") as e:
+        from tflite_builder import Op, T, build_model
+        H.convert_bytes(build_model(ops=[Op("SPARSE_TO_DENSE", ["i", "s", "v", "d"], ["y"])],
+                                    tensors=[T("i", [2], "i32"), T("s", [1], "i32"), T("v", [2]),
+                                             T("d", [], data=np.float32(0)), T("y", [4])],
+                                    inputs=["i", "s", "v"], outputs=["y"]))
+    assert "constant" in e.value.hint
+    with pytest.raises(UnsupportedError, match="outside the output"):
+        H.convert_bytes(sparse_model([[0, 1], [3, 0]], [3, 4], 2, const_indices=True))
+    with pytest.raises(UnsupportedError, match="index tuples of 1 for an output of rank 2"):
+        H.convert_bytes(sparse_model([1, 3], [2, 5], 2))
+    with pytest.raises(UnsupportedError, match="LiteRT takes ranks 1..4"):
+        H.convert_bytes(sparse_model([[0, 0, 0, 0, 1]], [1, 1, 1, 1, 5], 1))
+    with pytest.raises(UnsupportedError, match="1 values for 2 indices"):
+        H.convert_bytes(sparse_model([1, 3], [5], 1))
+    for bad in ([1, 5], [-1, 0]):                     # run-time indices outside the output fail both runs
+        m, feeds = sparse_model([1, 3], [5], 2), {"i": np.array(bad, np.int32), "v": _values(2, "f32", 0)}
+        with pytest.raises(RuntimeError, match="SPARSE_TO_DENSE"):
+            H.litert(m, feeds)
+        with pytest.raises(SelbuildError):
+            H.run_ours(rt, m, feeds)
+
+
 # --------------------------------------------------------------------------- qemu
 
 @pytest.fixture(scope="module", params=["android-armv7", "android-arm64"])
@@ -166,9 +223,12 @@ def checker(tmp_path_factory):
                       name="selrt_check_segments")
 
 
-@pytest.mark.parametrize("name", sorted(small_segment_models()))
+SMALL = {**small_segment_models(), **small_sparse_models()}
+
+
+@pytest.mark.parametrize("name", sorted(SMALL))
 def test_edited_fields_are_rejected_or_safe(checker, name):
-    prog = H.convert_bytes(small_segment_models()[name])
+    prog = H.convert_bytes(SMALL[name])
     assert run_batch(*checker, name, [rebuild(prog)]) == [(OK, 1)]
     for fill in (0x00, 0xFF, 0x7F):
         results = run_batch(*checker, name, variants(prog), fill=fill)
