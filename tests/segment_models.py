@@ -67,3 +67,20 @@ def small_sparse_models() -> dict[str, bytes]:
     return {f"sparse_to_dense_{dt}": sparse_model([[0, 1], [2, 3]], [3, 4], 2, dt, const_indices=True)
             for dt in ("f32", "i32", "i64", "i8")} | {
         "sparse_to_dense_f32_runtime_indices": sparse_model([[0, 1], [2, 3], [1, 1]], [3, 4], None, "f32", "i64")}
+
+
+def lookup_sparse_model(n: int, k: int, dense, params: np.ndarray, combiner: str = "sum",
+                        const_dense: bool = True) -> bytes:
+    """EMBEDDING_LOOKUP_SPARSE: ids [n], indices [n, k], weights [n] inputs; constant dense_shape and params."""
+    out = list(dense[:-1]) + list(params.shape[1:])
+    tensors = [T("ids", [n], "i32"), T("ind", [n, k], "i32"),
+               T("ds", [len(dense)], "i32", data=np.asarray(dense, np.int32) if const_dense else None),
+               T("w", [n]), T("p", list(params.shape), data=params.astype(np.float32)), T("y", out)]
+    return build_model(ops=[Op("EMBEDDING_LOOKUP_SPARSE", ["ids", "ind", "ds", "w", "p"], ["y"],
+                               options={"combiner": combiner})],
+                       tensors=tensors, inputs=["ids", "ind", "w"] + ([] if const_dense else ["ds"]), outputs=["y"])
+
+
+def small_lookup_sparse_models() -> dict[str, bytes]:
+    p = np.arange(24, dtype=np.float32).reshape(8, 3)
+    return {f"embedding_lookup_sparse_f32_{c}": lookup_sparse_model(5, 2, [3, 4], p, c) for c in ("sum", "sqrtn")}

@@ -17,13 +17,14 @@ import pytest
 
 import harness as H
 from program_edits import BAD_PROGRAM, OK, UNSUPPORTED, rebuild, run_batch, variants
-from segment_models import NP, UNSORTED, segment_model, small_segment_models, small_sparse_models, sparse_model
+from segment_models import (NP, UNSORTED, lookup_sparse_model, segment_model, small_lookup_sparse_models,
+                            small_segment_models, small_sparse_models, sparse_model)
 from selbuild import toolchain_loader, verify
 from selbuild.errors import SelbuildError, UnsupportedError
 
 KERNELS = [f"{op}.{dt}" for op in ["segment_sum"] + [f"unsorted_segment_{o.lower()}" for o in UNSORTED]
            for dt in ("f32", "i32")]
-KERNELS += [f"sparse_to_dense.{dt}" for dt in ("f32", "i32", "i64", "i8")]
+KERNELS += [f"sparse_to_dense.{dt}" for dt in ("f32", "i32", "i64", "i8")] + ["embedding_lookup_sparse.f32"]
 
 
 def _x(shape, dtype, seed=0, small=False):
@@ -98,7 +99,33 @@ def _sparse_cases():
     return cases
 
 
-CASES = {**_segment_cases(), **_sparse_cases()}
+def _lookup_feeds(ids, ind, w):
+    return {"ids": np.asarray(ids, np.int32), "ind": np.asarray(ind, np.int32), "w": np.asarray(w, np.float32)}
+
+
+def _lookup_sparse_cases():
+    r = np.random.default_rng(7)
+    p43, p6 = r.standard_normal((4, 3)), r.standard_normal((6, 2, 2))
+    rows = np.sort(r.integers(0, 5, 20))                                  # 20 entries over 5 x 8 buckets
+    big = _lookup_feeds(r.integers(0, 10, 20), np.stack([rows, r.integers(0, 8, 20)], 1), r.random(20) + 0.1)
+    cases = {}
+    for c in ("sum", "mean", "sqrtn"):
+        for k, (n, kk, dense, params, feeds) in enumerate([
+                (4, 2, [3, 2], p43, _lookup_feeds([0, 1, 3, 2], [[0, 0], [0, 1], [2, 0], [2, 1]], [1, 2, 0.5, 3])),
+                (3, 2, [3, 2], p43, _lookup_feeds([0, 1, 3], [[0, 0], [2, 1], [0, 1]], [1, 2, 2])),   # bucket 0 again
+                (2, 1, [2], p43, _lookup_feeds([3, 1], [[0], [1]], [0.7, -2])),            # one bucket: output [3]
+                (3, 3, [2, 2, 5], p6, _lookup_feeds([5, 0, 2], [[0, 1, 4], [1, 0, 0], [1, 1, 3]], [1, 1, 2])),
+                (2, 2, [2, 2], p43, _lookup_feeds([0, 1], [[1, 0], [1, 1]], [1, -1])),     # mean of weights 0: inf/NaN
+                (20, 2, [5, 8], r.standard_normal((10, 4)), big)]):
+            cases[f"embedding_lookup_sparse_f32_{c}_{k}"] = (lookup_sparse_model(n, kk, dense, params, c), feeds)
+    return cases
+
+
+CASES = {**_segment_cases(), **_sparse_cases(), **_lookup_sparse_cases()}
+
+
+# float sums in LiteRT's order are bit-equal; NaN cases and divisions compare within 1e-4
+INEXACT = {n for n in CASES if n.endswith("_nan") or n.startswith("embedding_lookup_sparse")}
 
 
 def _litert(model, feeds):
@@ -111,7 +138,7 @@ rt = H.runtime_fixture(KERNELS)
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_matches_litert(rt, name):
     model, feeds = CASES[name]
-    H.assert_close(H.run_ours(rt, model, feeds), _litert(model, feeds), exact=not name.endswith("_nan"))
+    H.assert_close(H.run_ours(rt, model, feeds), _litert(model, feeds), exact=name not in INEXACT)
 
 
 def test_empty_segments_keep_the_identities(rt):
@@ -179,6 +206,20 @@ def test_sparse_to_dense_refusals_and_run_failures(rt):
             H.run_ours(rt, m, feeds)
 
 
+def test_embedding_lookup_sparse_refusals_and_run_failures(rt):
+    p = np.ones((4, 3), np.float32)
+    with pytest.raises(UnsupportedError, match="dense_shape 'ds' is computed at run time") as e:
+        H.convert_bytes(lookup_sparse_model(2, 2, [3, 2], p, const_dense=False))
+    assert "constant" in e.value.hint
+    for ids, ind in (([0, 4], [[0, 0], [1, 0]]), ([0, -1], [[0, 0], [1, 0]]), ([0, 1], [[0, 0], [-1, 0]])):
+        m, feeds = lookup_sparse_model(2, 2, [3, 2], p), _lookup_feeds(ids, ind, [1, 1])
+        if min(ids) < 0 or max(ids) >= 4:                     # LiteRT checks ids; a bucket outside is undefined there
+            with pytest.raises(RuntimeError, match="index out of bounds"):
+                H.litert(m, feeds)
+        with pytest.raises(SelbuildError):
+            H.run_ours(rt, m, feeds)
+
+
 # --------------------------------------------------------------------------- qemu
 
 @pytest.fixture(scope="module", params=["android-armv7", "android-arm64"])
@@ -205,7 +246,7 @@ def test_matches_litert_on_arm(arm_runtime):
     for name, (m, feeds) in CASES.items():
         try:
             H.assert_close(verify.run_program(arm_runtime, H.convert_bytes(m), feeds), _litert(m, feeds),
-                           exact=not name.endswith("_nan"))
+                           exact=name not in INEXACT)
         except AssertionError as e:
             failures.append(f"{name}: {e}")
     assert not failures, "\n".join(failures[:5])
@@ -223,7 +264,7 @@ def checker(tmp_path_factory):
                       name="selrt_check_segments")
 
 
-SMALL = {**small_segment_models(), **small_sparse_models()}
+SMALL = {**small_segment_models(), **small_sparse_models(), **small_lookup_sparse_models()}
 
 
 @pytest.mark.parametrize("name", sorted(SMALL))
@@ -235,3 +276,13 @@ def test_edited_fields_are_rejected_or_safe(checker, name):
         assert results and all(st in (OK, BAD_PROGRAM, UNSUPPORTED) for st, _ in results), results
         assert all(ran for st, ran in results if st == OK)
         assert any(st == UNSUPPORTED for st, _ in results)          # the kernel's check refuses some shapes
+
+
+@pytest.mark.parametrize("value", [3, -1, 2**31 - 1])
+def test_bad_combiner_is_rejected(checker, value):
+    from selbuild.catalogue import load_catalogue
+    from selbuild.convert import read_program
+    name = "embedding_lookup_sparse_f32_sum"
+    prog = H.convert_bytes(SMALL[name])
+    index = load_catalogue()[read_program(prog).nodes[0].kernel].iparams.index("combiner")
+    assert run_batch(*checker, name, [rebuild(prog, iparam=(index, value))]) == [(UNSUPPORTED, 0)]

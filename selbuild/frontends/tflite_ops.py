@@ -137,6 +137,7 @@ _ENUMS: dict[str, tuple[str, ...]] = {
     "weights_format": ("default", "shuffled4x16int8"),
     "kernel_type": ("full", "basic"),
     "mirror_mode": ("reflect", "symmetric"),
+    "combiner": ("sum", "mean", "sqrtn"),
 }
 
 # Options table → [(schema field, attrs key, kind, default)]. kind: int, float,
@@ -163,7 +164,6 @@ _UNDECLARED_FIELDS: dict[str, list[tuple]] = {
     "RNNOptions": [_ACT, _f("asymmetric_quantize_inputs", "bool", False)],
     "CallOptions": [_f("subgraph", "int", 0)],
     "VarHandleOptions": [_f("container", "str", ""), _f("shared_name", "str", "")],
-    "SparseToDenseOptions": [_f("validate_indices", "bool", False)],
     "ShapeOptions": [_f("out_type", "dtype", "f32")],
     "FakeQuantOptions": [_f("min", "float", 0.0), _f("max", "float", 0.0),
                          _f("num_bits", "int", 0), _f("narrow_range", "bool", False)],

@@ -1,4 +1,4 @@
-"""sparse_to_dense (and, below, embedding_lookup_sparse).
+"""sparse_to_dense and embedding_lookup_sparse.
 
 sparse_to_dense: the output shape operand decides the output's shape, so it
 must be a constant of the model (refused with a hint otherwise); indices,
@@ -64,3 +64,52 @@ def sparse_to_dense_lower(g: Graph, n: Node) -> Lowered:
             raise UnsupportedError(f"{describe(g, n)}: index {idx[bad][0].tolist()} outside the output {out} "
                                    f"(LiteRT fails on it too)")
     return Lowered(kernel=n.kernel, inputs=[n.inputs[0], n.inputs[2], n.inputs[3]], outputs=[n.outputs[0]])
+
+
+# --------------------------------------------------------------------------- embedding_lookup_sparse
+# ids [n], indices [n, k], dense_shape [k] (constant: it is the output shape),
+# weights [n], params [rows, e...] -> [dense_shape[:k-1], e...]
+
+COMBINERS = {"sum": 0, "mean": 1, "sqrtn": 2}
+
+
+def _lookup_dims(g: Graph, n: Node) -> list[int]:
+    t = g.tensors[n.inputs[2]]
+    if t.data is None:
+        raise UnsupportedError(
+            f"{describe(g, n)}: dense_shape '{t.name}' is computed at run time; it decides the output shape and "
+            f"selbuild plans every shape at conversion",
+            hint="make dense_shape a constant of the model (the sparse tensor's shape fixed at export)")
+    dense = [int(v) for v in np.asarray(t.data).reshape(-1)]
+    ids, ind, w = (list(g.tensors[i].shape) for i in n.inputs[:2] + n.inputs[3:4])
+    if len(ids) != 1 or len(ind) != 2 or ind[0] != ids[0] or w != ids or ind[1] != len(dense) or not dense:
+        raise UnsupportedError(f"{describe(g, n)}: ids {ids}, indices {ind}, weights {w} and dense_shape {dense} "
+                               f"do not describe one sparse tensor (LiteRT fails too)")
+    if min(dense[:-1], default=1) < 1:
+        raise UnsupportedError(f"{describe(g, n)}: dense_shape {dense}; the runtime has no zero-size tensors")
+    return dense[:-1]
+
+
+@shape("embedding_lookup_sparse")
+def embedding_lookup_sparse_shape(g: Graph, n: Node) -> list[tuple[int, ...]]:
+    return [(*_lookup_dims(g, n), *g.tensors[n.inputs[4]].shape[1:])]
+
+
+@lower("embedding_lookup_sparse")
+def embedding_lookup_sparse_lower(g: Graph, n: Node) -> Lowered:
+    check_ranks(g, n)
+    _lookup_dims(g, n)
+    kinds = [g.tensors[i].dtype for i in n.inputs[:5]]
+    if kinds[:2] != ["i32", "i32"] or kinds[3:] != ["f32", "f32"]:
+        raise UnsupportedError(f"{describe(g, n)}: dtypes {kinds}; LiteRT and the kernel take int32 ids and "
+                               f"indices, float32 weights and params")
+    params = g.tensors[n.inputs[4]]
+    ids = g.tensors[n.inputs[0]]
+    if ids.data is not None and params.shape:
+        bad = [int(v) for v in np.asarray(ids.data).reshape(-1) if not 0 <= v < params.shape[0]]
+        if bad:
+            raise UnsupportedError(f"{describe(g, n)}: id {bad[0]} outside params' {params.shape[0]} rows "
+                                   f"(LiteRT fails on it too)")
+    comb = n.attrs.get("combiner", "sum")
+    return Lowered(kernel=n.kernel, inputs=[n.inputs[0], n.inputs[1], n.inputs[3], n.inputs[4]],
+                   outputs=[n.outputs[0]], iparams={"combiner": COMBINERS.get(comb, comb)})
