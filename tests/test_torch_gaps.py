@@ -2,7 +2,9 @@
 portable ExecuTorch program against the ExecuTorch runtime): cumsum (f32;
 integer inputs accumulating in int64 or in the `dtype=` asked for), casts
 (bool/int -> float, float -> int truncating, int64 <-> int32 wrapping) from
-`.to(dtype)` / `.float()` / ExecuTorch's `_to_dim_order_copy`.
+`.to(dtype)` / `.float()` / ExecuTorch's `_to_dim_order_copy`; avg_pool2d
+with ceil_mode and count_include_pad both ways (torch's divisor for the
+partial last window), max_pool2d with ceil_mode.
 
 Every module is exported and converted once (module-scope fixture) and all run
 on one host runtime built with the union of their kernels. Integer results
@@ -66,6 +68,19 @@ CASES: dict[str, tuple[Callable, list[np.ndarray]]] = {
     "i64_to_i32_wraps": (lambda x: x.to(torch.int32), [BIG64]),
     "i32_to_i64": (lambda x: torch.cumsum(x.to(torch.int64), 0), [_int(np.int32, 3, 5, lo=-2**31, hi=2**31 - 1)]),
     "i64_to_bool_to_f32": (lambda x: x.bool().float(), [np.array([[0, 1, -1, 2**40, 0]], np.int64)]),
+    # average pooling: torch's divisor for ceil_mode's partial last window and for padding left out
+    "avg_ceil_include_pad": (lambda x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=True),
+                             [_f32(1, 3, 8, 8)]),
+    "avg_ceil_exclude_pad": (lambda x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False),
+                             [_f32(1, 3, 8, 8)]),
+    "avg_ceil_no_pad": (lambda x: F.avg_pool2d(x, 2, 2, 0, ceil_mode=True), [_f32(1, 2, 7, 7)]),
+    # the last window would start in the right padding: torch drops it
+    "avg_ceil_drops_pad_window": (lambda x: F.avg_pool2d(x, 2, 2, 1, ceil_mode=True, count_include_pad=False),
+                                  [_f32(1, 2, 5, 5)]),
+    "avg_ceil_asymmetric": (lambda x: F.avg_pool2d(x, (3, 2), (2, 1), (1, 0), ceil_mode=True),
+                            [_f32(2, 2, 6, 5)]),
+    "avg_exclude_pad_no_ceil": (lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False), [_f32(1, 2, 7, 6)]),
+    "max_ceil": (lambda x: F.max_pool2d(x, 3, 2, 1, ceil_mode=True), [_f32(1, 3, 8, 8)]),
 }
 
 
@@ -128,10 +143,12 @@ def test_matches_torch_eager(programs, rt, name) -> None:
     _compare(ours, ref, name)
 
 
-def test_casts_use_the_cast_kernels(programs) -> None:
+def test_lowerings_use_the_expected_kernels(programs) -> None:
     assert "cast.bool" in programs["bool_to_f32"][3] and "cast.f32" in programs["f32_to_i32_truncates"][3]
     assert programs["cumsum_i32_default_i64"][3] == ["cast.i32", "cumsum.i64"]
     assert programs["cumsum_i32_dtype_i32"][3] == ["cumsum.i32"]
+    # a partial ceil_mode window: zero pad, a VALID average and one multiply by kh*kw/divisor
+    assert {"pad.f32", "average_pool2d.f32", "mul.f32"} <= set(programs["avg_ceil_include_pad"][3])
 
 
 def test_pte_dim_order_casts_match_executorch_runtime(pte, rt) -> None:

@@ -311,13 +311,15 @@ def _pool(low, n, op, x, kernel, stride, padding, ceil_mode, count_include_pad=F
         low.node(op, [padded], [out.tid], padding="valid", stride_h=stride[0], stride_w=stride[1],
                  filter_height=kernel[0], filter_width=kernel[1], activation="none")
         return out
+    if op == "average_pool2d" and ceil_mode and max(extra) > 0:
+        return _avg_pool_exact(low, n, tin, x, kernel, stride, padding, out_shape, count_include_pad)
     modes = {_pad_mode(x.shape[2 + i], kernel[i], stride[i], 1, padding[i], out_shape[2 + i]) for i in range(2)}
     # TFLite's SAME leaves padding out of an average; torch counts it unless
     # count_include_pad=False. Explicit padding: -inf-like for max, zeros for
     # an average that counts them.
     if len(modes) != 1 or None in modes or (op == "average_pool2d" and modes == {"same"} and count_include_pad):
         if op == "average_pool2d" and not count_include_pad:
-            raise Unsupported(f"average pooling padding {padding} with count_include_pad=False")
+            return _avg_pool_exact(low, n, tin, x, kernel, stride, padding, out_shape, False)
         tin = _spatial_pad(low, n, tin, x, padding[0], padding[1], -FLT_MAX if op == "max_pool2d" else 0.0)
         modes = {"valid"}
     pad_h = x.shape[2] + 2 * padding[0] if modes == {"valid"} and padding[0] else x.shape[2]
@@ -328,6 +330,46 @@ def _pool(low, n, op, x, kernel, stride, padding, ceil_mode, count_include_pad=F
     low.node(op, [tin], [out.tid], padding=modes.pop(),
              stride_h=stride[0], stride_w=stride[1], filter_height=kernel[0], filter_width=kernel[1],
              activation="none")
+    return out
+
+
+def _torch_divisors(size: int, k: int, s: int, p: int, out: int, include_pad: bool) -> np.ndarray:
+    """Per output index along one dim, the cells torch's avg_pool2d divides by:
+    the window clipped to the padded input (include_pad) or to the input."""
+    start = np.arange(out) * s - p
+    end = np.minimum(start + k, size + p)
+    if include_pad:
+        return end - start
+    return np.maximum(np.minimum(end, size) - np.maximum(start, 0), 0)
+
+
+def _avg_pool_exact(low: Lowerer, n: Any, tin: int, x: Val, kernel, stride, padding, out_shape,
+                    count_include_pad: bool) -> Val:
+    """Average pooling with torch's divisor where no TFLite padding gives it
+    (ceil_mode's partial last window, explicit padding left out of the count):
+    zero padding (plus the ceil overhang) and a VALID average give
+    sum / (kh * kw); one multiply by the constant kh * kw / divisor[oh, ow]
+    makes it sum / divisor."""
+    extra = [max((out_shape[2 + i] - 1) * stride[i] + kernel[i] - (x.shape[2 + i] + 2 * padding[i]), 0)
+             for i in range(2)]
+    if any(padding) or any(extra):
+        shape = (x.shape[0], x.shape[2] + 2 * padding[0] + extra[0], x.shape[3] + 2 * padding[1] + extra[1],
+                 x.shape[1])
+        padded = low.g.add_tensor(ir.Tensor(f"{n.name}_padded", shape, "f32"))
+        rows = [[0, 0], [padding[0], padding[0] + extra[0]], [padding[1], padding[1] + extra[1]], [0, 0]]
+        low.node("pad", [tin, low.const_tensor(np.array(rows, np.int32), f"{n.name}_paddings")], [padded])
+        tin = padded
+    pooled = low.new(f"{n.name}_sum", out_shape, True)
+    low.node("average_pool2d", [tin], [pooled.tid], padding="valid", stride_h=stride[0], stride_w=stride[1],
+             filter_height=kernel[0], filter_width=kernel[1], activation="none")
+    div = np.outer(*[_torch_divisors(x.shape[2 + i], kernel[i], stride[i], padding[i], out_shape[2 + i],
+                                     count_include_pad) for i in range(2)]).astype(np.float64)
+    scale = np.where(div > 0, kernel[0] * kernel[1] / np.maximum(div, 1), 0.0).astype(np.float32)
+    if np.all(scale == 1.0):
+        return pooled
+    out = low.new(n.name, out_shape, True)
+    low.node("mul", [pooled.tid, low.const_tensor(scale.reshape(1, out_shape[2], out_shape[3], 1),
+                                                  f"{n.name}_divisor")], [out.tid], activation="none")
     return out
 
 
