@@ -26,6 +26,7 @@ from selbuild import ir
 from selbuild.errors import ModelError, UnsupportedError
 from selbuild.frontends import aten_ops
 from selbuild.frontends.base import Delegate, ModelSummary, OpUse, TensorInfo, torch_extra_files
+from selbuild.frontends.torch_state import describe, note
 from selbuild.frontends.torchscript import require_torch
 from selbuild.inputs import bounded_memory, probe_foreign_loader
 from selbuild.opmaps import fusable_ops
@@ -108,7 +109,9 @@ def lower_program(ep: Any, path: str = "") -> tuple[ir.Model, list[tuple[str, st
             if nm and nm not in {t.name for t in low.g.tensors}:
                 low.g.tensors[tid].name = nm
     fuse_activations(low.g)
-    model = ir.Model(path=str(path), format="pt2", graphs=[low.g])
+    model = ir.Model(path=str(path), format="pt2", graphs=[low.g, *low.state.graphs()])
+    if low.state.spec:
+        model.metadata["state"] = describe(low.state.spec)
     return model, low.errors
 
 
@@ -149,7 +152,7 @@ def summarize(path: Path) -> ModelSummary:
     stored = _stored_ops(ep)
     model, errors = lower_program(ep, str(path))
     rows: Counter[tuple[str | None, str]] = Counter()
-    for n in model.main.nodes:
+    for n in (n for g in model.graphs for n in g.nodes if n.op != "var_handle"):   # handles need no kernel
         rows[(n.kernel, n.source_op or "?")] += 1
     for src, _ in errors:
         if src not in ("input", "output"):          # graph-level problems are notes, not ops
@@ -158,11 +161,13 @@ def summarize(path: Path) -> ModelSummary:
     folded = sorted(s for s in stored if not any(src == s for _, src in rows))
     if folded:
         notes.append("folded or fused during conversion (no kernel of their own): " + ", ".join(folded))
+    notes += note(model)
     if errors:
         notes.append("cannot convert yet: " + "; ".join(f"{s} ({why})" for s, why in errors))
     ops = [OpUse(op, src, None, c) for (op, src), c in sorted(rows.items(), key=lambda r: (r[0][1], r[0][0] or ""))]
     return ModelSummary(
-        path=str(path), format="pt2", sha256=hashlib.sha256(path.read_bytes()).hexdigest(), subgraphs=1,
+        path=str(path), format="pt2", sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        subgraphs=len(model.graphs),
         inputs=_tensor_infos(ep, "input"), outputs=_tensor_infos(ep, "output"), ops=ops,
         custom_ops=sorted(s for s in stored if not s.startswith(("aten::", "prims::"))),
         delegates=_delegates(ep), notes=notes, metadata=torch_extra_files(path))

@@ -35,10 +35,31 @@ def _as_val(x: Any) -> Val:
     return Val((), const=np.asarray(x, np.float32))
 
 
-def _binary(low: Lowerer, n: Any, op: str, a: Any, b: Any, out_dtype: str = "f32", dtype: str = "f32") -> Val:
-    """`op` over a and b (broadcast) into one new tensor of `out_dtype`; the kernel is `op.<dtype>`."""
+# torch dtypes of values whose elementwise arithmetic has integer kernels
+_INT_RESULTS = {"torch.int32": "i32", "torch.int64": "i64"}
+
+
+def _binary(low: Lowerer, n: Any, op: str, a: Any, b: Any, out_dtype: str | None = None,
+            dtype: str | None = None) -> Val:
+    """`op` over a and b (broadcast) into one new tensor of `out_dtype`; the kernel is
+    `op.<dtype>`. Both default to the node's own result type: f32, or i32 / i64 for
+    integer arithmetic (a step counter, index math), whose constant operands are
+    then that integer type too."""
+    val = n.meta.get("val")
+    own = _INT_RESULTS.get(str(getattr(val, "dtype", "")), "f32")
+    dtype, out_dtype = dtype or own, out_dtype or own
     out_shape = _shape(n)
     vals = [_as_val(a), _as_val(b)]
+    if dtype in _INT_RESULTS.values():
+        from selbuild.catalogue import load_catalogue
+        if f"{op}.{dtype}" not in load_catalogue():
+            raise Unsupported(f"{dtype} arithmetic: selbuild has no {op}.{dtype} kernel "
+                              f"(it has {op} in {', '.join(load_catalogue().dtypes_of(op)) or 'no dtype'})")
+        for i, v in enumerate(vals):
+            if v.const is not None:
+                vals[i] = Val(v.shape, const=v.const.astype(ir.numpy_dtype(dtype)))
+            elif low.g.tensors[v.tid].dtype != dtype:
+                raise Unsupported(f"{low.g.tensors[v.tid].dtype} operand of an {dtype} {op} (mixed integer types)")
     nhwc = len(out_shape) == 4 and any(v.const is None and v.nhwc for v in vals)
     tids = []
     for i, v in enumerate(vals):

@@ -35,6 +35,7 @@ import numpy as np
 
 from selbuild import ir
 from selbuild.frontends.torch_registry import handler_for
+from selbuild.frontends.torch_state import StateLowering, StateSpec, spec_of
 
 TO_NHWC = (0, 2, 3, 1)
 TO_NCHW = (0, 3, 1, 2)
@@ -76,6 +77,7 @@ class Lowerer:
         self.producer: dict[int, int] = {}               # tensor -> node index
         self.src = ""                                     # source op of the node being lowered
         self.users: dict[Any, int] = {}
+        self.state: StateLowering | None = None          # mutated buffers (set by lower_fx)
 
     # ------------------------------------------------------------------ tensors
     def const_tensor(self, arr: np.ndarray, name: str, dtype: str | None = None) -> int:
@@ -140,27 +142,37 @@ def lower_graph(ep: Any, name: str = "main") -> Lowerer:
     consts.update({k: ep.state_dict[v] if v in ep.state_dict else ep.constants[v]
                    for k, v in sig.inputs_to_buffers.items()})
     consts.update({k: ep.constants[v] for k, v in sig.inputs_to_lifted_tensor_constants.items()})
+    state = spec_of(ep)
+    for k in state.initial:
+        consts.pop(k, None)
     # buffer mutations come before the user outputs in the output node
     outputs = {i: spec.arg.name for i, spec in enumerate(sig.output_specs)
                if spec.kind == OutputKind.USER_OUTPUT}
-    return lower_fx(ep.graph_module.graph, consts, outputs, name)
+    return lower_fx(ep.graph_module.graph, consts, outputs, name, state)
 
 
-def lower_fx(graph: Any, consts: dict[str, Any], outputs: dict[int, str], name: str = "main") -> Lowerer:
+def lower_fx(graph: Any, consts: dict[str, Any], outputs: dict[int, str], name: str = "main",
+             state: StateSpec | None = None) -> Lowerer:
     """Lower an fx graph of core ATen ops. Placeholders named in `consts` are
-    constants (torch tensors), the others inputs; `outputs` maps positions of
-    the output node's values to the names the program gives them. A node's
-    torch op name comes from meta "selbuild_source", else the stored node it was
-    decomposed from ("from_node"), else its own target."""
+    constants (torch tensors), those in `state` mutable buffers (torch_state.py),
+    the others inputs; `outputs` maps positions of the output node's values to
+    the names the program gives them. A node's torch op name comes from meta
+    "selbuild_source", else the stored node it was decomposed from
+    ("from_node"), else its own target."""
     import torch
 
     low = Lowerer(name)
+    low.state = StateLowering(low, state or StateSpec())
     for n in graph.nodes:
         low.users[n] = len(n.users)
     for n in graph.nodes:
         if n.op == "placeholder":
             if n.name in consts:
                 low.vals[n] = Val(tuple(consts[n.name].shape), const=consts[n.name].detach().cpu().numpy())
+                continue
+            held = low.state.read(n.name)
+            if held is not None:
+                low.vals[n] = Val(tuple(low.g.tensors[held].shape), tid=held)
                 continue
             val = n.meta.get("val")
             # float activations; integer inputs are indices (token ids for an embedding)
@@ -195,6 +207,8 @@ def lower_fx(graph: Any, consts: dict[str, Any], outputs: dict[int, str], name: 
         elif n.op == "output":
             results = n.args[0] if isinstance(n.args[0], (tuple, list)) else [n.args[0]]
             for i, o in enumerate(results):
+                if i in low.state.spec.writes:
+                    _write_state(low, low.state.spec.writes[i], low.vals.get(o))
                 if i not in outputs:
                     continue
                 v = low.vals.get(o)
@@ -205,6 +219,14 @@ def lower_fx(graph: Any, consts: dict[str, Any], outputs: dict[int, str], name: 
                 elif isinstance(v, Val):
                     low.errors.append(("output", f"output {i} is a constant"))
     return low
+
+
+def _write_state(low: Lowerer, buf: str, v: Any) -> None:
+    if not isinstance(v, Val):
+        low.errors.append(("output", f"the new value of buffer '{buf}' is not a tensor"))
+        return
+    tid = low.plain(v, f"{buf}_new") if v.tid >= 0 else low.const_tensor(v.const, f"{buf}_new")
+    low.state.write(buf, tid)
 
 
 # ------------------------------------------------------------ one node: fold or dispatch
