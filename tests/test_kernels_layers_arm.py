@@ -88,7 +88,8 @@ def test_real_models(arm_runtime, model):
 def _gemm_edge_models() -> dict[str, bytes]:
     """Shapes around the arm64 speed GEMM's tiles (4 rows x 16 or 8 columns, 8/4/1 k
     steps): rows, columns and depth off every tile size, 1x1 and kxk, strides,
-    dilation, padding, batch > 1, matrix-vector fully_connected, each activation."""
+    dilation, padding, batch > 1, matrix-vector fully_connected, each activation;
+    and the depthwise 3x3 pixel-pair paths (stride 1, 2, other steps, odd rows)."""
     r, conv, fc = H.rnd, "CONV_2D", "FULLY_CONNECTED"
 
     def cv(x, co, kh, kw, act="none", pad="same", s=1, d=1, seed=0):
@@ -99,6 +100,11 @@ def _gemm_edge_models() -> dict[str, bytes]:
     def fcm(m, k, n, act="none", seed=0):
         return TB.float_model(fc, [m, k], [("w", r([n, k], seed), "f32"), ("b", r([n], seed + 1), "f32")],
                               dict(activation=act))
+
+    def dwm(x, s, d, act="none", pad="same"):
+        return TB.float_model("DEPTHWISE_CONV_2D", x, [("w", r([1, 3, 3, x[3]], 2), "f32"), ("b", r([x[3]], 3), "f32")],
+                              dict(padding=pad, stride_h=s, stride_w=s, dilation_h=d, dilation_w=d,
+                                   depth_multiplier=1, activation=act), version=2)
 
     return {
         "pw_m35_k13_n21": cv([1, 5, 7, 13], 21, 1, 1, "relu6"),        # k 8+4+1, 2 panels + partial
@@ -116,13 +122,21 @@ def _gemm_edge_models() -> dict[str, bytes]:
         "fc_m1_k1280_n50": fcm(1, 1280, 50, "relu"),
         "fc_m7_k64_n50": fcm(7, 64, 50, "relu6"),
         "fc_m3_k5_n9": fcm(3, 5, 9),
+        # depthwise 3x3 (arm64 speed: 8 channels x 2 pixels per step on whole windows)
+        "dw_s1_c16_odd": dwm([1, 7, 9, 16], 1, 1, "relu6"),               # 7 whole pixels a row: 3 pairs + 1
+        "dw_s2_batch2_c24": dwm([2, 9, 10, 24], 2, 1, "relu"),
+        "dw_s2_valid_c8": dwm([1, 8, 11, 8], 2, 1, "none", "valid"),
+        "dw_dil2_c16": dwm([1, 9, 9, 16], 1, 2, "relu6"),                 # pixel step != 1 or 2 taps
+        "dw_s3_c8": dwm([1, 10, 10, 8], 3, 1),
+        "dw_s1_c40_6x6": dwm([1, 6, 6, 40], 1, 1, "relu6"),
     }
 
 
 @pytest.mark.qemu
-def test_gemm_edge_shapes_arm64_speed(tmp_path_factory):
-    """The arm64 speed build's NEON GEMM against LiteRT's reference kernels and against
-    the portable C GEMM of the arm64 size build, on shapes that miss every tile edge."""
+def test_speed_edge_shapes_arm64(tmp_path_factory):
+    """The arm64 speed build's NEON GEMM and depthwise against LiteRT's reference kernels
+    and against the portable C kernels of the arm64 size build, on shapes that miss
+    every tile edge."""
     speed = _build("android-arm64", "speed", tmp_path_factory)
     portable = _build("android-arm64", "size", tmp_path_factory)
     failures = []

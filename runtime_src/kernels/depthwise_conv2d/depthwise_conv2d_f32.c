@@ -117,6 +117,153 @@ SELRT_DEPTHWISE_CONV2D_F32_INLINE void selrt_depthwise_conv2d_f32_block4(
 }
 #endif
 
+#if defined(__aarch64__) && defined(SELRT_PROFILE_SPEED)
+#include <arm_neon.h>
+#define SELRT_DW_NEON 1
+/* One pixel's 3 taps of filter row KY from the input columns X0..X2 (8
+ * channels: two q registers each) into the accumulators A0, A1. */
+#define SELRT_DW_NEON_ROW(A0, A1, KY, X0, X1, X2)                           \
+  do {                                                                      \
+    A0 = vfmaq_f32(A0, X0##l, w0[3 * (KY)]);                                \
+    A1 = vfmaq_f32(A1, X0##h, w1[3 * (KY)]);                                \
+    A0 = vfmaq_f32(A0, X1##l, w0[3 * (KY) + 1]);                            \
+    A1 = vfmaq_f32(A1, X1##h, w1[3 * (KY) + 1]);                            \
+    A0 = vfmaq_f32(A0, X2##l, w0[3 * (KY) + 2]);                            \
+    A1 = vfmaq_f32(A1, X2##h, w1[3 * (KY) + 2]);                            \
+  } while (0)
+#define SELRT_DW_NEON_LD(X, P) const float32x4_t X##l = vld1q_f32(P), X##h = vld1q_f32((P) + 4)
+
+/* The pair loop in assembly for S = 1 and 2 (the compiled intrinsics spend
+ * an add on every column address): weights of tap t in v(8+2t), v(9+2t),
+ * the bias in v26-v27, accumulators v0-v3 (pixel i: v0-v1, i + 1: v2-v3),
+ * input columns v4-v7; each filter row's columns come from two pointers
+ * (pa, pb) that post-increment into the next pair's position. */
+#define SELRT_DW_ASM_MAC(A0, A1, L0, L1, W0, W1) \
+  "fmla v" #A0 ".4s, v" #L0 ".4s, v" #W0 ".4s\n\t" "fmla v" #A1 ".4s, v" #L1 ".4s, v" #W1 ".4s\n\t"
+#define SELRT_DW_ASM_LD(L0, L1, P, INC) "ld1 {v" #L0 ".4s, v" #L1 ".4s}, [%[" #P "]], %[" #INC "]\n\t"
+/* S = 1: columns 0-3; pixel i uses 0-2, pixel i + 1 uses 1-3. */
+#define SELRT_DW_ASM_ROW1(PA, PB, WA0, WA1, WB0, WB1, WC0, WC1)                                \
+  SELRT_DW_ASM_LD(4, 5, PA, x1) SELRT_DW_ASM_MAC(0, 1, 4, 5, WA0, WA1)                          \
+  SELRT_DW_ASM_LD(6, 7, PA, x1) SELRT_DW_ASM_MAC(0, 1, 6, 7, WB0, WB1) SELRT_DW_ASM_MAC(2, 3, 6, 7, WA0, WA1) \
+  SELRT_DW_ASM_LD(4, 5, PB, x1) SELRT_DW_ASM_MAC(0, 1, 4, 5, WC0, WC1) SELRT_DW_ASM_MAC(2, 3, 4, 5, WB0, WB1) \
+  SELRT_DW_ASM_LD(6, 7, PB, x1) SELRT_DW_ASM_MAC(2, 3, 6, 7, WC0, WC1)
+/* S = 2: columns 0-4; pixel i uses 0-2, pixel i + 1 uses 2-4. */
+#define SELRT_DW_ASM_ROW2(PA, PB, WA0, WA1, WB0, WB1, WC0, WC1)                                \
+  SELRT_DW_ASM_LD(4, 5, PA, x1) SELRT_DW_ASM_MAC(0, 1, 4, 5, WA0, WA1)                          \
+  SELRT_DW_ASM_LD(6, 7, PA, x1) SELRT_DW_ASM_MAC(0, 1, 6, 7, WB0, WB1)                          \
+  SELRT_DW_ASM_LD(4, 5, PA, x1) SELRT_DW_ASM_MAC(0, 1, 4, 5, WC0, WC1) SELRT_DW_ASM_MAC(2, 3, 4, 5, WA0, WA1) \
+  SELRT_DW_ASM_LD(6, 7, PA, x1) SELRT_DW_ASM_MAC(2, 3, 6, 7, WB0, WB1)                          \
+  SELRT_DW_ASM_LD(4, 5, PB, x4) SELRT_DW_ASM_MAC(2, 3, 4, 5, WC0, WC1)
+#define SELRT_DW_ASM_PAIRS(ROW)                                                                  \
+  __asm__ __volatile__(                                                                          \
+      "ld1 {v8.4s, v9.4s}, [%[wp]], %[cb]\n\t" "ld1 {v10.4s, v11.4s}, [%[wp]], %[cb]\n\t"         \
+      "ld1 {v12.4s, v13.4s}, [%[wp]], %[cb]\n\t" "ld1 {v14.4s, v15.4s}, [%[wp]], %[cb]\n\t"       \
+      "ld1 {v16.4s, v17.4s}, [%[wp]], %[cb]\n\t" "ld1 {v18.4s, v19.4s}, [%[wp]], %[cb]\n\t"       \
+      "ld1 {v20.4s, v21.4s}, [%[wp]], %[cb]\n\t" "ld1 {v22.4s, v23.4s}, [%[wp]], %[cb]\n\t"       \
+      "ld1 {v24.4s, v25.4s}, [%[wp]], %[cb]\n\t" "ld1 {v26.4s, v27.4s}, [%[bp]]\n\t"              \
+      "1:\n\t"                                                                                   \
+      "mov v0.16b, v26.16b\n\t" "mov v1.16b, v27.16b\n\t" "mov v2.16b, v26.16b\n\t" "mov v3.16b, v27.16b\n\t" \
+      ROW(p0a, p0b, 8, 9, 10, 11, 12, 13)                                                        \
+      ROW(p1a, p1b, 14, 15, 16, 17, 18, 19)                                                      \
+      ROW(p2a, p2b, 20, 21, 22, 23, 24, 25)                                                      \
+      "fmax v0.4s, v0.4s, %[lo].4s\n\t" "fmax v1.4s, v1.4s, %[lo].4s\n\t"                        \
+      "fmax v2.4s, v2.4s, %[lo].4s\n\t" "fmax v3.4s, v3.4s, %[lo].4s\n\t"                        \
+      "fmin v0.4s, v0.4s, %[hi].4s\n\t" "fmin v1.4s, v1.4s, %[hi].4s\n\t"                        \
+      "fmin v2.4s, v2.4s, %[hi].4s\n\t" "fmin v3.4s, v3.4s, %[hi].4s\n\t"                        \
+      "st1 {v0.4s, v1.4s}, [%[y]], %[cb]\n\t" "st1 {v2.4s, v3.4s}, [%[y]], %[cb]\n\t"            \
+      "subs %w[n], %w[n], #1\n\t"                                                                \
+      "b.ne 1b\n\t"                                                                              \
+      : [p0a] "+r"(pa[0]), [p0b] "+r"(pb[0]), [p1a] "+r"(pa[1]), [p1b] "+r"(pb[1]), [p2a] "+r"(pa[2]), \
+        [p2b] "+r"(pb[2]), [y] "+r"(yq), [n] "+r"(pairs), [wp] "+r"(wp)                            \
+      : [bp] "r"(bp), [x1] "r"(x1), [x4] "r"(x4), [cb] "r"(cb), [lo] "w"(vlo), [hi] "w"(vhi)    \
+      : "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", \
+        "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "cc", "memory")
+
+/* arm64 speed builds, 3x3 filter, M == 1, C % 8 == 0: npx output pixels of
+ * one row whose windows are all in bounds (xr: the first one's top-left tap,
+ * channel 0; pixels xpx floats apart; taps xky / xkx apart). 8 channels at a
+ * time with the 9 weight vector pairs and the bias in registers, two pixels
+ * per step, which share input columns when the pixel step is one tap (S = 1:
+ * 4 column loads per filter row instead of 6) or two taps (S = 2: 5); S = 0
+ * (other strides / dilations) and a last odd pixel take the intrinsics. */
+SELRT_DEPTHWISE_CONV2D_F32_INLINE void selrt_depthwise_conv2d_f32_neon3x3(
+    const int S, const float *xr, size_t xpx, size_t xky, size_t xkx, const float *w, const float *bias,
+    float *yp, size_t C, int32_t npx, float lo, float hi) {
+  const float32x4_t vlo = vdupq_n_f32(lo), vhi = vdupq_n_f32(hi);
+  const float zeros[8] = {0};
+  for (size_t c0 = 0; c0 < C; c0 += 8) {
+    const float *xp = xr + c0;
+    float *yq = yp + c0;
+    int32_t i = 0;
+    if (S && npx >= 2) {
+      int32_t pairs = npx / 2;
+      const float *pa[3], *pb[3], *wp = w + c0, *bp = bias ? bias + c0 : zeros;
+      const size_t x1 = xkx * sizeof(float), x4 = 4 * x1, cb = C * sizeof(float);
+      for (int ky = 0; ky < 3; ky++) {
+        pa[ky] = xp + (size_t)ky * xky;
+        pb[ky] = pa[ky] + (S == 1 ? 2 : 4) * xkx;
+      }
+      if (S == 1)
+        SELRT_DW_ASM_PAIRS(SELRT_DW_ASM_ROW1);
+      else
+        SELRT_DW_ASM_PAIRS(SELRT_DW_ASM_ROW2);
+      i = 2 * (npx / 2);
+      if (i == npx) continue;
+      xp += (size_t)i * xpx;
+    }
+    float32x4_t w0[9], w1[9];
+    for (int t = 0; t < 9; t++) {
+      w0[t] = vld1q_f32(w + (size_t)t * C + c0);
+      w1[t] = vld1q_f32(w + (size_t)t * C + c0 + 4);
+    }
+    const float32x4_t b0 = bias ? vld1q_f32(bias + c0) : vdupq_n_f32(0.0f);
+    const float32x4_t b1 = bias ? vld1q_f32(bias + c0 + 4) : vdupq_n_f32(0.0f);
+    for (; i + 2 <= npx; i += 2, xp += 2 * xpx, yq += 2 * C) {
+      float32x4_t p0 = b0, p1 = b1, q0 = b0, q1 = b1; /* pixel i: p, pixel i + 1: q */
+      for (int ky = 0; ky < 3; ky++) {
+        const float *row = xp + (size_t)ky * xky;
+        SELRT_DW_NEON_LD(c0_, row);
+        SELRT_DW_NEON_LD(c1_, row + xkx);
+        SELRT_DW_NEON_LD(c2_, row + 2 * xkx);
+        SELRT_DW_NEON_LD(d0_, row + xpx);
+        SELRT_DW_NEON_LD(d1_, row + xpx + xkx);
+        SELRT_DW_NEON_LD(d2_, row + xpx + 2 * xkx);
+        SELRT_DW_NEON_ROW(p0, p1, ky, c0_, c1_, c2_);
+        SELRT_DW_NEON_ROW(q0, q1, ky, d0_, d1_, d2_);
+      }
+      vst1q_f32(yq, vminq_f32(vmaxq_f32(p0, vlo), vhi));
+      vst1q_f32(yq + 4, vminq_f32(vmaxq_f32(p1, vlo), vhi));
+      vst1q_f32(yq + C, vminq_f32(vmaxq_f32(q0, vlo), vhi));
+      vst1q_f32(yq + C + 4, vminq_f32(vmaxq_f32(q1, vlo), vhi));
+    }
+    if (i < npx) {
+      float32x4_t p0 = b0, p1 = b1;
+      for (int ky = 0; ky < 3; ky++) {
+        const float *row = xp + (size_t)ky * xky;
+        SELRT_DW_NEON_LD(c0_, row);
+        SELRT_DW_NEON_LD(c1_, row + xkx);
+        SELRT_DW_NEON_LD(c2_, row + 2 * xkx);
+        SELRT_DW_NEON_ROW(p0, p1, ky, c0_, c1_, c2_);
+      }
+      vst1q_f32(yq, vminq_f32(vmaxq_f32(p0, vlo), vhi));
+      vst1q_f32(yq + 4, vminq_f32(vmaxq_f32(p1, vlo), vhi));
+    }
+  }
+}
+
+/* The three pixel-step variants (an always_inline caller each keeps the loops fixed). */
+static void selrt_depthwise_conv2d_f32_neon3x3_any(const float *xr, size_t xpx, size_t xky, size_t xkx,
+                                                   const float *w, const float *bias, float *yp, size_t C,
+                                                   int32_t npx, float lo, float hi) {
+  if (xpx == xkx)
+    selrt_depthwise_conv2d_f32_neon3x3(1, xr, xpx, xky, xkx, w, bias, yp, C, npx, lo, hi);
+  else if (xpx == 2 * xkx)
+    selrt_depthwise_conv2d_f32_neon3x3(2, xr, xpx, xky, xkx, w, bias, yp, C, npx, lo, hi);
+  else
+    selrt_depthwise_conv2d_f32_neon3x3(0, xr, xpx, xky, xkx, w, bias, yp, C, npx, lo, hi);
+}
+#endif
+
 selrt_status selrt_depthwise_conv2d_f32_check(const selrt_program *p, const selrt_node *n) {
   const selrt_tensor *x = selrt_pin(p, n, 0), *w = selrt_pin(p, n, 1), *b = selrt_pin(p, n, 2);
   const selrt_tensor *y = selrt_pout(p, n, 0);
@@ -154,8 +301,27 @@ SELRT_DEPTHWISE_CONV2D_F32_INLINE void selrt_depthwise_conv2d_f32_loops(selrt_se
       const int64_t iy0 = (int64_t)oy * sh - pt;
       int32_t ky0, ky1;
       selrt_depthwise_conv2d_f32_span(iy0, dh, H, KH, &ky0, &ky1);
+#ifdef SELRT_DW_NEON
+      /* The row's pixels whose 3x3 windows are whole: [a0, a1). */
+      int32_t a0 = OW, a1 = OW;
+      if (M == 1 && KH == 3 && KW == 3 && C % 8 == 0 && ky0 == 0 && ky1 == 3) {
+        int32_t t;
+        selrt_depthwise_conv2d_f32_span(-(int64_t)pl, sw, W, OW, &a0, &t);
+        selrt_depthwise_conv2d_f32_span(2 * (int64_t)dw - pl, sw, W, OW, &t, &a1);
+        if (a0 >= a1) a0 = a1 = OW;
+      }
+#endif
       for (int32_t ox = 0; ox < OW; ox++) {
         const int64_t ix0 = (int64_t)ox * sw - pl;
+#ifdef SELRT_DW_NEON
+        if (ox == a0) {
+          selrt_depthwise_conv2d_f32_neon3x3_any(
+              x + (size_t)b * H * W * C + ((size_t)iy0 * W + (size_t)ix0) * C, (size_t)sw * C, (size_t)dh * W * C,
+              (size_t)dw * C, w, bias, y + (((size_t)b * OH + oy) * OW + ox) * OC, (size_t)C, a1 - a0, lo, hi);
+          ox = a1 - 1; /* and the loop's ++ */
+          continue;
+        }
+#endif
         int32_t kx0, kx1;
         selrt_depthwise_conv2d_f32_span(ix0, dw, W, KW, &kx0, &kx1);
 #ifdef SELRT_PROFILE_SPEED
