@@ -3,9 +3,19 @@ fuzz seeds (tests/fuzz_corpus.py) and the programs the hostile-edit test rebuild
 
 from __future__ import annotations
 
+import numpy as np
+
 from tflite_builder import Op, T, build_model
 
 BITWISE_DTYPES = ("i8", "u8", "i16", "i32")
+REVSEQ_DTYPES = ("f32", "u8", "i16", "i32", "i64")
+
+
+def revseq_model(xs, dtype, seq, batch, lengths, ldt="i32", const=True) -> bytes:
+    s = T("s", [len(lengths) if lengths is not None else xs[batch]], ldt, data=lengths if const else None)
+    return build_model(ops=[Op("REVERSE_SEQUENCE", ["x", "s"], ["y"], options={"seq_dim": seq, "batch_dim": batch})],
+                       tensors=[T("x", xs, dtype), s, T("y", xs, dtype)],
+                       inputs=["x"] if const else ["x", "s"], outputs=["y"])
 
 
 def _binary(builtin: str, dtype: str) -> bytes:
@@ -22,4 +32,13 @@ def small_cover3_models() -> dict[str, bytes]:
     for b in ("BITWISE_XOR", "RIGHT_SHIFT"):
         for dt in BITWISE_DTYPES:
             m[f"{b.lower()}_{dt}"] = _binary(b, dt)
+    m["l2_pool2d_f32"] = build_model(
+        ops=[Op("L2_POOL_2D", ["x"], ["y"], options=dict(padding="same", filter_height=3, filter_width=2, stride_h=2,
+                                                          stride_w=1, activation="relu6"))],
+        tensors=[T("x", [1, 5, 4, 3]), T("y", [1, 3, 4, 3])])
+    for dt, seq, batch, const in (("f32", 1, 0, True), ("u8", 0, 2, False), ("i16", 2, 1, True), ("i32", 1, 2, False),
+                                  ("i64", 2, 0, False)):
+        lengths = np.minimum(np.arange([3, 4, 2][batch]) + 1, [3, 4, 2][seq])
+        m[f"reverse_sequence_{dt}"] = revseq_model([3, 4, 2], dt, seq, batch, lengths, "i64" if dt == "i16" else "i32",
+                                                   const)
     return m

@@ -168,7 +168,6 @@ _UNDECLARED_FIELDS: dict[str, list[tuple]] = {
     "FakeQuantOptions": [_f("min", "float", 0.0), _f("max", "float", 0.0),
                          _f("num_bits", "int", 0), _f("narrow_range", "bool", False)],
     "UniqueOptions": [_f("idx_out_type", "dtype", "i32")],
-    "ReverseSequenceOptions": [_f("seq_dim", "int", 0), _f("batch_dim", "int", 0)],
 }
 OPTION_FIELDS: dict[str, list[tuple]] = {**_UNDECLARED_FIELDS, **opmaps.option_fields()}
 

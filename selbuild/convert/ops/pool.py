@@ -1,4 +1,4 @@
-"""average_pool2d and max_pool2d (float kernels): SAME/VALID
+"""average_pool2d, max_pool2d and l2_pool2d (float kernels): SAME/VALID
 resolved to explicit pads here, like conv (see conv.py)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from selbuild.convert.registry import Lowered, lower, shape
 from selbuild.errors import UnsupportedError
 from selbuild.ir import Graph, Node
 
-_POOLS = ("average_pool2d", "max_pool2d")
+_POOLS = ("average_pool2d", "max_pool2d", "l2_pool2d")
 
 
 def _geometry(g: Graph, n: Node) -> tuple[tuple[int, int, int, int], dict[str, int]]:

@@ -1,0 +1,4 @@
+/* reverse_sequence.f32: reverses each batch's first seq_lengths[b] elements along the sequence dim (shared/revseq.h) */
+#include "../shared/revseq.h"
+
+SELRT_REVSEQ(reverse_sequence, f32, float, SELRT_F32);
