@@ -205,18 +205,21 @@ SELRT_GEMM_INLINE void selrt_shared_gemm_f32_6x16(int32_t K, const float *restri
 /* Eight k steps of one panel (column groups J0, J1, B pointer P); its first
  * B block must be in v24-v27 already, NEXT (optional) loads another block
  * there for the next panel. */
-#define SELRT_GEMM_ASM_8K(J0, J1, P, NEXT)                                             \
+#define SELRT_GEMM_ASM_8K(FK, J0, J1, P, NEXT)                                         \
   SELRT_GEMM_ASM_LD28(P)                                                               \
-  SELRT_GEMM_ASM_2K_A(J0, J1, v24, v25, v26, v27, 0, 1, v0, v1, v2, v3)                \
+  SELRT_GEMM_ASM_2K_A(FK, J0, J1, v24, v25, v26, v27, 0, 1, v0, v1, v2, v3)            \
   SELRT_GEMM_ASM_LD24(P)                                                               \
-  SELRT_GEMM_ASM_2K_A(J0, J1, v28, v29, v30, v31, 2, 3, v0, v1, v2, v3)                \
+  SELRT_GEMM_ASM_2K_A(FK, J0, J1, v28, v29, v30, v31, 2, 3, v0, v1, v2, v3)            \
   SELRT_GEMM_ASM_LD28(P)                                                               \
-  SELRT_GEMM_ASM_2K_A(J0, J1, v24, v25, v26, v27, 0, 1, v4, v5, v6, v7)                \
+  SELRT_GEMM_ASM_2K_A(FK, J0, J1, v24, v25, v26, v27, 0, 1, v4, v5, v6, v7)            \
   NEXT                                                                                 \
-  SELRT_GEMM_ASM_2K_A(J0, J1, v28, v29, v30, v31, 2, 3, v4, v5, v6, v7)
-#define SELRT_GEMM_ASM_2K_A(J0, J1, B0, B1, B2, B3, L0, L1, X0, X1, X2, X3)             \
-  SELRT_GEMM_ASM_FK(J0, J1, B0, B1, L0, X0, X1, X2, X3)                                 \
-  SELRT_GEMM_ASM_FK(J0, J1, B2, B3, L1, X0, X1, X2, X3)
+  SELRT_GEMM_ASM_2K_A(FK, J0, J1, v28, v29, v30, v31, 2, 3, v4, v5, v6, v7)
+#define SELRT_GEMM_ASM_2K_A(FK, J0, J1, B0, B1, B2, B3, L0, L1, X0, X1, X2, X3)         \
+  FK(J0, J1, B0, B1, L0, X0, X1, X2, X3)                                                \
+  FK(J0, J1, B2, B3, L1, X0, X1, X2, X3)
+/* The k step of one row (matrix-vector products: fully_connected's M = 1). */
+#define SELRT_GEMM_ASM_FK1(J0, J1, B0, B1, L, X0, X1, X2, X3) \
+  SELRT_GEMM_ASM_F(c0##J0, B0, X0, L) SELRT_GEMM_ASM_F(c0##J1, B1, X0, L)
 #define SELRT_GEMM_ASM_FK(J0, J1, B0, B1, L, X0, X1, X2, X3)                          \
   SELRT_GEMM_ASM_F(c0##J0, B0, X0, L) SELRT_GEMM_ASM_F(c0##J1, B1, X0, L)             \
   SELRT_GEMM_ASM_F(c1##J0, B0, X1, L) SELRT_GEMM_ASM_F(c1##J1, B1, X1, L)             \
@@ -245,8 +248,8 @@ SELRT_GEMM_INLINE void selrt_shared_gemm_f32_neon(const int MR, const int NP, in
         "1:\n\t"
         SELRT_GEMM_ASM_LD24(b0)
         SELRT_GEMM_ASM_LDA
-        SELRT_GEMM_ASM_8K(0, 1, b0, SELRT_GEMM_ASM_LD24(b1))
-        SELRT_GEMM_ASM_8K(2, 3, b1, )
+        SELRT_GEMM_ASM_8K(SELRT_GEMM_ASM_FK, 0, 1, b0, SELRT_GEMM_ASM_LD24(b1))
+        SELRT_GEMM_ASM_8K(SELRT_GEMM_ASM_FK, 2, 3, b1, )
         "subs %w[n], %w[n], #1\n\t"
         "b.ne 1b\n\t"
         : SELRT_GEMM_ASM_OUT_P0, [c02] "+w"(acc[0][2]), [c03] "+w"(acc[0][3]), [c12] "+w"(acc[1][2]),
@@ -259,14 +262,27 @@ SELRT_GEMM_INLINE void selrt_shared_gemm_f32_neon(const int MR, const int NP, in
         "1:\n\t"
         SELRT_GEMM_ASM_LD24(b0)
         SELRT_GEMM_ASM_LDA
-        SELRT_GEMM_ASM_8K(0, 1, b0, )
+        SELRT_GEMM_ASM_8K(SELRT_GEMM_ASM_FK, 0, 1, b0, )
         "subs %w[n], %w[n], #1\n\t"
         "b.ne 1b\n\t"
         : SELRT_GEMM_ASM_OUT_P0
         :
         : SELRT_GEMM_ASM_CLOBBER);
+  } else if (MR == 1 && NP == 2 && k8 > 0) {
+    __asm__ __volatile__(
+        "1:\n\t"
+        SELRT_GEMM_ASM_LD24(b0)
+        "ldp q0, q4, [%[a0]], #32\n\t"
+        SELRT_GEMM_ASM_8K(SELRT_GEMM_ASM_FK1, 0, 1, b0, SELRT_GEMM_ASM_LD24(b1))
+        SELRT_GEMM_ASM_8K(SELRT_GEMM_ASM_FK1, 2, 3, b1, )
+        "subs %w[n], %w[n], #1\n\t"
+        "b.ne 1b\n\t"
+        : [c00] "+w"(acc[0][0]), [c01] "+w"(acc[0][1]), [c02] "+w"(acc[0][2]), [c03] "+w"(acc[0][3]),
+          [a0] "+r"(ar[0]), [b0] "+r"(b0), [b1] "+r"(b1), [n] "+r"(k8)
+        :
+        : SELRT_GEMM_ASM_CLOBBER);
   }
-  if (MR == 4) k8 = 0; /* done above (the compiler cannot see the count reach 0) */
+  if (MR == 4 || (MR == 1 && NP == 2)) k8 = 0; /* done above (the compiler cannot see the count reach 0) */
   for (; k8 > 0; k8--) {
     for (int r = 0; r < MR; r++) {
       a0[r] = vld1q_f32(ar[r]);
