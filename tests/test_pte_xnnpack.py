@@ -24,11 +24,13 @@ from selbuild.errors import SelbuildError, UnsupportedError  # noqa: E402
 from selbuild.frontends import executorch_load, load_model, summarize  # noqa: E402
 from test_pte_et1 import et_run  # noqa: E402
 from torch_fixtures import eval_ir  # noqa: E402
-from xnn_models import MobileNetV2, SmallNet, export_xnnpack, randomize_bn  # noqa: E402
+from xnn_models import ConvLinear, MobileNetV2, SmallNet, export_xnnpack, randomize_bn  # noqa: E402
 
 TOLERANCE = 1e-4
 X = np.random.default_rng(5).standard_normal((1, 3, 16, 16)).astype(np.float32)
 X224 = np.random.default_rng(6).standard_normal((1, 3, 224, 224)).astype(np.float32)
+X6 = np.random.default_rng(8).standard_normal((2, 3, 6, 6)).astype(np.float32)
+DYNAMIC_TOLERANCE = 1e-3            # relative, dynamic int8 against the ExecuTorch runtime
 
 
 @pytest.fixture(scope="module")
@@ -80,13 +82,47 @@ def test_conv_layout_costs_no_transposes(small) -> None:
     assert sum(n.op == "transpose" for n in nodes) <= 2
 
 
-def test_quantized_xnnpack_is_refused_naming_why(tmp_path) -> None:
+def test_static_int8_xnnpack_is_refused_naming_why(tmp_path) -> None:
     torch.manual_seed(0)
-    p = export_xnnpack(randomize_bn(SmallNet(), 1), (torch.from_numpy(X),), tmp_path / "q.pte", "dynamic")
+    p = export_xnnpack(ConvLinear().eval(), (torch.from_numpy(X6),), tmp_path / "q.pte", "static")
     with pytest.raises(UnsupportedError) as e:
         load_model(p)
-    assert "quantiz" in e.value.message
+    assert "statically quantized" in e.value.message
     assert any("cannot convert the delegated program yet" in n for n in summarize(p).notes)
+
+
+@pytest.fixture(scope="module")
+def dynamic(tmp_path_factory) -> Path:
+    """ConvLinear with XNNPACKQuantizer's dynamic config: qdint8 rows, per-channel int8 weights."""
+    torch.manual_seed(0)
+    return export_xnnpack(ConvLinear().eval(), (torch.from_numpy(X6),),
+                          tmp_path_factory.mktemp("xnn") / "conv_linear_dynamic.pte", "dynamic")
+
+
+def test_dynamic_int8_lowers_onto_hybrid_kernels(dynamic) -> None:
+    s = summarize(dynamic)
+    assert s.delegates == [] and all(o.op for o in s.ops)
+    fc = [n for n in load_model(dynamic).main.nodes if n.op == "fully_connected"]
+    assert [n.kernel for n in fc] == ["fully_connected.f32i8"] * 2
+    g = load_model(dynamic).main
+    w = g.tensors[fc[0].inputs[1]]
+    assert w.dtype == "i8" and w.quant is not None and w.quant.scale.size == 24     # per output channel
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target", ["host", "android-arm64", "android-armv7"])
+def test_dynamic_int8_runtime_matches_executorch_xnnpack(dynamic, target, tmp_path_factory) -> None:
+    _skip_unavailable(target)
+    manifest = _manifest(dynamic, target, _root(tmp_path_factory), "pte_xnnpack_dynamic")
+    _skip_unavailable(target, manifest)
+    model = load_model(dynamic)
+    (ours,) = verify.run_program(manifest, convert(model).program,
+                                 {model.main.tensors[model.main.inputs[0]].name: X6}).values()
+    (ref,) = et_run(dynamic, "forward", [X6])
+    assert ours.shape == ref.shape
+    err = float(np.abs(ours.astype(np.float64) - ref).max())
+    print(f"{target} ConvLinear dynamic int8 XNNPACK: max |selbuild - ExecuTorch| = {err:.3g}")
+    assert err <= DYNAMIC_TOLERANCE * float(np.abs(ref).max()), err
 
 
 def test_damaged_payloads_raise_only_selbuild_errors(small, tmp_path) -> None:

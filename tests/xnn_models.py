@@ -77,6 +77,20 @@ class SmallNet(nn.Module):
         return torch.softmax(self.fc(y), -1)
 
 
+class ConvLinear(nn.Module):
+    """A small conv + linear module for the int8 XNNPACK paths: conv, relu, flatten, two linears."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.fc1 = nn.Linear(8 * 6 * 6, 24)
+        self.fc2 = nn.Linear(24, 5)
+
+    def forward(self, x):
+        y = torch.flatten(torch.relu(self.conv(x)), 1)
+        return self.fc2(torch.relu(self.fc1(y)))
+
+
 def randomize_bn(m: nn.Module, seed: int = 0) -> nn.Module:
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():

@@ -43,6 +43,8 @@ from selbuild._generated.xnnfb.Tensor import Tensor
 from selbuild._generated.xnnfb.Transpose import Transpose
 from selbuild._generated.xnnfb.Unary import Unary
 from selbuild.errors import ModelError, UnsupportedError
+from selbuild.frontends import xnnpack_quant as xq
+from selbuild.frontends.xnnpack_quant import read_quant
 
 BACKEND = "XnnpackBackend"
 KIND_NAMES = {v: k for k, v in vars(NK.NodeKind).items() if not k.startswith("_")}
@@ -70,6 +72,7 @@ class XValue:
     constant: int               # constant data index, 0 if none
     external: int               # delegate input/output slot, NO_ID if internal
     quantized: bool
+    qparams: Any = None         # xnnpack_quant.XQuant of a quantized value
 
 
 @dataclass
@@ -112,15 +115,16 @@ def _read_graph(blob: bytes, named: Callable[[str], bytes]) -> XGraph:
         if kind == VK.ValueKind.Tensor:
             t = Tensor()
             t.Init(u.Bytes, u.Pos)
-            quant = False
+            quant, qparams = False, None
         elif kind == VK.ValueKind.QuantTensor:
             qt = QuantTensor()
             qt.Init(u.Bytes, u.Pos)
             t, quant = qt.Tensor(), True
+            qparams = read_quant(qt)
         else:
             raise ModelError(f"XNNPACK value {i} has unknown kind {kind}")
         dims = tuple(int(t.Dims(k)) for k in range(t.DimsLength()))
-        values[t.Id()] = XValue(t.Id(), dims, t.Datatype(), t.ConstantBuffer(), t.ExternalId(), quant)
+        values[t.Id()] = XValue(t.Id(), dims, t.Datatype(), t.ConstantBuffer(), t.ExternalId(), quant, qparams)
     nodes = []
     for i in range(g.NodesLength()):
         n = g.Nodes(i)
@@ -239,8 +243,11 @@ class Emitter:
             x = self.value(a.X())
             return a.Out(), self.call(aten.mul.Tensor, (x, x), self.shape(a.Out()))
         if kind == "Convert":
+            if xq.is_dynamic(self, a.Out()):        # quantized per row by the hybrid kernel itself
+                return a.Out(), self.value(a.X())
             if self.xg.values[a.Out()].datatype != DT.Datatype.fp32:
-                raise UnsupportedError("XNNPACK Convert to a quantized value (dynamic quantization)")
+                raise UnsupportedError("XNNPACK Convert to a statically quantized value (static int8 "
+                                       "XNNPACK graphs are not lowered yet; dynamic quantization is)")
             return a.Out(), self.call(aten.clone.default, (self.value(a.X()),), self.shape(a.Out()))
         if kind == "Softmax":      # over the last dimension
             return a.Out(), self.call(aten._softmax.default, (self.value(a.X()), -1, False), self.shape(a.Out()))
@@ -251,6 +258,8 @@ class Emitter:
         if kind == "Elu":
             return a.Out(), self.call(aten.elu.default, (self.value(a.X()), a.Alpha()), self.shape(a.Out()))
         if kind == "FullyConnected":
+            if self.xg.values.get(a.Filter()) is not None and self.xg.values[a.Filter()].quantized:
+                return a.Out(), xq.dynamic_linear(self, a)
             return a.Out(), self._fully_connected(a)
         if kind in ("Conv2d", "DepthwiseConv2d"):
             return a.Out(), self._conv(kind, a)
