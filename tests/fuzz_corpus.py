@@ -32,7 +32,8 @@ from cover3_models import small_cover3_models
 from mover_models import small_mover_models
 from rnn_models import small_recurrent_models
 from program_writer import add_program
-from segment_models import small_lookup_sparse_models, small_segment_models, small_sparse_models
+from segment_models import (small_lookup_sparse_models, small_reduce_i8_models, small_segment_models,
+                            small_sparse_models)
 from selbuild.convert import convert, read_program
 from selbuild.errors import SelbuildError
 from selbuild.frontends import load_model
@@ -111,6 +112,7 @@ def seed_programs(max_size: int | None = None) -> dict[str, bytes]:
                         **{f"{k}_f32i8": m for k, m in H.small_hybrid_models().items()},
                         **small_mover_models(), **small_cover_models(), **small_cover3_models(),
                         **small_segment_models(), **small_sparse_models(), **small_lookup_sparse_models(),
+                        **small_reduce_i8_models(),
                         **{f"{k}_rnn": m for k, m in small_recurrent_models().items()}}.items():
         seeds[f"op_{name}"] = H.convert_bytes(model)
     seeds.update(_one_op_add_graphs())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tflite_builder import Op, T, build_model
+from tflite_builder import Op, T, build_model, qt
 
 UNSORTED = ("SUM", "MAX", "MIN", "PROD")
 
@@ -84,3 +84,18 @@ def lookup_sparse_model(n: int, k: int, dense, params: np.ndarray, combiner: str
 def small_lookup_sparse_models() -> dict[str, bytes]:
     p = np.arange(24, dtype=np.float32).reshape(8, 3)
     return {f"embedding_lookup_sparse_f32_{c}": lookup_sparse_model(5, 2, [3, 4], p, c) for c in ("sum", "sqrtn")}
+
+
+def reduce_i8_model(builtin: str, shape, axes, qin, qout, keep: bool = False) -> bytes:
+    """An int8 REDUCE_MIN / REDUCE_PROD / SUM over constant axes; qin, qout: (scale, zero point)."""
+    rank = len(shape)
+    norm = {a % rank for a in axes}
+    out = [1 if i in norm else d for i, d in enumerate(shape)] if keep else [d for i, d in enumerate(shape) if i not in norm]
+    return build_model(ops=[Op(builtin, ["x", "a"], ["y"], options={"keep_dims": keep})],
+                       tensors=[qt("x", list(shape), *qin), T("a", [len(axes)], "i32", data=np.array(axes, np.int32)),
+                                qt("y", out, *qout)], inputs=["x"], outputs=["y"])
+
+
+def small_reduce_i8_models() -> dict[str, bytes]:
+    return {"reduce_min_i8": reduce_i8_model("REDUCE_MIN", [3, 4, 5], [1], (0.1, 3), (0.1, 3)),
+            "reduce_prod_i8": reduce_i8_model("REDUCE_PROD", [3, 4, 5], [0, 2], (0.1, 3), (0.4, -2))}

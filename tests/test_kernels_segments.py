@@ -1,12 +1,18 @@
-"""Issue-12 batch B against LiteRT: segment_sum and unsorted_segment_{sum,max,
-min,prod} in f32 and i32 (empty segments keep LiteRT's identities, negative
-ids are dropped, ids of rank > 1, rank-6 data, ids computed at run time,
-NaN in max/min, int32 wrap), and the converter's refusals (a run-time
-segment_ids / num_segments decides the output shape). LiteRT 2.3 has no
-reference SEGMENT_SUM: its default kernel is the reference there.
-Every case is a single-op model from tests/tflite_builder.py; `CASES` is
-shared with the qemu test, which runs them all in one android-armv7 and one
-arm64 size-profile library."""
+"""Issue-12 batch B against LiteRT (BUILTIN_REF; its default kernel for
+SEGMENT_SUM, which has no reference registration):
+* segment_sum and unsorted_segment_{sum,max,min,prod} in f32 and i32: empty
+  segments keep LiteRT's identities, negative ids are dropped, ids of rank
+  > 1, rank-6 data, ids computed at run time, NaN in max/min, int32 wrap;
+* sparse_to_dense (f32, i32, i64, i8): scalar / vector / [n, rank] indices
+  in int32 and int64, scalar values, repeats (validate_indices has no
+  effect in LiteRT), a default_value computed at run time;
+* embedding_lookup_sparse (f32; sum, mean, sqrtn), a bucket coming back;
+* int8 reduce_min and reduce_prod (LiteRT's per-step rescaled product);
+and the converter's refusals (a run-time tensor that decides the output
+shape) and run failures where LiteRT's invoke fails. Every case is a
+single-op model from tests/tflite_builder.py; `CASES` is shared with the
+qemu test, which runs them all in one android-armv7 and one arm64
+size-profile library."""
 
 from __future__ import annotations
 
@@ -17,14 +23,16 @@ import pytest
 
 import harness as H
 from program_edits import BAD_PROGRAM, OK, UNSUPPORTED, rebuild, run_batch, variants
-from segment_models import (NP, UNSORTED, lookup_sparse_model, segment_model, small_lookup_sparse_models,
-                            small_segment_models, small_sparse_models, sparse_model)
+from segment_models import (NP, UNSORTED, lookup_sparse_model, reduce_i8_model, segment_model,
+                            small_lookup_sparse_models, small_reduce_i8_models, small_segment_models,
+                            small_sparse_models, sparse_model)
 from selbuild import toolchain_loader, verify
 from selbuild.errors import SelbuildError, UnsupportedError
 
 KERNELS = [f"{op}.{dt}" for op in ["segment_sum"] + [f"unsorted_segment_{o.lower()}" for o in UNSORTED]
            for dt in ("f32", "i32")]
 KERNELS += [f"sparse_to_dense.{dt}" for dt in ("f32", "i32", "i64", "i8")] + ["embedding_lookup_sparse.f32"]
+KERNELS += ["reduce_min.i8", "reduce_prod.i8"]
 
 
 def _x(shape, dtype, seed=0, small=False):
@@ -121,7 +129,25 @@ def _lookup_sparse_cases():
     return cases
 
 
-CASES = {**_segment_cases(), **_sparse_cases(), **_lookup_sparse_cases()}
+def _reduce_i8_cases():
+    r = np.random.default_rng(11)
+    cases = {}
+    for k, (shape, axes, keep) in enumerate([([4, 7], [1], False), ([2, 3, 5], [0, -1], True), ([6], [0], False),
+                                             ([2, 1, 3, 2, 2, 3], [1, 3, 5], False), ([3, 4], [0, 1], True)]):
+        x = r.integers(-128, 128, shape).astype(np.int8)
+        for qi in [(0.1, 3), (0.02, -128), (0.5, 127)]:
+            cases[f"reduce_min_i8_{k}_zp{qi[1]}"] = (reduce_i8_model("REDUCE_MIN", shape, axes, qi, qi, keep), {"x": x})
+    # products: small factors (few steps saturate), wide and narrow output scales, zero points at both ends
+    for k, (shape, axes, qi, qo) in enumerate([([4, 3], [1], (0.1, 3), (0.4, -2)), ([2, 3, 2], [0, 2], (0.5, 0), (0.9, 1)),
+                                               ([5, 2], [0], (0.05, -10), (0.01, 5)), ([3, 4], [1], (0.2, 0), (0.2, 0)),
+                                               ([2, 6], [1], (1.0, 0), (50.0, -100)), ([2, 2, 3], [-1], (0.3, -128), (0.02, 127)),
+                                               ([8], [0], (0.9, 1), (0.001, 0))]):
+        x = r.integers(-20, 21, shape).astype(np.int8)
+        cases[f"reduce_prod_i8_{k}"] = (reduce_i8_model("REDUCE_PROD", shape, axes, qi, qo), {"x": x})
+    return cases
+
+
+CASES = {**_segment_cases(), **_sparse_cases(), **_lookup_sparse_cases(), **_reduce_i8_cases()}
 
 
 # float sums in LiteRT's order are bit-equal; NaN cases and divisions compare within 1e-4
@@ -264,7 +290,8 @@ def checker(tmp_path_factory):
                       name="selrt_check_segments")
 
 
-SMALL = {**small_segment_models(), **small_sparse_models(), **small_lookup_sparse_models()}
+SMALL = {**small_segment_models(), **small_sparse_models(), **small_lookup_sparse_models(),
+         **small_reduce_i8_models()}
 
 
 @pytest.mark.parametrize("name", sorted(SMALL))
@@ -286,3 +313,13 @@ def test_bad_combiner_is_rejected(checker, value):
     prog = H.convert_bytes(SMALL[name])
     index = load_catalogue()[read_program(prog).nodes[0].kernel].iparams.index("combiner")
     assert run_batch(*checker, name, [rebuild(prog, iparam=(index, value))]) == [(UNSUPPORTED, 0)]
+
+
+@pytest.mark.parametrize("param,value", [("shift", 8), ("shift", -32), ("multiplier", -1), ("input_zp", 128),
+                                         ("output_zp", -129), ("axis_mask", 8)])
+def test_bad_reduce_prod_iparams_are_rejected(checker, param, value):
+    from selbuild.catalogue import load_catalogue
+    from selbuild.convert import read_program
+    prog = H.convert_bytes(SMALL["reduce_prod_i8"])
+    index = load_catalogue()[read_program(prog).nodes[0].kernel].iparams.index(param)
+    assert run_batch(*checker, "reduce_prod_i8", [rebuild(prog, iparam=(index, value))]) == [(UNSUPPORTED, 0)]

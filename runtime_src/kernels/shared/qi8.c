@@ -62,7 +62,12 @@ selrt_status selrt_shared_qi8_reduce_check(const selrt_tensor *x, const selrt_te
   return SELRT_OK;
 }
 
-void selrt_shared_qi8_reduce(const selrt_tensor *x, int32_t mask, int max, int32_t *out_o, size_t o) {
+/* One output element of a reduction, the reduced elements visited in input
+ * order (LiteRT's order: the int8 product rescales at every step, so the
+ * order decides the rounding). mode: 0 sum, 1 max, 2 min, 3 product: acc =
+ * x0 - q[0], then acc = step(acc, x - q[0], q) for every further element. */
+static int32_t selrt_shared_qi8_reduce_one(const selrt_tensor *x, int32_t mask, int mode, selrt_shared_qi8_step step,
+                                           const int32_t *q, size_t o) {
   const int8_t *xd = (const int8_t *)x->data;
   size_t stride[SELRT_MAX_RANK], rdims[SELRT_MAX_RANK], rstr[SELRT_MAX_RANK];
   int32_t nr = 0;
@@ -84,14 +89,22 @@ void selrt_shared_qi8_reduce(const selrt_tensor *x, int32_t mask, int max, int32
     }
   /* Odometer over the reduced dims; the innermost one is a strided loop. */
   size_t idx[SELRT_MAX_RANK] = {0};
-  int32_t acc = max ? -128 : 0;
+  int32_t acc = mode == 1 ? -128 : mode == 2 ? 127 : 0;
+  int first = 1;
   const size_t inner = nr ? rdims[nr - 1] : 1, istr = nr ? rstr[nr - 1] : 0;
   for (;;) {
     size_t off = base;
     for (int32_t r = 0; r + 1 < nr; r++) off += idx[r] * rstr[r];
     const int8_t *p = xd + off;
-    if (max) {
+    if (mode == 1) {
       for (size_t i = 0; i < inner; i++) acc = p[i * istr] > acc ? p[i * istr] : acc;
+    } else if (mode == 2) {
+      for (size_t i = 0; i < inner; i++) acc = p[i * istr] < acc ? p[i * istr] : acc;
+    } else if (mode == 3) {
+      for (size_t i = 0; i < inner; i++, first = 0) {
+        const int32_t v = p[i * istr] - q[0];
+        acc = first ? v : step(acc, v, q);
+      }
     } else {
       for (size_t i = 0; i < inner; i++) acc += p[i * istr];
     }
@@ -99,7 +112,16 @@ void selrt_shared_qi8_reduce(const selrt_tensor *x, int32_t mask, int max, int32
     while (r >= 0 && ++idx[r] == rdims[r]) idx[r--] = 0;
     if (r < 0) break;
   }
-  *out_o = acc;
+  return acc;
+}
+
+void selrt_shared_qi8_reduce(const selrt_tensor *x, int32_t mask, int mode, int32_t *out_o, size_t o) {
+  *out_o = selrt_shared_qi8_reduce_one(x, mask, mode, 0, 0, o);
+}
+
+int32_t selrt_shared_qi8_reduce_prod(const selrt_tensor *x, int32_t mask, selrt_shared_qi8_step step,
+                                     const int32_t *q, size_t o) {
+  return selrt_shared_qi8_reduce_one(x, mask, 3, step, q, o);
 }
 
 void selrt_shared_qi8_strided_run(selrt_session *s, const selrt_node *n, const int32_t *ip) {

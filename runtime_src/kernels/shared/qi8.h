@@ -134,11 +134,17 @@ void selrt_shared_qi8_lut(const int8_t *x, int8_t *y, size_t count, const int8_t
   SELRT_KERNEL(op##_##dt, #op "." #dt)
 
 /* Reductions over the input dims set in `mask` (bit i = dim i). The output
- * element o (kept dims in order) gets the int32 sum (max = 0) or maximum
- * (max = 1) of its reduced input elements; `count` receives how many
- * elements each output element reduces. check: rank <= 6, element counts. */
+ * element o (kept dims in order) gets the int32 sum (mode 0), maximum (1)
+ * or minimum (2) of its reduced input elements; `count` receives how many
+ * elements each output element reduces. check: rank <= 6, element counts.
+ * reduce_prod: LiteRT's int8 product, the reduced elements in input order:
+ * acc = x0 - q[0], then acc = step(acc, x - q[0], q) per further element
+ * (reduce_prod.i8's step rescales; q holds the zero point and its params). */
 selrt_status selrt_shared_qi8_reduce_check(const selrt_tensor *x, const selrt_tensor *y, int32_t mask);
-void selrt_shared_qi8_reduce(const selrt_tensor *x, int32_t mask, int max, int32_t *out_o, size_t o);
+void selrt_shared_qi8_reduce(const selrt_tensor *x, int32_t mask, int mode, int32_t *out_o, size_t o);
+typedef int32_t (*selrt_shared_qi8_step)(int32_t acc, int32_t v, const int32_t *q);
+int32_t selrt_shared_qi8_reduce_prod(const selrt_tensor *x, int32_t mask, selrt_shared_qi8_step step,
+                                     const int32_t *q, size_t o);
 size_t selrt_shared_qi8_reduce_count(const selrt_tensor *x, int32_t mask);
 
 

@@ -14,6 +14,8 @@ and data-movement ops (TFLite full-integer semantics).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from selbuild.convert import registry
@@ -71,10 +73,24 @@ def pool_i8_lower(g: Graph, n: Node) -> Lowered:
 
 # ------------------------------------------------------------------ reductions
 
-@lower("reduce_max", dtype="i8")
+@lower("reduce_max", "reduce_min", dtype="i8")
 def reduce_max_i8_lower(g: Graph, n: Node) -> Lowered:
     same_quant(g, n, n.inputs[0], n.outputs[0])
     return _generic(g, n)
+
+
+@lower("reduce_prod", dtype="i8")
+def reduce_prod_i8_lower(g: Graph, n: Node) -> Lowered:
+    low = _generic(g, n)
+    s_in, z_in = per_tensor(g, n, n.inputs[0])
+    s_out, z_out = per_tensor(g, n, n.outputs[0])
+    count = max(1, g.tensors[n.inputs[0]].numel // max(1, g.tensors[n.outputs[0]].numel))
+    # LiteRT's PrepareProd: each of the count steps scales by s_in / s_out^(1/count)
+    mult, sh = quantize_multiplier(float(s_in) / math.pow(float(s_out), 1.0 / count))
+    if not -31 <= sh <= 7:
+        raise UnsupportedError(f"{describe(g, n)}: int8 product rescale 2^{sh} outside LiteRT's range")
+    low.iparams.update(input_zp=z_in, output_zp=z_out, multiplier=mult, shift=sh)
+    return low
 
 
 @lower("mean", dtype="i8")
