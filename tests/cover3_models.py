@@ -9,6 +9,7 @@ from tflite_builder import Op, T, build_model
 
 BITWISE_DTYPES = ("i8", "u8", "i16", "i32")
 REVSEQ_DTYPES = ("f32", "u8", "i16", "i32", "i64")
+DIAG_DTYPES = ("f32", "i8", "i32", "i64")
 
 
 def revseq_model(xs, dtype, seq, batch, lengths, ldt="i32", const=True) -> bytes:
@@ -41,4 +42,9 @@ def small_cover3_models() -> dict[str, bytes]:
         lengths = np.minimum(np.arange([3, 4, 2][batch]) + 1, [3, 4, 2][seq])
         m[f"reverse_sequence_{dt}"] = revseq_model([3, 4, 2], dt, seq, batch, lengths, "i64" if dt == "i16" else "i32",
                                                    const)
+    for dt in DIAG_DTYPES:
+        m[f"matrix_diag_{dt}"] = build_model(ops=[Op("MATRIX_DIAG", ["x"], ["y"])],
+                                             tensors=[T("x", [2, 3], dt), T("y", [2, 3, 3], dt)])
+        m[f"matrix_set_diag_{dt}"] = build_model(ops=[Op("MATRIX_SET_DIAG", ["x", "d"], ["y"])],
+                                                 tensors=[T("x", [2, 3, 4], dt), T("d", [2, 3], dt), T("y", [2, 3, 4], dt)])
     return m

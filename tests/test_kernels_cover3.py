@@ -6,7 +6,9 @@ rank 6, every shift count from -3 to past the width, which LiteRT clamps to
 every fused activation), reverse_sequence (f32, u8, i16, i32, i64 - LiteRT
 has no int8 or bool one; int32 and int64 lengths, constant or run-time,
 negative and full lengths, sequence dim before or after the batch dim, rank
-6; a run-time length past the dim fails the run as it fails LiteRT's Invoke). LiteRT runs neither on int64; u16/u32 tensors have no runtime
+6; a run-time length past the dim fails the run as it fails LiteRT's Invoke),
+matrix_diag and matrix_set_diag (f32, i8 quantized, i32, i64; square, wide
+and tall matrices, rank 6; LiteRT's bool ones give wrong values, so none). LiteRT runs neither on int64; u16/u32 tensors have no runtime
 dtype. Every case is a single-op model from tests/tflite_builder.py; `CASES`
 is shared with the qemu test, which runs them all in one android-armv7 and
 one android-arm64 size-profile library."""
@@ -19,19 +21,20 @@ import numpy as np
 import pytest
 
 import harness as H
-from cover3_models import BITWISE_DTYPES, REVSEQ_DTYPES, revseq_model, small_cover3_models
+from cover3_models import BITWISE_DTYPES, DIAG_DTYPES, REVSEQ_DTYPES, revseq_model, small_cover3_models
 from program_edits import BAD_PROGRAM, OK, UNSUPPORTED, rebuild, run_batch, variants
 from selbuild import toolchain_loader, verify
 from selbuild.catalogue import load_catalogue
 from selbuild.convert import read_program
 from selbuild.errors import SelbuildError
 import tflite_builder as TB
-from tflite_builder import Op, T, build_model
+from tflite_builder import Op, T, build_model, qt
 
 KERNELS = ["add_n.f32", "add_n.i32"]
 KERNELS += [f"{op}.{dt}" for op in ("bitwise_xor", "right_shift") for dt in BITWISE_DTYPES]
 KERNELS += ["l2_pool2d.f32"]
 KERNELS += [f"reverse_sequence.{dt}" for dt in REVSEQ_DTYPES]
+KERNELS += [f"{op}.{dt}" for op in ("matrix_diag", "matrix_set_diag") for dt in DIAG_DTYPES]
 
 NP = {"f32": np.float32, "i8": np.int8, "u8": np.uint8, "i16": np.int16, "i32": np.int32, "i64": np.int64}
 
@@ -119,7 +122,21 @@ def _revseq_cases():
     return cases
 
 
-CASES = {**_add_n_cases(), **_bitwise_cases(), **_l2_pool_cases(), **_revseq_cases()}
+def _diag_cases():
+    cases = {}
+    for dt in DIAG_DTYPES:
+        t = (lambda name, sh: qt(name, sh, 0.05, -3)) if dt == "i8" else (lambda name, sh: T(name, sh, dt))
+        for xs in ([5], [2, 3], [2, 1, 4], [1, 2, 1, 2, 3]):
+            m = build_model(ops=[Op("MATRIX_DIAG", ["x"], ["y"])], tensors=[t("x", xs), t("y", xs + [xs[-1]])])
+            cases[f"matrix_diag_{dt}_{_tag(xs)}"] = (m, {"x": _x(xs, dt, len(cases))})
+        for xs in ([3, 3], [4, 2], [2, 5], [2, 3, 4], [2, 1, 3, 1, 4, 3]):
+            ds = xs[:-2] + [min(xs[-2:])]
+            m = build_model(ops=[Op("MATRIX_SET_DIAG", ["x", "d"], ["y"])], tensors=[t("x", xs), t("d", ds), t("y", xs)])
+            cases[f"matrix_set_diag_{dt}_{_tag(xs)}"] = (m, {"x": _x(xs, dt, len(cases)), "d": _x(ds, dt, 7 + len(cases))})
+    return cases
+
+
+CASES = {**_add_n_cases(), **_bitwise_cases(), **_l2_pool_cases(), **_revseq_cases(), **_diag_cases()}
 INEXACT = {name for name in CASES if name.startswith("l2_pool2d")}      # sqrtf: within 1e-4 of LiteRT
 
 rt = H.runtime_fixture(KERNELS)
@@ -244,6 +261,23 @@ def test_reverse_sequence_length_past_the_dim_fails_the_run(rt):
 def test_reverse_sequence_refusals(seq, batch, lengths, match):
     m = revseq_model([2, 3, 4], "f32", seq, batch, np.array(lengths, np.int32), "i32", True)
     with pytest.raises(SelbuildError, match=match):
+        H.convert_bytes(m)
+
+
+@pytest.mark.parametrize("name,tensor,dims", [("matrix_diag_f32", 1, [3, 2, 3]), ("matrix_diag_i8", 0, [2, 4]),
+                                              ("matrix_set_diag_i32", 1, [2, 4]), ("matrix_set_diag_i64", 2, [2, 4, 3]),
+                                              ("matrix_set_diag_f32", 1, [3, 2])])
+def test_diag_shapes_that_disagree_are_rejected(checker, name, tensor, dims):
+    prog = H.convert_bytes(small_cover3_models()[name])
+    node = read_program(prog).nodes[0]
+    t = (node.inputs + node.outputs)[tensor]
+    assert run_batch(*checker, name, [rebuild(prog, shape=(t, dims))]) == [(UNSUPPORTED, 0)]
+
+
+def test_matrix_set_diag_of_a_wrong_diagonal_is_refused():
+    m = build_model(ops=[Op("MATRIX_SET_DIAG", ["x", "d"], ["y"])],
+                    tensors=[T("x", [2, 3, 4]), T("d", [2, 4]), T("y", [2, 3, 4])])
+    with pytest.raises(SelbuildError, match="min"):
         H.convert_bytes(m)
 
 
