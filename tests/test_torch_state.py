@@ -64,14 +64,17 @@ def converted(tmp_path_factory):
     return path, convert(load_model(path))
 
 
-@pytest.fixture(scope="module")
-def host(converted, build_root):
+def _host(build_root, kernels, name: str):
     from selbuild.build import build_target
     from selbuild.config import BuildConfig
-    _, res = converted
-    cfg = BuildConfig(path=build_root / "torch_state.yaml", name="torch_state", models=[], targets=["host"],
-                      ops={k: ["test"] for k in res.kernels})
+    cfg = BuildConfig(path=build_root / f"{name}.yaml", name=name, models=[], targets=["host"],
+                      ops={k: ["test"] for k in kernels})
     return build_target(cfg, "host", out_root=build_root).manifest
+
+
+@pytest.fixture(scope="module")
+def host(converted, build_root):
+    return _host(build_root, converted[1].kernels, "torch_state")
 
 
 def _close(ours: dict, ref: list[np.ndarray], step: int) -> None:
@@ -121,3 +124,47 @@ def test_analyze_names_the_state_and_keeps_read_only_buffers_constant(converted)
     from selbuild.convert import read_program
     info = read_program(res.program)
     assert info.metadata.get("model.state") == "state f32[1, 8]; steps i32[1]; window f32[1, 12]"
+
+
+# ----------------------------------------------------------------- ExecuTorch .pte
+
+def _export_pte(path, initialized: bool):
+    pytest.importorskip("executorch.exir")
+    import warnings
+
+    from executorch.exir import ExecutorchBackendConfig, to_edge
+    from executorch.exir.passes.init_mutable_pass import InitializedMutableBufferPass
+    # with the pass, the program carries the buffers' values; without, ExecuTorch
+    # leaves them unspecified and selbuild starts from zeros
+    passes = [InitializedMutableBufferPass(["state", "window", "steps"])] if initialized else []
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        ep = torch.export.export(_module(), (torch.zeros(1, 8),))
+        path.write_bytes(to_edge(ep).to_executorch(ExecutorchBackendConfig(passes=passes)).buffer)
+    return path
+
+
+def _et_steps(path, frames: np.ndarray) -> list[list[np.ndarray]]:
+    """One ExecuTorch method, executed once per frame: the reference."""
+    from executorch.runtime import Runtime
+    method = Runtime.get().load_program(str(path)).load_method("forward")
+    return [[o.numpy().copy() for o in method.execute([torch.from_numpy(f)])] for f in frames]
+
+
+@pytest.mark.parametrize("initialized", [True, False], ids=["initialized", "unspecified"])
+def test_pte_mutable_buffers_match_the_executorch_runtime_run_after_run(initialized, tmp_path, build_root):
+    from selbuild.frontends import load_model
+    from selbuild.runtime import Interpreter
+    path = _export_pte(tmp_path / "s.pte", initialized)
+    res = convert(load_model(path))
+    fr = _frames()
+    ref = _et_steps(path, fr)
+    if initialized:
+        eager = _eager(fr)
+        for k in (0, RUNS - 1):
+            _close(dict(enumerate(ref[k])), eager[k], k)      # the reference itself keeps state as torch does
+    note = next(n for n in summarize(path).notes if "keeps state in 3 mutable buffer(s)" in n)
+    assert ("initial values from the program" in note) == initialized
+    with Interpreter(res.program, _host(build_root, res.kernels, "torch_state_pte")) as it:
+        for k in range(RUNS):
+            _close(it({"input0": fr[k]}), ref[k], k)

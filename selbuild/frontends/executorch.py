@@ -90,6 +90,8 @@ class Plan:
     buffers: dict[int, int] = field(default_factory=dict)  # constant value -> data buffer index
     lists: dict[int, list[int]] = field(default_factory=dict)  # list value -> its items' value indices
     allocs: dict[int, tuple[int, int]] = field(default_factory=dict)  # tensor -> (memory id, offset)
+    # planned tensors with an initial value (mutable buffers): (mutable data segment, offset index)
+    inits: dict[int, tuple[int, int]] = field(default_factory=dict)
     # delegate calls: (kernel calls before it, delegate index, its args' value indices)
     delegate_calls: list[tuple[int, int, list[int]]] = field(default_factory=list)
     delegate_data: list[tuple[int, int]] = field(default_factory=list)  # per delegate: (location, index)
@@ -103,6 +105,18 @@ class PteProgram:
     segments: list[tuple[int, int]] = field(default_factory=list)    # segment -> (file offset, size)
     named_data: dict[str, int] = field(default_factory=dict)         # key -> segment index
     inline_data: list[tuple[int, int]] = field(default_factory=list)  # inline delegate blob -> (offset, size)
+    # per mutable data segment: its buffers' (file offset, bytes up to the next one)
+    mutable_data: list[list[tuple[int, int]]] = field(default_factory=list)
+
+    def initial_bytes(self, data: bytes, where: tuple[int, int], size: int) -> bytes:
+        """The initial value of a mutable buffer (Plan.inits), exactly `size` bytes."""
+        seg, i = where
+        if not (0 <= seg < len(self.mutable_data) and 0 <= i < len(self.mutable_data[seg])):
+            raise ModelError(f"mutable buffer data {i} of segment {seg} is not in the program")
+        off, avail = self.mutable_data[seg][i]
+        if size > avail:
+            raise ModelError(f"mutable buffer data {i} has {avail} bytes, its tensor needs {size}")
+        return data[off:off + size]
 
     def segment_bytes(self, data: bytes, index: int) -> bytes:
         if not 0 <= index < len(self.segments):
@@ -201,7 +215,8 @@ def _tensor_info(name: str, value: Any) -> TensorInfo:
 
 
 def _value(r: _Reader, plan: Any, idx: int, depth: int = 0, bufs: dict[int, int] | None = None,
-           lists: dict[int, list[int]] | None = None, allocs: dict[int, tuple[int, int]] | None = None) -> Any:
+           lists: dict[int, list[int]] | None = None, allocs: dict[int, tuple[int, int]] | None = None,
+           inits: dict[int, tuple[int, int]] | None = None) -> Any:
     """One EValue as TensorArg / int / float / bool / list / None."""
     if not 0 <= idx < plan.ValuesLength():
         raise _Corrupt(f"value index {idx} out of range")
@@ -220,12 +235,19 @@ def _value(r: _Reader, plan: Any, idx: int, depth: int = 0, bufs: dict[int, int]
         sizes = [t.Sizes(i) for i in range(r.count(t.SizesLength(), 4))]
         if len(sizes) > MAX_RANK or any(s < 0 for s in sizes):
             raise _Corrupt(f"tensor value {idx} has an impossible shape {sizes}")
-        if t.DataBufferIdx() > 0 and bufs is not None:
-            bufs[idx] = t.DataBufferIdx()
         alloc = r.table(t.AllocationInfo())
         if alloc is not None and allocs is not None:
             # tensors planned onto the same bytes: how ExecuTorch spells a static view
             allocs[idx] = (alloc.MemoryId(), alloc.MemoryOffsetLow() | (alloc.MemoryOffsetHigh() << 32))
+        if alloc is not None and t.DataBufferIdx() > 0:
+            # A planned tensor with data: a mutable buffer's initial value, kept in
+            # a mutable data segment (data_buffer_idx indexes that segment's offsets).
+            extra = r.table(t.ExtraTensorInfo())
+            if inits is not None:
+                inits[idx] = (int(extra.MutableDataSegmentsIdx()) if extra is not None else 0, t.DataBufferIdx())
+            return aten_ops.TensorArg(tuple(sizes), _DTYPES.get(t.ScalarType()), False)
+        if t.DataBufferIdx() > 0 and bufs is not None:
+            bufs[idx] = t.DataBufferIdx()
         return aten_ops.TensorArg(tuple(sizes), _DTYPES.get(t.ScalarType()), t.DataBufferIdx() > 0)
     if kind == KT.KernelTypes.Int:
         return as_(Int).IntVal()
@@ -240,7 +262,7 @@ def _value(r: _Reader, plan: Any, idx: int, depth: int = 0, bufs: dict[int, int]
         items = [int(lst.Items(i)) for i in range(r.count(lst.ItemsLength(), elem))]
         if lists is not None:
             lists[idx] = items
-        return [_value(r, plan, i, depth + 1, bufs, None, allocs) for i in items]
+        return [_value(r, plan, i, depth + 1, bufs, None, allocs, inits) for i in items]
     return None                 # strings, double/bool lists: not needed for op mapping
 
 
@@ -280,7 +302,8 @@ def _plan(r: _Reader, plan: Any) -> Plan:
                 if not 0 <= oi < len(operators):
                     raise _Corrupt(f"kernel call names operator {oi} of {len(operators)}")
                 ids = [call.Args(j) for j in range(r.count(call.ArgsLength(), 4))]
-                args = [_value(r, plan, j, bufs=p.buffers, lists=p.lists, allocs=p.allocs) for j in ids]
+                args = [_value(r, plan, j, bufs=p.buffers, lists=p.lists, allocs=p.allocs, inits=p.inits)
+                        for j in ids]
                 p.calls.append(KernelUse(*operators[oi], args, ids))
             elif ins.InstrArgsType() == InstructionArguments.DelegateCall:
                 dc = DelegateCall()
@@ -324,27 +347,34 @@ def read_program(data: bytes) -> PteProgram:
             inline.append((b._tab.Vector(b._tab.Offset(4)) if n else 0, n))
         version = prog.Version()
         constants = _constants(r, prog, header, len(data))
+        mutable = [_subsegment(r, prog, r.table(prog.MutableDataSegments(i)), header)
+                   for i in range(r.count(prog.MutableDataSegmentsLength(), 4))]
     except _Corrupt as e:
         raise ModelError(f"corrupt ExecuTorch program: {e}") from None
     except _DECODE_ERRORS as e:
         raise ModelError(f"corrupt ExecuTorch program ({type(e).__name__}: {e})") from None
     if not plans:
         raise ModelError("ExecuTorch program has no execution plan")
-    return PteProgram(version, plans, constants, segments, named, inline)
+    return PteProgram(version, plans, constants, segments, named, inline, mutable)
+
+
+def _subsegment(r: _Reader, prog: Any, sub: Any, header: Header) -> list[tuple[int, int]]:
+    """A SubsegmentOffsets: each buffer's (file offset, bytes up to the next one)."""
+    si = sub.SegmentIndex()
+    if not 0 <= si < prog.SegmentsLength():
+        raise _Corrupt(f"data segment {si} does not exist")
+    seg = r.table(prog.Segments(si))
+    base = header.segment_base + seg.Offset()
+    offs = [sub.Offsets(i) for i in range(r.count(sub.OffsetsLength(), 8))]
+    ends = offs[1:] + [seg.Size()]
+    return [(base + o, max(e - o, 0)) for o, e in zip(offs, ends)]
 
 
 def _constants(r: _Reader, prog: Any, header: Header, file_size: int) -> list[tuple[int, int]]:
     """Where each constant data buffer lives: (file offset, bytes up to the next one)."""
     cs = r.table(prog.ConstantSegment())
     if cs is not None and cs.OffsetsLength() > 0:
-        si = cs.SegmentIndex()
-        if not 0 <= si < prog.SegmentsLength():
-            raise _Corrupt(f"constant segment {si} does not exist")
-        seg = r.table(prog.Segments(si))
-        base = header.segment_base + seg.Offset()
-        offs = [cs.Offsets(i) for i in range(r.count(cs.OffsetsLength(), 8))]
-        ends = offs[1:] + [seg.Size()]
-        return [(base + o, max(e - o, 0)) for o, e in zip(offs, ends)]
+        return _subsegment(r, prog, cs, header)
     out = []
     for i in range(r.count(prog.ConstantBufferLength(), 4)):
         b = r.table(prog.ConstantBuffer(i))

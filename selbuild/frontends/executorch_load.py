@@ -16,7 +16,7 @@ from __future__ import annotations
 import operator
 import struct
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from selbuild import ir
 from selbuild.errors import CatalogueError, ModelError, SelbuildError, UnsupportedError
 from selbuild.frontends import aten_ops
 from selbuild.frontends.executorch import Plan, PteProgram, read_program
+from selbuild.frontends.torch_state import StateSpec, describe
 from selbuild.frontends.torchscript import require_torch
 
 _NUMPY = {"f32": np.float32, "f64": np.float64, "f16": np.float16, "i64": np.int64, "i32": np.int32,
@@ -38,6 +39,7 @@ class FxProgram:
     consts: dict[str, Any]              # placeholder name -> torch tensor
     inputs: list[str]                   # placeholder names of the plan's inputs
     outputs: dict[int, str]
+    state: StateSpec = field(default_factory=StateSpec)   # mutable buffers (torch_state.py)
 
 
 def _functional(torch: Any, name: str, overload: str) -> Any:
@@ -139,6 +141,7 @@ def _build_fx(data: bytes, prog: PteProgram, plan: Plan) -> FxProgram:
         node.meta["val"] = consts[node.name]
         node_of[vid] = node
 
+    held = _state_placeholders(torch, g, data, prog, plan, values, node_of)
     written: list[int] = []
     current = [""]                          # source op of the call being built
 
@@ -180,6 +183,10 @@ def _build_fx(data: bytes, prog: PteProgram, plan: Plan) -> FxProgram:
         source = aten_ops.spell(call.name, call.overload)
         current[0] = source
         pairs = list(zip(call.arg_ids, call.args))
+        if call.name == "aten::copy_":
+            _copy_into_state(call, node_of, arg(*pairs[1]))
+            written.append(call.arg_ids[0])
+            continue
         if call.name in _DIM_ORDER:
             # a copy (with a dtype conversion) into a memory order; selbuild tensors are contiguous
             out_op, fn = None, _DIM_ORDER[call.name](torch)
@@ -221,8 +228,53 @@ def _build_fx(data: bytes, prog: PteProgram, plan: Plan) -> FxProgram:
                 node_of[vid] = item
     delegated(len(plan.calls))
     results = [node_of[v] for v in plan.output_ids]
-    g.output(tuple(results))
-    return FxProgram(g, consts, inputs, {i: f"output{i}" for i in range(len(results))})
+    state = StateSpec()
+    for vid, (ph, initial) in held.items():
+        # the buffer's last value this run becomes the variable's value for the next
+        state.initial[ph.name] = (f"buffer{vid}", initial)
+        state.writes[len(results) + len(state.writes)] = f"buffer{vid}"
+    g.output(tuple(results + [node_of[vid] for vid in held]))
+    return FxProgram(g, consts, inputs, {i: f"output{i}" for i in range(len(results))}, state)
+
+
+def _state_placeholders(torch: Any, g: Any, data: bytes, prog: PteProgram, plan: Plan, values: dict[int, Any],
+                        node_of: dict[int, Any]) -> dict[int, tuple[Any, np.ndarray]]:
+    """A placeholder per mutable buffer (a planned tensor some `aten::copy_` writes):
+    {value: (placeholder, initial value)}. The initial value is the program's
+    (ExecuTorch's InitializedMutableBufferPass) or zeros, where ExecuTorch leaves
+    it unspecified."""
+    held: dict[int, tuple[Any, np.ndarray]] = {}
+    for call in plan.calls:
+        if call.name != "aten::copy_" or not call.arg_ids or call.arg_ids[0] in held:
+            continue
+        vid = call.arg_ids[0]
+        t = values.get(vid)
+        if vid in node_of or not isinstance(t, aten_ops.TensorArg) or t.dtype not in _NUMPY:
+            raise UnsupportedError(f"aten::copy_ into value {vid}, which is not a mutable buffer "
+                                   "(a program input or constant); selbuild keeps state in mutable buffers only")
+        shape, dt = tuple(t.shape or ()), np.dtype(_NUMPY[t.dtype])
+        n = int(np.prod(shape)) if shape else 1
+        if vid in plan.inits:
+            initial = np.frombuffer(prog.initial_bytes(data, plan.inits[vid], n * dt.itemsize), dt).reshape(shape).copy()
+        else:
+            initial = np.zeros(shape, dt)
+        node = g.placeholder(f"state{vid}")
+        node.meta["val"] = torch.from_numpy(initial)
+        node_of[vid] = node
+        held[vid] = (node, initial)
+    return held
+
+
+def _copy_into_state(call: Any, node_of: dict[int, Any], new: Any) -> None:
+    """`copy_(buffer, src)`: from here on the buffer's value is src's."""
+    dst = call.arg_ids[0]
+    a, b = call.args[0], call.args[1]
+    if not isinstance(b, aten_ops.TensorArg) or tuple(a.shape or ()) != tuple(b.shape or ()) or a.dtype != b.dtype:
+        raise UnsupportedError(f"aten::copy_ into buffer {dst} from a value of another shape or dtype "
+                               "(a broadcasting or converting copy)")
+    node_of[dst] = new
+    if len(call.arg_ids) > 3:
+        node_of[call.arg_ids[3]] = new          # the op's result is its `self`
 
 
 def _delegate(torch: Any, g: Any, consts: dict[str, Any], data: bytes, prog: PteProgram, plan: Plan,
@@ -290,9 +342,10 @@ def kernel_rows(data: bytes, prog: PteProgram) -> tuple[Counter, list[tuple[str,
             raise               # selbuild's own mistake: not a reason to fall back
         except SelbuildError:
             return None
-        low = lower_fx(fxp.graph, fxp.consts, fxp.outputs, plan.name)
+        low = lower_fx(fxp.graph, fxp.consts, fxp.outputs, plan.name, fxp.state)
         fuse_activations(low.g)
-        rows.update((n.kernel, n.source_op) for n in low.g.nodes)
+        rows.update((n.kernel, n.source_op) for g in (low.g, *low.state.graphs()) for n in g.nodes
+                    if n.op != "var_handle")
         for src, why in low.errors:
             if src not in ("input", "output"):
                 rows[(None, src)] += 1
@@ -306,13 +359,15 @@ def load(path: Path, method: str | None = None) -> ir.Model:
     from selbuild.frontends.torch_lower import lower_fx
     data, prog, plan = program_of(path, method)
     fxp = build_fx(data, prog, plan)
-    low = lower_fx(fxp.graph, fxp.consts, fxp.outputs, plan.name)
+    low = lower_fx(fxp.graph, fxp.consts, fxp.outputs, plan.name, fxp.state)
     if low.errors:
         raise unsupported(low.errors, str(path))
     fuse_activations(low.g)
-    return ir.Model(path=str(path), format="pte", graphs=[low.g],
-                    # which method this program is, when there is a choice
-                    metadata={"method": plan.name} if len(prog.plans) > 1 else {})
+    # which method this program is, when there is a choice
+    meta = {"method": plan.name} if len(prog.plans) > 1 else {}
+    if fxp.state:
+        meta["state"] = describe(fxp.state)
+    return ir.Model(path=str(path), format="pte", graphs=[low.g, *low.state.graphs()], metadata=meta)
 
 
 def reference(path: Path, inputs: list[np.ndarray], method: str | None = None) -> list[np.ndarray]:
@@ -321,7 +376,10 @@ def reference(path: Path, inputs: list[np.ndarray], method: str | None = None) -
     data, prog, plan = program_of(path, method)
     fxp = build_fx(data, prog, plan)
     gm = torch.fx.GraphModule(torch.nn.Module(), fxp.graph)
-    args = [torch.from_numpy(np.asarray(x)) for x in inputs] + [fxp.consts[k] for k in fxp.consts]
+    given = dict(zip(fxp.inputs, (torch.from_numpy(np.asarray(x)) for x in inputs)))
+    given.update(fxp.consts)
+    given.update({k: torch.from_numpy(v.copy()) for k, (_, v) in fxp.state.initial.items()})
+    args = [given[n.name] for n in fxp.graph.nodes if n.op == "placeholder"]
     with torch.no_grad():
         out = gm(*args)
-    return [o.numpy() for o in out]
+    return [o.numpy() for o in out][:len(fxp.outputs)]      # (a session's first run; state outputs dropped)

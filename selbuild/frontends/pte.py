@@ -73,6 +73,7 @@ def summarize(path: Path) -> ModelSummary:
         why = _conversion_error(data, prog)
         if why:
             notes.append(f"cannot convert the delegated program yet: {why}")
+    notes += _state_notes(prog)
     unmapped = sorted({o.source_op for o in ops if o.op is None})
     if unmapped:
         notes.append("no selbuild kernel for: " + ", ".join(unmapped))
@@ -116,3 +117,20 @@ def load(path: Path):
         return executorch_load.load(Path(path))
     except ModelError as e:
         raise ModelError(f"{path}: {e.message}" if str(path) not in e.message else e.message, hint=e.hint) from None
+
+
+def _state_notes(prog: PteProgram) -> list[str]:
+    """Mutable buffers (what `aten::copy_` writes): the state a session keeps."""
+    notes = []
+    for plan in prog.plans:
+        held = {c.arg_ids[0]: c.args[0] for c in plan.calls if c.name == "aten::copy_" and c.args}
+        if not held:
+            continue
+        given = sum(v in plan.inits for v in held)
+        start = ("their initial values from the program" if given == len(held) else
+                 "zeros where the program gives no initial value (ExecuTorch leaves those unspecified)")
+        notes.append(f"plan '{plan.name}' keeps state in {len(held)} mutable buffer(s) across runs (resource "
+                     f"variables, {start}): " + ", ".join(f"buffer{v} {getattr(t, 'dtype', '?')}"
+                                                          f"{list(getattr(t, 'shape', None) or ())}"
+                                                          for v, t in sorted(held.items())))
+    return notes
