@@ -15,6 +15,37 @@
 #include "../shared/window.h"
 #include "../shared/gemm_f32.h"
 
+/* arm64 speed builds: the largest patch (KH*KW*C floats) gathered for one GEMM, and pixels per block. */
+#define SELRT_CONV2D_F32_PATCH_K 64
+#define SELRT_CONV2D_F32_PATCH_PX 32
+
+#if defined(__aarch64__) && defined(SELRT_PROFILE_SPEED)
+#include <arm_neon.h>
+/* n floats from s to d, 4 at a time; n zeros to d. The empty asm keeps the
+ * compiler from turning these short runs (KW*C or C floats) into memcpy /
+ * memset calls, which cost more than the copy. */
+static inline void selrt_conv2d_f32_copy(float *d, const float *s, int32_t n) {
+  for (; n >= 4; n -= 4, d += 4, s += 4) {
+    __asm__("" : "+r"(d));
+    vst1q_f32(d, vld1q_f32(s));
+  }
+  for (; n > 0; n--) {
+    __asm__("" : "+r"(d));
+    *d++ = *s++;
+  }
+}
+static inline void selrt_conv2d_f32_zero(float *d, int32_t n) {
+  for (; n >= 4; n -= 4, d += 4) {
+    __asm__("" : "+r"(d));
+    vst1q_f32(d, vdupq_n_f32(0.0f));
+  }
+  for (; n > 0; n--) {
+    __asm__("" : "+r"(d));
+    *d++ = 0.0f;
+  }
+}
+#endif
+
 selrt_status selrt_conv2d_f32_check(const selrt_program *p, const selrt_node *n) {
   const selrt_tensor *x = selrt_pin(p, n, 0), *w = selrt_pin(p, n, 1), *y = selrt_pout(p, n, 0);
   selrt_status st = selrt_shared_gemm_f32_conv_check(x, w, selrt_pin(p, n, 2), y);
@@ -54,6 +85,58 @@ selrt_status selrt_conv2d_f32_run(selrt_session *s, const selrt_node *n) {
     selrt_shared_gemm_f32(&g);
     return SELRT_OK;
   }
+#if defined(__aarch64__) && defined(SELRT_PROFILE_SPEED)
+  /* arm64 speed builds, small patches (KH*KW*C <= 64: a network's first
+   * layers): gather the patches of up to 32 output pixels of a row into a
+   * stack block (8 KB) (zeros
+   * for taps outside the image, as im2col does) and run one GEMM over it with
+   * k = KH*KW*C, bias and clamp fused; the row-by-row tap passes below would
+   * spend most of their time on calls with k = KW*C and on re-reading C. */
+  if ((int64_t)KH * KW * C <= SELRT_CONV2D_F32_PATCH_K) {
+    float patch[SELRT_CONV2D_F32_PATCH_PX * SELRT_CONV2D_F32_PATCH_K];
+    const int32_t KC = KH * KW * C;
+    g.a = patch; g.lda = (size_t)KC; g.b = w; g.k = KC; g.accumulate = 0; g.lo = lo; g.hi = hi;
+    for (int32_t b = 0; b < N; b++) {
+      const float *xb = x + (size_t)b * H * rowc;
+      for (int32_t oy = 0; oy < OH; oy++) {
+        for (int32_t ox0 = 0; ox0 < OW; ox0 += SELRT_CONV2D_F32_PATCH_PX) {
+          const int32_t np = OW - ox0 < SELRT_CONV2D_F32_PATCH_PX ? OW - ox0 : SELRT_CONV2D_F32_PATCH_PX;
+          float *pr = patch;
+          for (int32_t i = 0; i < np; i++) {
+            const int64_t ix0 = (int64_t)(ox0 + i) * sw - pl;
+            /* Whole filter row in bounds along x, taps adjacent: one run of KW*C floats. */
+            const int run = dw == 1 && ix0 >= 0 && ix0 + KW <= W;
+            for (int32_t ky = 0; ky < KH; ky++) {
+              const int64_t iy = (int64_t)oy * sh - pt + (int64_t)ky * dh;
+              if (iy < 0 || iy >= H) {
+                selrt_conv2d_f32_zero(pr, KW * C);
+                pr += (size_t)KW * C;
+                continue;
+              }
+              const float *xrow = xb + (size_t)iy * rowc;
+              if (run) {
+                selrt_conv2d_f32_copy(pr, xrow + (size_t)ix0 * C, KW * C);
+                pr += (size_t)KW * C;
+                continue;
+              }
+              for (int32_t kx = 0; kx < KW; kx++, pr += C) {
+                const int64_t ix = ix0 + (int64_t)kx * dw;
+                if (ix < 0 || ix >= W)
+                  selrt_conv2d_f32_zero(pr, C);
+                else
+                  selrt_conv2d_f32_copy(pr, xrow + (size_t)ix * C, C);
+              }
+            }
+          }
+          g.c = y + (((size_t)b * OH + oy) * OW + ox0) * OC;
+          g.m = np;
+          selrt_shared_gemm_f32(&g);
+        }
+      }
+    }
+    return SELRT_OK;
+  }
+#endif
   g.lda = (size_t)sw * C;
   for (int32_t b = 0; b < N; b++) {
     for (int32_t oy = 0; oy < OH; oy++) {
