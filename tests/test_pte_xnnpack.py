@@ -82,13 +82,48 @@ def test_conv_layout_costs_no_transposes(small) -> None:
     assert sum(n.op == "transpose" for n in nodes) <= 2
 
 
-def test_static_int8_xnnpack_is_refused_naming_why(tmp_path) -> None:
+@pytest.fixture(scope="module")
+def static(tmp_path_factory) -> Path:
+    """ConvLinear with XNNPACKQuantizer's static per-channel config: qint8 activations, qcint8 weights."""
     torch.manual_seed(0)
-    p = export_xnnpack(ConvLinear().eval(), (torch.from_numpy(X6),), tmp_path / "q.pte", "static")
-    with pytest.raises(UnsupportedError) as e:
-        load_model(p)
-    assert "statically quantized" in e.value.message
-    assert any("cannot convert the delegated program yet" in n for n in summarize(p).notes)
+    return export_xnnpack(ConvLinear().eval(), (torch.from_numpy(X6),),
+                          tmp_path_factory.mktemp("xnn") / "conv_linear_static.pte", "static")
+
+
+def _output_step(model) -> float:
+    """The scale of the int8 value the program's output is dequantized from: one quantization step."""
+    g = model.main
+    (deq,) = [n for n in g.nodes if n.op == "dequantize" and n.outputs[0] in g.outputs]
+    return float(g.tensors[deq.inputs[0]].quant.scale[0])
+
+
+def test_static_int8_lowers_onto_int8_kernels(static) -> None:
+    s = summarize(static)
+    assert s.delegates == [] and all(o.op for o in s.ops)
+    model = load_model(static)
+    kernels = {n.kernel for n in model.main.nodes}
+    assert {"quantize.i8", "conv2d.i8", "fully_connected.i8", "dequantize.i8"} <= kernels
+    assert not any(k.endswith(".f32") for k in kernels - {"transpose.f32"})   # only the boundary transpose
+    # the rebuilt fx graph (the QOps' float meaning) agrees with the ExecuTorch runtime too
+    (fx_ref,) = executorch_load.reference(static, [X6])
+    (ref,) = et_run(static, "forward", [X6])
+    assert float(np.abs(fx_ref - ref).max()) <= _output_step(model) * 1.0001
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target", ["host", "android-arm64", "android-armv7"])
+def test_static_int8_runtime_matches_executorch_xnnpack(static, target, tmp_path_factory) -> None:
+    _skip_unavailable(target)
+    manifest = _manifest(static, target, _root(tmp_path_factory), "pte_xnnpack_static")
+    _skip_unavailable(target, manifest)
+    model = load_model(static)
+    (ours,) = verify.run_program(manifest, convert(model).program,
+                                 {model.main.tensors[model.main.inputs[0]].name: X6}).values()
+    (ref,) = et_run(static, "forward", [X6])
+    assert ours.shape == ref.shape
+    err, step = float(np.abs(ours.astype(np.float64) - ref).max()), _output_step(model)
+    print(f"{target} ConvLinear static int8 XNNPACK: max |selbuild - ExecuTorch| = {err:.3g} (step {step:.3g})")
+    assert err <= step * 1.0001, (err, step)
 
 
 @pytest.fixture(scope="module")

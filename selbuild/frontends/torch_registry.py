@@ -19,7 +19,8 @@ HANDLERS: dict[str, Handler] = {}
 MODULES = ("selbuild.frontends.torch_handlers", "selbuild.frontends.torch_handlers_logic",
            "selbuild.frontends.torch_handlers_shape", "selbuild.frontends.torch_handlers_movers",
            "selbuild.frontends.torch_handlers_norm", "selbuild.frontends.torch_handlers_dtype",
-           "selbuild.frontends.xnnpack_quant", "selbuild.frontends.torch_custom")
+           "selbuild.frontends.xnnpack_quant", "selbuild.frontends.xnnpack_static",
+           "selbuild.frontends.torch_custom")
 _loaded = False
 # Asked for names no handler has: name -> handler or None (torch_custom: an app's declared op).
 FALLBACKS: list[Callable[[str], Handler | None]] = []

@@ -44,6 +44,7 @@ from selbuild._generated.xnnfb.Transpose import Transpose
 from selbuild._generated.xnnfb.Unary import Unary
 from selbuild.errors import ModelError, UnsupportedError
 from selbuild.frontends import xnnpack_quant as xq
+from selbuild.frontends import xnnpack_static as xs
 from selbuild.frontends.xnnpack_quant import read_quant
 
 BACKEND = "XnnpackBackend"
@@ -215,6 +216,10 @@ class Emitter:
             self.source = f"xnnpack::{kind}"
             if a is None:
                 raise UnsupportedError(f"XNNPACK node {kind} has no selbuild lowering")
+            if xs.is_static(self, kind, a):            # int8 part: the output range is its activation
+                out_id, node = xs.static_node(self, kind, a, rng)
+                self.vals[out_id] = node
+                continue
             out_id, node = self._node(kind, a)
             if rng is not None and (rng[0] > -math.inf or rng[1] < math.inf):
                 lo = None if rng[0] == -math.inf else float(rng[0])

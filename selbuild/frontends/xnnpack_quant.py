@@ -101,18 +101,25 @@ def channel_weights(em: Any, vid: int) -> tuple[np.ndarray, np.ndarray]:
     if len(raw) < n:
         raise ModelError(f"XNNPACK constant {vid} is truncated")
     w = np.frombuffer(raw[:n], np.int8).reshape(v.dims).copy()
-    scales = q.scales
-    if scales is None and q.scale_buffer:
-        sraw = em.xg.constant(q.scale_buffer)
-        if q.scale_count != v.dims[0] or len(sraw) < 4 * q.scale_count:
-            raise ModelError(f"XNNPACK weights {vid}: scale buffer holds fewer than {v.dims[0]} scales")
-        scales = np.frombuffer(sraw[:4 * q.scale_count], np.float32).copy()
+    scales = channel_scales(em, v)
     if scales is None or q.channel_dim != 0 or scales.size != v.dims[0]:
         raise UnsupportedError(f"XNNPACK weights {vid}: {0 if scales is None else scales.size} scales along dim "
                                f"{q.channel_dim}; the hybrid kernel takes one per output channel (dim 0)")
-    if not np.all(np.isfinite(scales) & (scales > 0)):
-        raise ModelError(f"XNNPACK weights {vid}: scales must be finite and positive")
     return w, scales
+
+
+def channel_scales(em: Any, v: Any) -> np.ndarray | None:
+    """The per-channel scales of a ChannelScales value (inline, or in a constant buffer)."""
+    q = v.qparams
+    scales = q.scales
+    if scales is None and q.scale_buffer:
+        sraw = em.xg.constant(q.scale_buffer)
+        if len(sraw) < 4 * q.scale_count:
+            raise ModelError(f"XNNPACK value {v.id}: scale buffer holds fewer than {q.scale_count} scales")
+        scales = np.frombuffer(sraw[:4 * q.scale_count], np.float32).copy()
+    if scales is not None and not np.all(np.isfinite(scales) & (scales > 0)):
+        raise ModelError(f"XNNPACK value {v.id}: scales must be finite and positive")
+    return scales
 
 
 def dynamic_linear(em: Any, a: Any) -> Any:
