@@ -97,5 +97,18 @@ def reduce_i8_model(builtin: str, shape, axes, qin, qout, keep: bool = False) ->
 
 
 def small_reduce_i8_models() -> dict[str, bytes]:
+    """int8 reduce_min, reduce_prod and batch_matmul (a broadcast batch, adj_y)."""
     return {"reduce_min_i8": reduce_i8_model("REDUCE_MIN", [3, 4, 5], [1], (0.1, 3), (0.1, 3)),
-            "reduce_prod_i8": reduce_i8_model("REDUCE_PROD", [3, 4, 5], [0, 2], (0.1, 3), (0.4, -2))}
+            "reduce_prod_i8": reduce_i8_model("REDUCE_PROD", [3, 4, 5], [0, 2], (0.1, 3), (0.4, -2)),
+            "batch_matmul_i8": bmm_i8_model([2, 3, 4], [5, 4], (0.05, 3), (0.02, -1), (0.3, -5), adj_y=True)}
+
+
+def bmm_i8_model(a_shape, b_shape, qa, qb, qo, adj_x: bool = False, adj_y: bool = False,
+                 b_data: np.ndarray | None = None) -> bytes:
+    """An int8 BATCH_MATMUL; b an input unless b_data (a constant) is given."""
+    a_mk = a_shape[-2:][::-1] if adj_x else a_shape[-2:]
+    b_kn = b_shape[-2:][::-1] if adj_y else b_shape[-2:]
+    out = list(np.broadcast_shapes(tuple(a_shape[:-2]), tuple(b_shape[:-2]))) + [a_mk[0], b_kn[1]]
+    return build_model(ops=[Op("BATCH_MATMUL", ["a", "b"], ["y"], options={"adj_x": adj_x, "adj_y": adj_y})],
+                       tensors=[qt("a", list(a_shape), *qa), qt("b", list(b_shape), *qb, data=b_data),
+                                qt("y", out, *qo)], inputs=["a"] + (["b"] if b_data is None else []), outputs=["y"])

@@ -23,7 +23,7 @@ import pytest
 
 import harness as H
 from program_edits import BAD_PROGRAM, OK, UNSUPPORTED, rebuild, run_batch, variants
-from segment_models import (NP, UNSORTED, lookup_sparse_model, reduce_i8_model, segment_model,
+from segment_models import (NP, UNSORTED, bmm_i8_model, lookup_sparse_model, reduce_i8_model, segment_model,
                             small_lookup_sparse_models, small_reduce_i8_models, small_segment_models,
                             small_sparse_models, sparse_model)
 from selbuild import toolchain_loader, verify
@@ -32,7 +32,7 @@ from selbuild.errors import SelbuildError, UnsupportedError
 KERNELS = [f"{op}.{dt}" for op in ["segment_sum"] + [f"unsorted_segment_{o.lower()}" for o in UNSORTED]
            for dt in ("f32", "i32")]
 KERNELS += [f"sparse_to_dense.{dt}" for dt in ("f32", "i32", "i64", "i8")] + ["embedding_lookup_sparse.f32"]
-KERNELS += ["reduce_min.i8", "reduce_prod.i8"]
+KERNELS += ["reduce_min.i8", "reduce_prod.i8", "batch_matmul.i8"]
 
 
 def _x(shape, dtype, seed=0, small=False):
@@ -144,6 +144,18 @@ def _reduce_i8_cases():
                                                ([8], [0], (0.9, 1), (0.001, 0))]):
         x = r.integers(-20, 21, shape).astype(np.int8)
         cases[f"reduce_prod_i8_{k}"] = (reduce_i8_model("REDUCE_PROD", shape, axes, qi, qo), {"x": x})
+    # batch_matmul: broadcast batches, adj_x / adj_y, a constant b, zero points at both ends, K = 300
+    for k, (a_s, b_s, qa, qb, qo, ax, ay, const) in enumerate([
+            ([2, 3, 4], [2, 4, 5], (0.05, 3), (0.02, 0), (0.3, -5), False, False, False),
+            ([2, 3, 4], [4, 5], (0.05, 0), (0.02, 7), (0.3, 0), False, False, True),
+            ([1, 2, 4, 3], [3, 1, 5, 4], (0.05, -7), (0.02, 0), (0.9, 10), True, True, False),
+            ([3, 4], [6, 4], (0.05, -128), (0.01, 127), (0.02, 127), False, True, True),
+            ([2, 1, 2, 3, 4], [1, 2, 1, 4, 2], (0.1, 1), (0.1, -1), (2.0, 0), False, False, False),   # rank 5
+            ([2, 300], [300, 3], (0.01, -3), (0.004, 2), (0.05, -20), False, False, False)]):
+        a = r.integers(-128, 128, a_s).astype(np.int8)
+        b = r.integers(-128, 128, b_s).astype(np.int8)
+        feeds = {"a": a} if const else {"a": a, "b": b}
+        cases[f"batch_matmul_i8_{k}"] = (bmm_i8_model(a_s, b_s, qa, qb, qo, ax, ay, b if const else None), feeds)
     return cases
 
 
@@ -315,11 +327,15 @@ def test_bad_combiner_is_rejected(checker, value):
     assert run_batch(*checker, name, [rebuild(prog, iparam=(index, value))]) == [(UNSUPPORTED, 0)]
 
 
-@pytest.mark.parametrize("param,value", [("shift", 8), ("shift", -32), ("multiplier", -1), ("input_zp", 128),
-                                         ("output_zp", -129), ("axis_mask", 8)])
-def test_bad_reduce_prod_iparams_are_rejected(checker, param, value):
+@pytest.mark.parametrize("name,param,value", [
+    ("reduce_prod_i8", "shift", 8), ("reduce_prod_i8", "shift", -32), ("reduce_prod_i8", "multiplier", -1),
+    ("reduce_prod_i8", "input_zp", 128), ("reduce_prod_i8", "output_zp", -129), ("reduce_prod_i8", "axis_mask", 8),
+    ("batch_matmul_i8", "shift", 31), ("batch_matmul_i8", "multiplier", -1), ("batch_matmul_i8", "a_zp", -129),
+    ("batch_matmul_i8", "out_zp", 128), ("batch_matmul_i8", "adj_y", 0), ("batch_matmul_i8", "a_stride3", 13),
+    ("batch_matmul_i8", "batch3", 3)])
+def test_bad_int8_iparams_are_rejected(checker, name, param, value):
     from selbuild.catalogue import load_catalogue
     from selbuild.convert import read_program
-    prog = H.convert_bytes(SMALL["reduce_prod_i8"])
+    prog = H.convert_bytes(SMALL[name])
     index = load_catalogue()[read_program(prog).nodes[0].kernel].iparams.index(param)
-    assert run_batch(*checker, "reduce_prod_i8", [rebuild(prog, iparam=(index, value))]) == [(UNSUPPORTED, 0)]
+    assert run_batch(*checker, name, [rebuild(prog, iparam=(index, value))]) == [(UNSUPPORTED, 0)]

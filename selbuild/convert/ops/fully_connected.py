@@ -94,8 +94,8 @@ def batch_matmul_lower(g: Graph, n: Node) -> Lowered:
     a_idx, b_idx = n.inputs[0], n.inputs[1]
     adj_x, adj_y = bool(n.attrs.get("adj_x", False)), bool(n.attrs.get("adj_y", False))
     bt = g.tensors[b_idx]
-    if adj_y and bt.is_const:
-        # Pre-transpose a constant b: the kernel's GEMM path wants [.., K, N].
+    if adj_y and bt.is_const and bt.dtype == "f32":
+        # Pre-transpose a constant b: the f32 kernel's GEMM path wants [.., K, N].
         data = np.ascontiguousarray(np.swapaxes(np.asarray(bt.data, dtype=np.float32), -1, -2))
         b_idx = g.add_tensor(Tensor(name=f"{bt.name}/kn", shape=tuple(data.shape), dtype="f32", data=data))
         adj_y = False

@@ -117,6 +117,23 @@ def mean_i8_lower(g: Graph, n: Node) -> Lowered:
     return low
 
 
+# ------------------------------------------------------------------ batch_matmul
+
+@lower("batch_matmul", dtype="i8")
+def batch_matmul_i8_lower(g: Graph, n: Node) -> Lowered:
+    """LiteRT's int8 BatchMatMul: one multiplier s_a * s_b / s_out, both zero points subtracted."""
+    low = _generic(g, n)
+    (sa, za), (sb, zb) = per_tensor(g, n, n.inputs[0]), per_tensor(g, n, n.inputs[1])
+    so, zo = per_tensor(g, n, n.outputs[0])
+    if g.tensors[n.outputs[0]].dtype != "i8" or g.tensors[n.inputs[1]].dtype != "i8":
+        raise UnsupportedError(f"{describe(g, n)}: int8 batch_matmul needs int8 b and output")
+    mult, sh = quantize_multiplier(float(sa) * float(sb) / float(so))
+    if sh > 30:
+        raise UnsupportedError(f"{describe(g, n)}: output scale too small for the int8 batch_matmul")
+    low.iparams.update(a_zp=za, b_zp=zb, out_zp=zo, multiplier=mult, shift=sh)
+    return low
+
+
 # ------------------------------------------------------------------ softmax
 
 @lower("softmax", dtype="i8")
