@@ -232,6 +232,101 @@ SELRT_GEMM_INLINE void selrt_shared_gemm_f32_6x16(int32_t K, const float *restri
 #define SELRT_GEMM_ASM_CLOBBER \
   "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31", "cc", "memory"
 
+/* The whole 4x16 / 4x8 tile in assembly when K is a multiple of 8 (every 1x1
+ * convolution of MobileNet-style networks): accumulators fixed in v8-v23
+ * (row r, 4-column group j in v(8+4r+j)), so the init rows and the output
+ * rows are one 4-register ld1/st1 each and the compiler has nothing to spill
+ * around the loop; after it, v24/v25 hold the clamp bounds. */
+#define SELRT_GEMM_ASM_REG_c00 "v8"
+#define SELRT_GEMM_ASM_REG_c01 "v9"
+#define SELRT_GEMM_ASM_REG_c02 "v10"
+#define SELRT_GEMM_ASM_REG_c03 "v11"
+#define SELRT_GEMM_ASM_REG_c10 "v12"
+#define SELRT_GEMM_ASM_REG_c11 "v13"
+#define SELRT_GEMM_ASM_REG_c12 "v14"
+#define SELRT_GEMM_ASM_REG_c13 "v15"
+#define SELRT_GEMM_ASM_REG_c20 "v16"
+#define SELRT_GEMM_ASM_REG_c21 "v17"
+#define SELRT_GEMM_ASM_REG_c22 "v18"
+#define SELRT_GEMM_ASM_REG_c23 "v19"
+#define SELRT_GEMM_ASM_REG_c30 "v20"
+#define SELRT_GEMM_ASM_REG_c31 "v21"
+#define SELRT_GEMM_ASM_REG_c32 "v22"
+#define SELRT_GEMM_ASM_REG_c33 "v23"
+#define SELRT_GEMM_ASM_FX(C, B, A, L) "fmla " SELRT_GEMM_ASM_REG_##C ".4s, " #B ".4s, " #A ".s[" #L "]\n\t"
+#define SELRT_GEMM_ASM_FKX(J0, J1, B0, B1, L, X0, X1, X2, X3)                          \
+  SELRT_GEMM_ASM_FX(c0##J0, B0, X0, L) SELRT_GEMM_ASM_FX(c0##J1, B1, X0, L)           \
+  SELRT_GEMM_ASM_FX(c1##J0, B0, X1, L) SELRT_GEMM_ASM_FX(c1##J1, B1, X1, L)           \
+  SELRT_GEMM_ASM_FX(c2##J0, B0, X2, L) SELRT_GEMM_ASM_FX(c2##J1, B1, X2, L)           \
+  SELRT_GEMM_ASM_FX(c3##J0, B0, X3, L) SELRT_GEMM_ASM_FX(c3##J1, B1, X3, L)
+#define SELRT_GEMM_ASM_CLAMP(R)                                                        \
+  "fmax v" #R ".4s, v" #R ".4s, v24.4s\n\t" "fmin v" #R ".4s, v" #R ".4s, v25.4s\n\t"
+
+#define SELRT_GEMM_ASM_TILE_OPS                                                                   \
+  : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b0] "+r"(b0), [b1] "+r"(b1),         \
+    [n] "+r"(k8), [init] "+r"(init), [c] "+r"(c)                                                      \
+  : [ldi] "r"(ldib), [ldc] "r"(ldcb), [lo] "r"(lob), [hi] "r"(hib)                                    \
+  : "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", \
+    "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29",     \
+    "v30", "v31", "cc", "memory"
+#define SELRT_GEMM_ASM_BOUNDS "dup v24.4s, %w[lo]\n\t" "dup v25.4s, %w[hi]\n\t"
+
+/* C rows c + r*ldc = clamp(init rows init + r*ldi + A B), 4 rows x 8*NP
+ * columns, K % 8 == 0, K >= 8. */
+SELRT_GEMM_INLINE void selrt_shared_gemm_f32_neon_4xn_asm(const int NP, int32_t K, const float *a, size_t lda,
+                                                          const float *b0, size_t bps, const float *init,
+                                                          size_t ldi, float *c, size_t ldc, float lo, float hi) {
+  const float *a0 = a, *a1 = a + lda, *a2 = a + 2 * lda, *a3 = a + 3 * lda, *b1 = b0 + bps;
+  const size_t ldib = ldi * sizeof(float), ldcb = ldc * sizeof(float);
+  int32_t k8 = K >> 3;
+  uint32_t lob, hib;
+  memcpy(&lob, &lo, sizeof lob);
+  memcpy(&hib, &hi, sizeof hib);
+  if (NP == 2)
+    __asm__ __volatile__(
+        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[init]], %[ldi]\n\t"
+        "ld1 {v12.4s, v13.4s, v14.4s, v15.4s}, [%[init]], %[ldi]\n\t"
+        "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[init]], %[ldi]\n\t"
+        "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [%[init]]\n\t"
+        "1:\n\t"
+        SELRT_GEMM_ASM_LD24(b0)
+        SELRT_GEMM_ASM_LDA
+        SELRT_GEMM_ASM_8K(SELRT_GEMM_ASM_FKX, 0, 1, b0, SELRT_GEMM_ASM_LD24(b1))
+        SELRT_GEMM_ASM_8K(SELRT_GEMM_ASM_FKX, 2, 3, b1, )
+        "subs %w[n], %w[n], #1\n\t"
+        "b.ne 1b\n\t"
+        SELRT_GEMM_ASM_BOUNDS
+        SELRT_GEMM_ASM_CLAMP(8) SELRT_GEMM_ASM_CLAMP(9) SELRT_GEMM_ASM_CLAMP(10) SELRT_GEMM_ASM_CLAMP(11)
+        SELRT_GEMM_ASM_CLAMP(12) SELRT_GEMM_ASM_CLAMP(13) SELRT_GEMM_ASM_CLAMP(14) SELRT_GEMM_ASM_CLAMP(15)
+        SELRT_GEMM_ASM_CLAMP(16) SELRT_GEMM_ASM_CLAMP(17) SELRT_GEMM_ASM_CLAMP(18) SELRT_GEMM_ASM_CLAMP(19)
+        SELRT_GEMM_ASM_CLAMP(20) SELRT_GEMM_ASM_CLAMP(21) SELRT_GEMM_ASM_CLAMP(22) SELRT_GEMM_ASM_CLAMP(23)
+        "st1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[c]], %[ldc]\n\t"
+        "st1 {v12.4s, v13.4s, v14.4s, v15.4s}, [%[c]], %[ldc]\n\t"
+        "st1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[c]], %[ldc]\n\t"
+        "st1 {v20.4s, v21.4s, v22.4s, v23.4s}, [%[c]]\n\t"
+        SELRT_GEMM_ASM_TILE_OPS);
+  else
+    __asm__ __volatile__(
+        "ld1 {v8.4s, v9.4s}, [%[init]], %[ldi]\n\t"
+        "ld1 {v12.4s, v13.4s}, [%[init]], %[ldi]\n\t"
+        "ld1 {v16.4s, v17.4s}, [%[init]], %[ldi]\n\t"
+        "ld1 {v20.4s, v21.4s}, [%[init]]\n\t"
+        "1:\n\t"
+        SELRT_GEMM_ASM_LD24(b0)
+        SELRT_GEMM_ASM_LDA
+        SELRT_GEMM_ASM_8K(SELRT_GEMM_ASM_FKX, 0, 1, b0, )
+        "subs %w[n], %w[n], #1\n\t"
+        "b.ne 1b\n\t"
+        SELRT_GEMM_ASM_BOUNDS
+        SELRT_GEMM_ASM_CLAMP(8) SELRT_GEMM_ASM_CLAMP(9) SELRT_GEMM_ASM_CLAMP(12) SELRT_GEMM_ASM_CLAMP(13)
+        SELRT_GEMM_ASM_CLAMP(16) SELRT_GEMM_ASM_CLAMP(17) SELRT_GEMM_ASM_CLAMP(20) SELRT_GEMM_ASM_CLAMP(21)
+        "st1 {v8.4s, v9.4s}, [%[c]], %[ldc]\n\t"
+        "st1 {v12.4s, v13.4s}, [%[c]], %[ldc]\n\t"
+        "st1 {v16.4s, v17.4s}, [%[c]], %[ldc]\n\t"
+        "st1 {v20.4s, v21.4s}, [%[c]]\n\t"
+        SELRT_GEMM_ASM_TILE_OPS);
+}
+
 SELRT_GEMM_INLINE void selrt_shared_gemm_f32_neon(const int MR, const int NP, int32_t K, const float *a,
                                                   size_t lda, const float *b, size_t bps, const float *init,
                                                   size_t ldi, float *c, size_t ldc, float lo, float hi) {
@@ -358,7 +453,9 @@ SELRT_GEMM_INLINE void selrt_shared_gemm_f32_neon_rows(const int NP, const selrt
       init = out = &tile[0][0];
       ldi = ldo = SELRT_GEMM_NR;
     }
-    if (mr == 4)
+    if (mr == 4 && g->k >= 8 && (g->k & 7) == 0)
+      selrt_shared_gemm_f32_neon_4xn_asm(NP, g->k, a, lda, b, g->bps, init, ldi, out, ldo, g->lo, g->hi);
+    else if (mr == 4)
       selrt_shared_gemm_f32_neon(4, NP, g->k, a, lda, b, g->bps, init, ldi, out, ldo, g->lo, g->hi);
     else if (mr == 3)
       selrt_shared_gemm_f32_neon(3, NP, g->k, a, lda, b, g->bps, init, ldi, out, ldo, g->lo, g->hi);
