@@ -90,7 +90,7 @@ class KernelSpec:
 @dataclass(frozen=True)
 class Attr:
     name: str                       # the IR attrs key
-    type: str                       # int, float, bool, ivec, dtype, bias_dtype or an enum name
+    type: str                       # int, float, bool, ivec, fvec, dtype, bias_dtype or an enum name
     default: Any
     field: str                      # the TFLite options field it is read from
 

@@ -12,6 +12,16 @@ REVSEQ_DTYPES = ("f32", "u8", "i16", "i32", "i64")
 DIAG_DTYPES = ("f32", "i8", "i32", "i64")
 
 
+def bargs_model(na: int, nb: int, dtype: str) -> bytes:
+    return build_model(ops=[Op("BROADCAST_ARGS", ["a", "b"], ["y"])],
+                       tensors=[T("a", [na], dtype), T("b", [nb], dtype), T("y", [max(na, nb)], dtype)])
+
+
+def bucketize_model(xs, dtype: str, boundaries) -> bytes:
+    return build_model(ops=[Op("BUCKETIZE", ["x"], ["y"], options={"boundaries": list(boundaries)})],
+                       tensors=[T("x", list(xs), dtype), T("y", list(xs), "i32")])
+
+
 def revseq_model(xs, dtype, seq, batch, lengths, ldt="i32", const=True) -> bytes:
     s = T("s", [len(lengths) if lengths is not None else xs[batch]], ldt, data=lengths if const else None)
     return build_model(ops=[Op("REVERSE_SEQUENCE", ["x", "s"], ["y"], options={"seq_dim": seq, "batch_dim": batch})],
@@ -47,4 +57,8 @@ def small_cover3_models() -> dict[str, bytes]:
                                              tensors=[T("x", [2, 3], dt), T("y", [2, 3, 3], dt)])
         m[f"matrix_set_diag_{dt}"] = build_model(ops=[Op("MATRIX_SET_DIAG", ["x", "d"], ["y"])],
                                                  tensors=[T("x", [2, 3, 4], dt), T("d", [2, 3], dt), T("y", [2, 3, 4], dt)])
+    m["broadcast_args_i32"] = bargs_model(3, 2, "i32")
+    m["broadcast_args_i64"] = bargs_model(2, 4, "i64")
+    m["bucketize_f32"] = bucketize_model([2, 5], "f32", [-1.0, 0.0, 2.5])
+    m["bucketize_i32"] = bucketize_model([7], "i32", [0.0, 3.0])
     return m

@@ -8,7 +8,10 @@ has no int8 or bool one; int32 and int64 lengths, constant or run-time,
 negative and full lengths, sequence dim before or after the batch dim, rank
 6; a run-time length past the dim fails the run as it fails LiteRT's Invoke),
 matrix_diag and matrix_set_diag (f32, i8 quantized, i32, i64; square, wide
-and tall matrices, rank 6; LiteRT's bool ones give wrong values, so none). LiteRT runs neither on int64; u16/u32 tensors have no runtime
+and tall matrices, rank 6; LiteRT's bool ones give wrong values, so none),
+broadcast_args (i32, i64 shapes computed at run time; constant ones fold, as
+does bucketize of a constant) and bucketize (f32, i32 inputs; values equal to
+a boundary, repeated boundaries, NaN-free extremes). LiteRT runs neither on int64; u16/u32 tensors have no runtime
 dtype. Every case is a single-op model from tests/tflite_builder.py; `CASES`
 is shared with the qemu test, which runs them all in one android-armv7 and
 one android-arm64 size-profile library."""
@@ -21,7 +24,8 @@ import numpy as np
 import pytest
 
 import harness as H
-from cover3_models import BITWISE_DTYPES, DIAG_DTYPES, REVSEQ_DTYPES, revseq_model, small_cover3_models
+from cover3_models import (BITWISE_DTYPES, DIAG_DTYPES, REVSEQ_DTYPES, bargs_model, bucketize_model, revseq_model,
+                           small_cover3_models)
 from program_edits import BAD_PROGRAM, OK, UNSUPPORTED, rebuild, run_batch, variants
 from selbuild import toolchain_loader, verify
 from selbuild.catalogue import load_catalogue
@@ -35,6 +39,7 @@ KERNELS += [f"{op}.{dt}" for op in ("bitwise_xor", "right_shift") for dt in BITW
 KERNELS += ["l2_pool2d.f32"]
 KERNELS += [f"reverse_sequence.{dt}" for dt in REVSEQ_DTYPES]
 KERNELS += [f"{op}.{dt}" for op in ("matrix_diag", "matrix_set_diag") for dt in DIAG_DTYPES]
+KERNELS += ["broadcast_args.i32", "broadcast_args.i64", "bucketize.f32", "bucketize.i32"]
 
 NP = {"f32": np.float32, "i8": np.int8, "u8": np.uint8, "i16": np.int16, "i32": np.int32, "i64": np.int64}
 
@@ -136,7 +141,30 @@ def _diag_cases():
     return cases
 
 
-CASES = {**_add_n_cases(), **_bitwise_cases(), **_l2_pool_cases(), **_revseq_cases(), **_diag_cases()}
+def _bargs_bucketize_cases():
+    cases = {}
+    for dt in ("i32", "i64"):
+        for k, (a, b) in enumerate([([2, 1, 3], [4, 1]), ([5], [1]), ([1, 1], [3, 4]), ([2, 1, 3, 1, 2, 1], [7, 1, 1, 2, 1]),
+                                    ([], [3, 2]), ([6, 1], [6, 7])]):
+            a, b = np.array(a, NP[dt]), np.array(b, NP[dt])
+            cases[f"broadcast_args_{dt}_{k}"] = (bargs_model(len(a), len(b), dt), {"a": a, "b": b}) if a.size else (
+                None, None)
+    cases = {k: v for k, v in cases.items() if v[0] is not None}
+    every = [-1e9, -2.5, -1.0, -0.0, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 1e9]
+    for dt in ("f32", "i32"):
+        for k, (bounds, xs) in enumerate([([0.0, 1.5, 3.0], [4, 6]), ([-1.0, -1.0, 0.0, 2.5, 100.0], [2, 1, 3, 2, 2, 3]),
+                                          ([0.5], [50]), ([float(v) for v in range(-20, 21, 3)], [7, 9])]):
+            x = _x(xs, "f32", k) * 8 if dt == "f32" else np.random.default_rng(k).integers(-25, 25, xs)
+            x = x.astype(NP[dt])
+            x.reshape(-1)[:len(bounds)] = np.asarray(bounds).astype(NP[dt])         # values equal to a boundary
+            cases[f"bucketize_{dt}_{k}"] = (bucketize_model(xs, dt, bounds), {"x": x})
+        x = np.array(every, NP[dt]) if dt == "f32" else np.array([-2**31, -3, -1, 0, 1, 2, 3, 2**31 - 1], np.int32)
+        cases[f"bucketize_{dt}_edges"] = (bucketize_model(list(x.shape), dt, [-1.0, 0.0, 1.0, 2.0, 2.0]), {"x": x})
+    return cases
+
+
+CASES = {**_add_n_cases(), **_bitwise_cases(), **_l2_pool_cases(), **_revseq_cases(), **_diag_cases(),
+         **_bargs_bucketize_cases()}
 INEXACT = {name for name in CASES if name.startswith("l2_pool2d")}      # sqrtf: within 1e-4 of LiteRT
 
 rt = H.runtime_fixture(KERNELS)
@@ -214,7 +242,14 @@ def checker(tmp_path_factory):
                       name="selrt_check_cover3")
 
 
-@pytest.mark.parametrize("name", sorted(small_cover3_models()))
+# One seed per family and check variant (the dtypes of a family share their
+# check; tests/test_fuzz_kernels.py and the fuzz seeds reach every kernel).
+HOSTILE = ["add_n_f32", "add_n_i32", "bitwise_xor_i8", "right_shift_i16", "right_shift_u8", "l2_pool2d_f32",
+           "reverse_sequence_f32", "reverse_sequence_u8", "reverse_sequence_i64", "matrix_diag_i8", "matrix_set_diag_f32",
+           "matrix_set_diag_i64", "broadcast_args_i32", "bucketize_f32"]
+
+
+@pytest.mark.parametrize("name", HOSTILE)
 def test_edited_fields_are_rejected_or_safe(checker, name):
     prog = H.convert_bytes(small_cover3_models()[name])
     assert run_batch(*checker, name, [rebuild(prog)]) == [(OK, 1)]
@@ -266,8 +301,10 @@ def test_reverse_sequence_refusals(seq, batch, lengths, match):
 
 @pytest.mark.parametrize("name,tensor,dims", [("matrix_diag_f32", 1, [3, 2, 3]), ("matrix_diag_i8", 0, [2, 4]),
                                               ("matrix_set_diag_i32", 1, [2, 4]), ("matrix_set_diag_i64", 2, [2, 4, 3]),
-                                              ("matrix_set_diag_f32", 1, [3, 2])])
-def test_diag_shapes_that_disagree_are_rejected(checker, name, tensor, dims):
+                                              ("matrix_set_diag_f32", 1, [3, 2]), ("broadcast_args_i32", 2, [2]),
+                                              ("broadcast_args_i64", 0, [1, 2]), ("bucketize_f32", 2, [2, 4]),
+                                              ("bucketize_i32", 1, [1, 2])])
+def test_shapes_that_disagree_are_rejected(checker, name, tensor, dims):
     prog = H.convert_bytes(small_cover3_models()[name])
     node = read_program(prog).nodes[0]
     t = (node.inputs + node.outputs)[tensor]
@@ -279,6 +316,40 @@ def test_matrix_set_diag_of_a_wrong_diagonal_is_refused():
                     tensors=[T("x", [2, 3, 4]), T("d", [2, 4]), T("y", [2, 3, 4])])
     with pytest.raises(SelbuildError, match="min"):
         H.convert_bytes(m)
+
+
+def test_broadcast_args_of_incompatible_shapes_fails_the_run(rt):
+    # (LiteRT 2.3 aborts the whole process on these, so it is not asked)
+    feeds = {"a": np.array([2, 3], np.int32), "b": np.array([4, 3], np.int32)}
+    with pytest.raises(SelbuildError):
+        H.run_ours(rt, bargs_model(2, 2, "i32"), feeds)
+
+
+def test_constant_broadcast_args_and_bucketize_fold():
+    from selbuild.convert import read_program
+    i32 = lambda v: np.array(v, np.int32)  # noqa: E731
+    # broadcast_args of constants feeding a reshape: the node folds away
+    m = build_model(ops=[Op("BROADCAST_ARGS", ["a", "b"], ["s"]), Op("RESHAPE", ["x", "s"], ["y"])],
+                    tensors=[T("a", [2], "i32", data=i32([3, 1])), T("b", [1], "i32", data=i32([4])),
+                             T("s", [2], "i32"), T("x", [12]), T("y", [3, 4])], inputs=["x"], outputs=["y"])
+    assert all(not nd.kernel.startswith("broadcast_args") for nd in read_program(H.convert_bytes(m)).nodes)
+    m = build_model(ops=[Op("BUCKETIZE", ["c"], ["i"], options={"boundaries": [0.0, 1.0]}),
+                         Op("ADD", ["x", "i"], ["y"])],
+                    tensors=[T("c", [3], "f32", data=np.float32([-1, 0.5, 7])), T("i", [3], "i32"),
+                             T("x", [3], "i32"), T("y", [3], "i32")], inputs=["x"], outputs=["y"])
+    prog = H.convert_bytes(m)
+    assert [nd.kernel for nd in read_program(prog).nodes] == ["add.i32"]
+    with pytest.raises(SelbuildError, match="do not broadcast"):
+        H.convert_bytes(build_model(
+            ops=[Op("BROADCAST_ARGS", ["a", "b"], ["s"]), Op("RESHAPE", ["x", "s"], ["y"])],
+            tensors=[T("a", [1], "i32", data=i32([3])), T("b", [1], "i32", data=i32([4])), T("s", [1], "i32"),
+                     T("x", [12]), T("y", [12])], inputs=["x"], outputs=["y"]))
+
+
+@pytest.mark.parametrize("bounds,match", [([1.0, 0.0], "sorted"), ([], "without boundaries")])
+def test_bucketize_refusals(bounds, match):
+    with pytest.raises(SelbuildError, match=match):
+        H.convert_bytes(bucketize_model([4], "f32", bounds))
 
 
 def test_add_n_with_a_short_input_is_rejected(checker):

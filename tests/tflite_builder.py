@@ -137,11 +137,12 @@ def _options(b: flatbuffers.Builder, table: str, given: dict[str, Any]) -> int:
         if key in given or fname in given:
             v = given[key] if key in given else given[fname]
             values.append((fname, kind, v))
-    vectors = {f: _ivec(b, v) for f, k, v in values if k == "ivec" and v is not None}
+    vectors = {f: _ivec(b, v, "<i4" if k == "ivec" else "<f4") for f, k, v in values
+               if k in ("ivec", "fvec") and v is not None}
     vectors.update({f: b.CreateString(v) for f, k, v in values if k == "str"})
     getattr(mod, f"{table}Start")(b)
     for fname, kind, v in values:
-        if kind in ("ivec", "str"):
+        if kind in ("ivec", "fvec", "str"):
             if v is not None:
                 getattr(mod, f"{table}Add{_camel(fname)}")(b, vectors[fname])
         else:

@@ -31,7 +31,8 @@ _FOLD_DEQUANT_FROM = {"f16", "i8", "u8", "i16"}
 _FOLD_COPY_OPS = {"reshape", "squeeze", "expand_dims", "densify"}
 
 # Ops selbuild.convert.ops.movers.fold_value computes from shapes or constants.
-_FOLD_DATA_OPS = {"shape", "rank", "zeros_like", "range", "fill", "tile", "broadcast_to"}
+_FOLD_DATA_OPS = {"shape", "rank", "zeros_like", "range", "fill", "tile", "broadcast_to", "broadcast_args",
+                  "bucketize"}
 
 
 @dataclass
@@ -95,8 +96,8 @@ def fold_constants(g: Graph, stats: PassStats) -> None:
     f16-weight models need no dequantize kernel at run time. RESHAPE/SQUEEZE/
     EXPAND_DIMS of a constant become a constant of the declared shape, and so
     does DENSIFY (the frontend has already made its sparse input dense); SHAPE,
-    RANK, ZEROS_LIKE (static shapes) and RANGE, FILL, TILE, BROADCAST_TO of
-    constants become constants (movers.fold_value). Graph
+    RANK, ZEROS_LIKE (static shapes) and RANGE, FILL, TILE, BROADCAST_TO,
+    BROADCAST_ARGS, BUCKETIZE of constants become constants (movers.fold_value). Graph
     outputs are never folded: callers read them from the arena.
     """
     outputs = set(g.outputs)

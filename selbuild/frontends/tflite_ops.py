@@ -141,7 +141,7 @@ _ENUMS: dict[str, tuple[str, ...]] = {
 }
 
 # Options table → [(schema field, attrs key, kind, default)]. kind: int, float,
-# bool, ivec (int vector), dtype (TensorType), bias_dtype (TensorType, 0 =
+# bool, ivec (int vector), fvec (float vector), dtype (TensorType), bias_dtype (TensorType, 0 =
 # unset), or an _ENUMS key. Defaults are the schema's (used when the table is
 # absent; the generated accessors give the same when a field is absent).
 _ACT = ("fused_activation_function", "activation", "activation", "none")
@@ -258,11 +258,12 @@ def read_options(table_name: str, obj: object | None) -> dict[str, object]:
             attrs[key] = list(default) if isinstance(default, list) else default
             continue
         name = _camel(field)
-        if kind == "ivec":
+        if kind in ("ivec", "fvec"):
             if getattr(obj, name + "IsNone")():
                 attrs[key] = list(default) if isinstance(default, list) else default
             else:
-                attrs[key] = [int(v) for v in getattr(obj, name + "AsNumpy")()]
+                cast = int if kind == "ivec" else float
+                attrs[key] = [cast(v) for v in getattr(obj, name + "AsNumpy")()]
         else:
             attrs[key] = decode_value(kind, getattr(obj, name)())
     return attrs

@@ -251,7 +251,8 @@ def fold_value(g: Graph, n: Node) -> np.ndarray | None:
     """The value of a node computable at conversion time, or None.
 
     shape, rank and zeros_like depend only on the (static) input shape; range,
-    fill, tile and broadcast_to fold when their data operands are constants.
+    fill, tile, broadcast_to, broadcast_args and bucketize fold when their data
+    operands are constants.
     """
     dst = g.tensors[n.outputs[0]]
     if dst.dtype not in NUMPY_DTYPES:
@@ -278,6 +279,9 @@ def fold_value(g: Graph, n: Node) -> np.ndarray | None:
         if n.op == "tile":
             return np.tile(src, const_ints(g, n, 1, "multiples")).astype(dt)
         return np.broadcast_to(src, dst.shape).astype(dt)
+    if n.op in ("broadcast_args", "bucketize"):
+        from selbuild.convert.ops import bucketize
+        return bucketize.fold_value(g, n)
     return None
 
 
