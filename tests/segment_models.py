@@ -97,8 +97,9 @@ def reduce_i8_model(builtin: str, shape, axes, qin, qout, keep: bool = False) ->
 
 
 def small_reduce_i8_models() -> dict[str, bytes]:
-    """int8 reduce_min, reduce_prod and batch_matmul (a broadcast batch, adj_y)."""
-    return {"reduce_min_i8": reduce_i8_model("REDUCE_MIN", [3, 4, 5], [1], (0.1, 3), (0.1, 3)),
+    """int8 reduce_min, reduce_prod, sum and batch_matmul (a broadcast batch, adj_y)."""
+    return {"sum_i8": reduce_i8_model("SUM", [3, 4, 5], [1], (0.1, 3), (0.4, -2)),
+            "reduce_min_i8": reduce_i8_model("REDUCE_MIN", [3, 4, 5], [1], (0.1, 3), (0.1, 3)),
             "reduce_prod_i8": reduce_i8_model("REDUCE_PROD", [3, 4, 5], [0, 2], (0.1, 3), (0.4, -2)),
             "batch_matmul_i8": bmm_i8_model([2, 3, 4], [5, 4], (0.05, 3), (0.02, -1), (0.3, -5), adj_y=True)}
 

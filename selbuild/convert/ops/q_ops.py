@@ -79,6 +79,25 @@ def reduce_max_i8_lower(g: Graph, n: Node) -> Lowered:
     return _generic(g, n)
 
 
+@lower("sum", dtype="i8")
+def sum_i8_lower(g: Graph, n: Node) -> Lowered:
+    """LiteRT 2.3's default int8 SUM (sum_i8.c): a saturated sum when input and output are quantized alike,
+    else float32 rint(sum * scale + bias) with LiteRT's float32 scale and bias."""
+    low = _generic(g, n)
+    s_in, z_in = per_tensor(g, n, n.inputs[0])
+    s_out, z_out = per_tensor(g, n, n.outputs[0])
+    x = g.tensors[n.inputs[0]]
+    count = 1
+    for a in _axes(g, n):
+        count *= x.shape[a]
+    rescale = int((s_in, z_in) != (s_out, z_out))
+    scale = F32(F32(s_in) / F32(s_out))
+    bias = F32(F32(F32(-z_in) * scale) * F32(count))
+    low.iparams.update(rescale=rescale, input_zp=z_in, output_zp=z_out)
+    low.fparams = {"scale": float(scale), "bias": float(bias)}
+    return low
+
+
 @lower("reduce_prod", dtype="i8")
 def reduce_prod_i8_lower(g: Graph, n: Node) -> Lowered:
     low = _generic(g, n)
