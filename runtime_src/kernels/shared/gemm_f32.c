@@ -8,7 +8,12 @@
  * (one 8-wide FMA per tile row and k; 6x16 tiles over two adjacent panels
  * where there are two) and pick it at run time: the baseline
  * x86-64 ABI only guarantees SSE2, which would leave host benchmarks 2-3x
- * slower than libraries that dispatch. No intrinsics, no global state. */
+ * slower than libraries that dispatch. No global state.
+ *
+ * arm64 speed builds take B with contiguous k steps (the converter's packed
+ * weights) through NEON tiles of 4 rows x 16 or 8 columns instead (see
+ * "arm64 speed builds" below); plain-B products (batch_matmul) keep the
+ * vector-type tiles, 8 rows there. */
 #include "gemm_f32.h"
 
 #include <string.h>
