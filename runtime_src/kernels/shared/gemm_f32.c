@@ -225,11 +225,19 @@ SELRT_GEMM_INLINE void selrt_shared_gemm_f32_6x16(int32_t K, const float *restri
 /* The k step of one row (matrix-vector products: fully_connected's M = 1). */
 #define SELRT_GEMM_ASM_FK1(J0, J1, B0, B1, L, X0, X1, X2, X3) \
   SELRT_GEMM_ASM_F(c0##J0, B0, X0, L) SELRT_GEMM_ASM_F(c0##J1, B1, X0, L)
-#define SELRT_GEMM_ASM_FK(J0, J1, B0, B1, L, X0, X1, X2, X3)                          \
-  SELRT_GEMM_ASM_F(c0##J0, B0, X0, L) SELRT_GEMM_ASM_F(c0##J1, B1, X0, L)             \
-  SELRT_GEMM_ASM_F(c1##J0, B0, X1, L) SELRT_GEMM_ASM_F(c1##J1, B1, X1, L)             \
-  SELRT_GEMM_ASM_F(c2##J0, B0, X2, L) SELRT_GEMM_ASM_F(c2##J1, B1, X2, L)             \
-  SELRT_GEMM_ASM_F(c3##J0, B0, X3, L) SELRT_GEMM_ASM_F(c3##J1, B1, X3, L)
+/* The k step of 4 rows, fmla written by F (operand or fixed accumulators). */
+#define SELRT_GEMM_ASM_K4(F, J0, J1, B0, B1, L, X0, X1, X2, X3)                         \
+  F(c0##J0, B0, X0, L) F(c0##J1, B1, X0, L) F(c1##J0, B0, X1, L) F(c1##J1, B1, X1, L)    \
+  F(c2##J0, B0, X2, L) F(c2##J1, B1, X2, L) F(c3##J0, B0, X3, L) F(c3##J1, B1, X3, L)
+#define SELRT_GEMM_ASM_FK(...) SELRT_GEMM_ASM_K4(SELRT_GEMM_ASM_F, __VA_ARGS__)
+/* The 4-row loop over k8 groups of 8 k steps: two panels (b0, b1) or one. */
+#define SELRT_GEMM_ASM_LOOP2(FK)                                                        \
+  "1:\n\t" SELRT_GEMM_ASM_LD24(b0) SELRT_GEMM_ASM_LDA                                   \
+  SELRT_GEMM_ASM_8K(FK, 0, 1, b0, SELRT_GEMM_ASM_LD24(b1)) SELRT_GEMM_ASM_8K(FK, 2, 3, b1, ) \
+  "subs %w[n], %w[n], #1\n\t" "b.ne 1b\n\t"
+#define SELRT_GEMM_ASM_LOOP1(FK)                                                        \
+  "1:\n\t" SELRT_GEMM_ASM_LD24(b0) SELRT_GEMM_ASM_LDA SELRT_GEMM_ASM_8K(FK, 0, 1, b0, )  \
+  "subs %w[n], %w[n], #1\n\t" "b.ne 1b\n\t"
 #define SELRT_GEMM_ASM_OUT_P0                                                          \
   [c00] "+w"(acc[0][0]), [c01] "+w"(acc[0][1]), [c10] "+w"(acc[1][0]), [c11] "+w"(acc[1][1]), \
   [c20] "+w"(acc[2][0]), [c21] "+w"(acc[2][1]), [c30] "+w"(acc[3][0]), [c31] "+w"(acc[3][1]), \
@@ -259,11 +267,7 @@ SELRT_GEMM_INLINE void selrt_shared_gemm_f32_6x16(int32_t K, const float *restri
 #define SELRT_GEMM_ASM_REG_c32 "v22"
 #define SELRT_GEMM_ASM_REG_c33 "v23"
 #define SELRT_GEMM_ASM_FX(C, B, A, L) "fmla " SELRT_GEMM_ASM_REG_##C ".4s, " #B ".4s, " #A ".s[" #L "]\n\t"
-#define SELRT_GEMM_ASM_FKX(J0, J1, B0, B1, L, X0, X1, X2, X3)                          \
-  SELRT_GEMM_ASM_FX(c0##J0, B0, X0, L) SELRT_GEMM_ASM_FX(c0##J1, B1, X0, L)           \
-  SELRT_GEMM_ASM_FX(c1##J0, B0, X1, L) SELRT_GEMM_ASM_FX(c1##J1, B1, X1, L)           \
-  SELRT_GEMM_ASM_FX(c2##J0, B0, X2, L) SELRT_GEMM_ASM_FX(c2##J1, B1, X2, L)           \
-  SELRT_GEMM_ASM_FX(c3##J0, B0, X3, L) SELRT_GEMM_ASM_FX(c3##J1, B1, X3, L)
+#define SELRT_GEMM_ASM_FKX(...) SELRT_GEMM_ASM_K4(SELRT_GEMM_ASM_FX, __VA_ARGS__)
 #define SELRT_GEMM_ASM_CLAMP(R)                                                        \
   "fmax v" #R ".4s, v" #R ".4s, v24.4s\n\t" "fmin v" #R ".4s, v" #R ".4s, v25.4s\n\t"
 
@@ -274,6 +278,16 @@ SELRT_GEMM_INLINE void selrt_shared_gemm_f32_6x16(int32_t K, const float *restri
   : "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", \
     "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29",     \
     "v30", "v31", "cc", "memory"
+/* Four tile rows to or from memory: OP (ld1/st1) of each row's registers at
+ * pointer P, P advancing by stride S between rows. */
+#define SELRT_GEMM_ASM_ROWS(OP, P, S, R0, R1, R2, R3)                                 \
+  OP " {" R0 "}, [%[" P "]], %[" S "]\n\t" OP " {" R1 "}, [%[" P "]], %[" S "]\n\t"   \
+  OP " {" R2 "}, [%[" P "]], %[" S "]\n\t" OP " {" R3 "}, [%[" P "]]\n\t"
+#define SELRT_GEMM_ASM_ROWS16                                                         \
+  "v8.4s, v9.4s, v10.4s, v11.4s", "v12.4s, v13.4s, v14.4s, v15.4s", "v16.4s, v17.4s, v18.4s, v19.4s", \
+  "v20.4s, v21.4s, v22.4s, v23.4s"
+#define SELRT_GEMM_ASM_ROWS8 "v8.4s, v9.4s", "v12.4s, v13.4s", "v16.4s, v17.4s", "v20.4s, v21.4s"
+#define SELRT_GEMM_ASM_ROWS_(...) SELRT_GEMM_ASM_ROWS(__VA_ARGS__) /* expands a register-list macro first */
 #define SELRT_GEMM_ASM_BOUNDS "dup v24.4s, %w[lo]\n\t" "dup v25.4s, %w[hi]\n\t"
 
 /* C rows c + r*ldc = clamp(init rows init + r*ldi + A B), 4 rows x 8*NP
@@ -289,46 +303,23 @@ SELRT_GEMM_INLINE void selrt_shared_gemm_f32_neon_4xn_asm(const int NP, int32_t 
   memcpy(&hib, &hi, sizeof hib);
   if (NP == 2)
     __asm__ __volatile__(
-        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[init]], %[ldi]\n\t"
-        "ld1 {v12.4s, v13.4s, v14.4s, v15.4s}, [%[init]], %[ldi]\n\t"
-        "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[init]], %[ldi]\n\t"
-        "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [%[init]]\n\t"
-        "1:\n\t"
-        SELRT_GEMM_ASM_LD24(b0)
-        SELRT_GEMM_ASM_LDA
-        SELRT_GEMM_ASM_8K(SELRT_GEMM_ASM_FKX, 0, 1, b0, SELRT_GEMM_ASM_LD24(b1))
-        SELRT_GEMM_ASM_8K(SELRT_GEMM_ASM_FKX, 2, 3, b1, )
-        "subs %w[n], %w[n], #1\n\t"
-        "b.ne 1b\n\t"
+        SELRT_GEMM_ASM_ROWS_("ld1", "init", "ldi", SELRT_GEMM_ASM_ROWS16)
+        SELRT_GEMM_ASM_LOOP2(SELRT_GEMM_ASM_FKX)
         SELRT_GEMM_ASM_BOUNDS
         SELRT_GEMM_ASM_CLAMP(8) SELRT_GEMM_ASM_CLAMP(9) SELRT_GEMM_ASM_CLAMP(10) SELRT_GEMM_ASM_CLAMP(11)
         SELRT_GEMM_ASM_CLAMP(12) SELRT_GEMM_ASM_CLAMP(13) SELRT_GEMM_ASM_CLAMP(14) SELRT_GEMM_ASM_CLAMP(15)
         SELRT_GEMM_ASM_CLAMP(16) SELRT_GEMM_ASM_CLAMP(17) SELRT_GEMM_ASM_CLAMP(18) SELRT_GEMM_ASM_CLAMP(19)
         SELRT_GEMM_ASM_CLAMP(20) SELRT_GEMM_ASM_CLAMP(21) SELRT_GEMM_ASM_CLAMP(22) SELRT_GEMM_ASM_CLAMP(23)
-        "st1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[c]], %[ldc]\n\t"
-        "st1 {v12.4s, v13.4s, v14.4s, v15.4s}, [%[c]], %[ldc]\n\t"
-        "st1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[c]], %[ldc]\n\t"
-        "st1 {v20.4s, v21.4s, v22.4s, v23.4s}, [%[c]]\n\t"
+        SELRT_GEMM_ASM_ROWS_("st1", "c", "ldc", SELRT_GEMM_ASM_ROWS16)
         SELRT_GEMM_ASM_TILE_OPS);
   else
     __asm__ __volatile__(
-        "ld1 {v8.4s, v9.4s}, [%[init]], %[ldi]\n\t"
-        "ld1 {v12.4s, v13.4s}, [%[init]], %[ldi]\n\t"
-        "ld1 {v16.4s, v17.4s}, [%[init]], %[ldi]\n\t"
-        "ld1 {v20.4s, v21.4s}, [%[init]]\n\t"
-        "1:\n\t"
-        SELRT_GEMM_ASM_LD24(b0)
-        SELRT_GEMM_ASM_LDA
-        SELRT_GEMM_ASM_8K(SELRT_GEMM_ASM_FKX, 0, 1, b0, )
-        "subs %w[n], %w[n], #1\n\t"
-        "b.ne 1b\n\t"
+        SELRT_GEMM_ASM_ROWS_("ld1", "init", "ldi", SELRT_GEMM_ASM_ROWS8)
+        SELRT_GEMM_ASM_LOOP1(SELRT_GEMM_ASM_FKX)
         SELRT_GEMM_ASM_BOUNDS
         SELRT_GEMM_ASM_CLAMP(8) SELRT_GEMM_ASM_CLAMP(9) SELRT_GEMM_ASM_CLAMP(12) SELRT_GEMM_ASM_CLAMP(13)
         SELRT_GEMM_ASM_CLAMP(16) SELRT_GEMM_ASM_CLAMP(17) SELRT_GEMM_ASM_CLAMP(20) SELRT_GEMM_ASM_CLAMP(21)
-        "st1 {v8.4s, v9.4s}, [%[c]], %[ldc]\n\t"
-        "st1 {v12.4s, v13.4s}, [%[c]], %[ldc]\n\t"
-        "st1 {v16.4s, v17.4s}, [%[c]], %[ldc]\n\t"
-        "st1 {v20.4s, v21.4s}, [%[c]]\n\t"
+        SELRT_GEMM_ASM_ROWS_("st1", "c", "ldc", SELRT_GEMM_ASM_ROWS8)
         SELRT_GEMM_ASM_TILE_OPS);
 }
 
@@ -345,13 +336,7 @@ SELRT_GEMM_INLINE void selrt_shared_gemm_f32_neon(const int MR, const int NP, in
   int32_t k8 = K >> 3;
   if (MR == 4 && NP == 2 && k8 > 0) {
     __asm__ __volatile__(
-        "1:\n\t"
-        SELRT_GEMM_ASM_LD24(b0)
-        SELRT_GEMM_ASM_LDA
-        SELRT_GEMM_ASM_8K(SELRT_GEMM_ASM_FK, 0, 1, b0, SELRT_GEMM_ASM_LD24(b1))
-        SELRT_GEMM_ASM_8K(SELRT_GEMM_ASM_FK, 2, 3, b1, )
-        "subs %w[n], %w[n], #1\n\t"
-        "b.ne 1b\n\t"
+        SELRT_GEMM_ASM_LOOP2(SELRT_GEMM_ASM_FK)
         : SELRT_GEMM_ASM_OUT_P0, [c02] "+w"(acc[0][2]), [c03] "+w"(acc[0][3]), [c12] "+w"(acc[1][2]),
           [c13] "+w"(acc[1][3]), [c22] "+w"(acc[2][2]), [c23] "+w"(acc[2][3]), [c32] "+w"(acc[3][2]),
           [c33] "+w"(acc[3][3]), [b1] "+r"(b1)
@@ -359,12 +344,7 @@ SELRT_GEMM_INLINE void selrt_shared_gemm_f32_neon(const int MR, const int NP, in
         : SELRT_GEMM_ASM_CLOBBER);
   } else if (MR == 4 && NP == 1 && k8 > 0) {
     __asm__ __volatile__(
-        "1:\n\t"
-        SELRT_GEMM_ASM_LD24(b0)
-        SELRT_GEMM_ASM_LDA
-        SELRT_GEMM_ASM_8K(SELRT_GEMM_ASM_FK, 0, 1, b0, )
-        "subs %w[n], %w[n], #1\n\t"
-        "b.ne 1b\n\t"
+        SELRT_GEMM_ASM_LOOP1(SELRT_GEMM_ASM_FK)
         : SELRT_GEMM_ASM_OUT_P0
         :
         : SELRT_GEMM_ASM_CLOBBER);
