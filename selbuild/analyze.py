@@ -113,7 +113,7 @@ def render(result: Analysis, console) -> None:
         t.add_column("count", justify="right")
         t.add_column("supported")
         for u, ok in zip(m.ops, s.flags):
-            kernel = u.op or ("— (interpreter op)" if not u.kernel_needed
+            kernel = u.op or ("— (no kernel needed)" if not u.kernel_needed
                               else "[red]— (no selbuild kernel)[/red]")
             t.add_row(kernel, u.source_op,
                       "" if u.version is None else str(u.version), str(u.count),

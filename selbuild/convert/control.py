@@ -35,12 +35,13 @@ KERNELS = {"while": ("while.any", ("cond", "body")), "if": ("if.any", ("then_bra
 VARIABLE_OPS = {"var_handle", "read_variable", "assign_variable"}
 # Nodes without outputs that still matter.
 EFFECTS = frozenset({"assign_variable", "call_once"})
-# Recognised but not converted yet.
-REFUSED = {"call"}
 
 # Kernels the converter's rewrites bring in that the model's own ops do not
 # name (tensorlist.py: TensorListSetItem); analysis accepts them as needed.
-INTRODUCED = frozenset({"dynamic_update_slice.f32", "concatenation.i32"})
+# The copies into the arena of outputs that are constants or passed-through
+# CALL inputs (passes.materialize_const_outputs, inline.py) are reshapes.
+INTRODUCED = frozenset({"dynamic_update_slice.f32", "concatenation.i32"}
+                       | {f"reshape.{dt}" for dt in ("f32", "f16", "i8", "u8", "i16", "i32", "i64", "bool")})
 
 # Loop iterations one run may take unless the config says otherwise.
 DEFAULT_MAX_ITERATIONS = 1 << 20
@@ -106,17 +107,13 @@ def _resolve_variables(flat: FlatGraph, nodes: list[Node]) -> list[Node]:
 
 
 def uses_control_flow(model: Model) -> bool:
-    return bool(model.graphs) and any(n.op in CALLS or n.op in REFUSED or n.op in VARIABLE_OPS
+    return bool(model.graphs) and any(n.op in CALLS or n.op in VARIABLE_OPS
                                       for n in model.main.nodes)
 
 
 def _callees(model: Model, gi: int) -> list[int]:
     out = []
     for n in model.graphs[gi].nodes:
-        if n.op in REFUSED:
-            raise UnsupportedError(f"{model.path}: graph {gi} uses {n.source_op or n.op.upper()}, which selbuild "
-                                   f"cannot convert yet (WHILE and IF are supported)",
-                                   hint="CALL (a plain subgraph call) is not implemented")
         for attr in CALLS.get(n.op, ()):
             ci = n.attrs.get(attr)
             if ci is None:
@@ -154,11 +151,13 @@ def call_order(model: Model) -> list[int]:
     return post[::-1]
 
 
-def _prepare_one(g: Graph, stats: passes.PassStats) -> Graph:
+def _prepare_one(g: Graph, stats: passes.PassStats, entry: bool) -> Graph:
     w = passes.working_copy(g)
     tensorlist.rewrite_set_item(w)
     passes.fold_constants(w, stats)
     passes.remove_dead(w, stats, EFFECTS)
+    if entry:       # the program's outputs must be arena tensors; a callee's results are copied
+        passes.materialize_const_outputs(w)
     passes.check_topological(w)
     passes.check_shapes(w)
     return w
@@ -174,7 +173,7 @@ def flatten(model: Model, stats: passes.PassStats) -> FlatGraph:
                for ci in (n.attrs.get(a) for a in CALLS.get(n.op, ()))}
     for gi in order:
         try:
-            g = _prepare_one(model.graphs[gi], stats)
+            g = _prepare_one(model.graphs[gi], stats, gi == 0)
         except SelbuildError as e:
             if gi == 0:
                 raise

@@ -123,6 +123,20 @@ def fold_constants(g: Graph, stats: PassStats) -> None:
     g.nodes = kept
 
 
+def materialize_const_outputs(g: Graph) -> None:
+    """A graph output that is a constant (a model returning a weight, a CALL
+    returning its callee's constant) gets a copy node into the arena: the
+    caller reads every output from the session, never from the program."""
+    for k, o in enumerate(g.outputs):
+        t = g.tensors[o]
+        if not t.is_const:
+            continue
+        src = g.add_tensor(dataclasses.replace(t, name=f"{t.name}/value"))
+        g.tensors[o] = dataclasses.replace(t, data=None)
+        g.nodes.append(Node("reshape", [src], [o], {"new_shape": list(t.shape)}, source_op="constant output",
+                            dtype=t.dtype))
+
+
 # --------------------------------------------------------------------------- dead code
 
 def remove_dead(g: Graph, stats: PassStats, effects: frozenset[str] = frozenset()) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from selbuild import __version__
 from selbuild.catalogue import Catalogue
-from selbuild.convert import control, passes, planner, registry, specialize
+from selbuild.convert import control, inline, passes, planner, registry, specialize
 from selbuild.convert.ops import recurrent
 from selbuild.convert.ops._common import describe
 from selbuild.convert.registry import Lowered
@@ -107,6 +107,7 @@ def prepare(model: Model, input_shapes: InputShapes | None = None) -> tuple[Grap
     """
     if not model.graphs:
         raise SelbuildError(f"{model.path}: the model has no graph")
+    model = inline.inline_calls(model)
     if control.uses_control_flow(model):
         # Several subgraphs in one flat graph (convert/control.py), each after the same passes.
         pstats = passes.PassStats()
@@ -122,6 +123,7 @@ def prepare(model: Model, input_shapes: InputShapes | None = None) -> tuple[Grap
         pstats.folded_nodes += specialize.specialize(g, input_shapes or {})
     passes.fold_constants(g, pstats)
     passes.remove_dead(g, pstats)
+    passes.materialize_const_outputs(g)
     passes.check_topological(g)
     passes.check_shapes(g)
     return g, pstats

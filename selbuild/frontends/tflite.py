@@ -108,7 +108,8 @@ def summarize_raw(raw: RawModel) -> ModelSummary:
             counts[key] = counts.get(key, 0) + 1
             if op.custom is not None:
                 custom.add(op.custom)
-    ops = [OpUse(k, s, v, c) for (k, s, v), c in
+    # CALL is inlined at conversion (selbuild/convert/inline.py): no kernel of its own
+    ops = [OpUse(None, s, v, c, kernel_needed=False) if s == "CALL" else OpUse(k, s, v, c) for (k, s, v), c in
            sorted(counts.items(), key=lambda kv: (kv[0][0] or "~", kv[0][1], kv[0][2]))]
     flow = sorted({op.builtin for g in raw.graphs for op in g.ops if op.builtin in T.CONTROL_FLOW})
     if flow:
