@@ -36,8 +36,8 @@ def small_segment_models() -> dict[str, bytes]:
         for op in UNSORTED:
             m[f"unsorted_segment_{op.lower()}_{dt}"] = segment_model(f"UNSORTED_SEGMENT_{op}", [4, 2, 3],
                                                                      [[0, 2], [-1, 1], [3, 0], [2, 2]], dt, num=5)
-            m[f"unsorted_segment_{op.lower()}_{dt}_runtime_ids"] = segment_model(
-                f"UNSORTED_SEGMENT_{op}", [6, 2], [0, 1, 0, 2, 1, 0], dt, num=3, const_ids=False)
+        m[f"unsorted_segment_sum_{dt}_runtime_ids"] = segment_model(
+            "UNSORTED_SEGMENT_SUM", [6, 2], [0, 1, 0, 2, 1, 0], dt, num=3, const_ids=False)
     return m
 
 

@@ -42,22 +42,28 @@ def _x(shape, dtype, seed=0, small=False):
     return r.integers(-3, 4, shape).astype(np.int32) if small else r.integers(-10**6, 10**6, shape).astype(np.int32)
 
 
+def _half(items, parity):
+    """Every other item, starting at `parity` (0/1): the shape lists rotate over ops and dtypes, so that each
+    feature is covered by some kernels of a family and the suite stays within its time budget."""
+    return [(k, it) for k, it in enumerate(items) if k % 2 == parity % 2]
+
+
 def _segment_cases():
     cases = {}
-    for dt in ("f32", "i32"):
-        for k, (shape, ids) in enumerate([([6, 3], [0, 0, 1, 2, 2, 2]), ([5], [0, 1, 1, 2, 3]),
-                                          ([4, 1, 2, 1, 2, 3], [0, 0, 0, 1]), ([3, 4], [0, 0, 0]), ([1, 7], [0])]):
+    for d, dt in enumerate(("f32", "i32")):
+        for k, (shape, ids) in _half([([6, 3], [0, 0, 1, 2, 2, 2]), ([5], [0, 1, 1, 2, 3]),
+                                          ([4, 1, 2, 1, 2, 3], [0, 0, 0, 1]), ([3, 4], [0, 0, 0]), ([1, 7], [0])], d):
             cases[f"segment_sum_{dt}_{k}"] = (segment_model("SEGMENT_SUM", shape, ids, dt), {"x": _x(shape, dt, k)})
-        for op in UNSORTED:
+        for j, op in enumerate(UNSORTED):
             b, o = f"UNSORTED_SEGMENT_{op}", op.lower()
             small = op == "PROD"                      # products of small ints: exact in both dtypes
-            for k, (shape, ids, num, const, nshape) in enumerate([
+            for k, (shape, ids, num, const, nshape) in _half([
                     ([6, 3], [0, 4, 4, -1, 0, 2], 6, True, None),          # empty segments 1, 3, 5; a dropped row
                     ([6, 3], [2, 0, -5, 2, 1, 0], 4, False, [1]),         # ids computed at run time
                     ([4, 3, 2], [[0, 1, 2], [1, 1, 7], [-1, 0, 0], [3, 3, 3]], 8, True, None),   # ids of rank 2
                     ([4, 3], [[0, 1, 2], [1, 1, 7], [-1, 0, 0], [3, 3, 3]], 9, False, None),   # ids as the data's shape
                     ([2, 1, 3, 1, 2, 3], [1, 0], 3, True, [1]),            # rank 6
-                    ([5], [0, 0, 0, 0, 0], 1, False, None)]):
+                    ([5], [0, 0, 0, 0, 0], 1, False, None)], j + d):
                 feeds = {"x": _x(shape, dt, 10 + k, small)}
                 if not const:
                     feeds["i"] = np.asarray(ids, np.int32)
@@ -87,8 +93,8 @@ def _values(n, dtype, seed):
 
 def _sparse_cases():
     cases = {}
-    for dt in ("f32", "i32", "i64", "i8"):
-        for k, (idx, out, nv, kw) in enumerate([
+    for d, dt in enumerate(("f32", "i32", "i64", "i8")):
+        for k, (idx, out, nv, kw) in _half([
                 ([1, 3], [5], 2, {}),                                               # vector indices, rank-1 output
                 (2, [5], None, {}),                                                 # scalar index, scalar value
                 ([[0, 1], [2, 3], [1, 0]], [3, 4], 3, {"index_dtype": "i64"}),
@@ -96,7 +102,7 @@ def _sparse_cases():
                 ([4, 1, 4, 0], [6], 4, {"validate": True}),                         # repeats and unsorted: last wins
                 ([[2, 0], [0, 3]], [3, 4], 2, {"const_indices": True, "validate": False}),
                 ([[1, 2]], [2, 3], 1, {"default_input": True}),                     # default_value computed at run time
-                (list(range(0, 40, 3)), [40], 14, {"index_dtype": "i64"})]):
+                (list(range(0, 40, 3)), [40], 14, {"index_dtype": "i64"})], d):
             m = sparse_model(idx, out, nv, dt, **kw)
             feeds = {"v": _values(nv, dt, k)}
             if not kw.get("const_indices"):
@@ -118,13 +124,14 @@ def _lookup_sparse_cases():
     big = _lookup_feeds(r.integers(0, 10, 20), np.stack([rows, r.integers(0, 8, 20)], 1), r.random(20) + 0.1)
     cases = {}
     for c in ("sum", "mean", "sqrtn"):
-        for k, (n, kk, dense, params, feeds) in enumerate([
+        every = [(n, kk, dense, params, feeds) for n, kk, dense, params, feeds in [
                 (4, 2, [3, 2], p43, _lookup_feeds([0, 1, 3, 2], [[0, 0], [0, 1], [2, 0], [2, 1]], [1, 2, 0.5, 3])),
                 (3, 2, [3, 2], p43, _lookup_feeds([0, 1, 3], [[0, 0], [2, 1], [0, 1]], [1, 2, 2])),   # bucket 0 again
                 (2, 1, [2], p43, _lookup_feeds([3, 1], [[0], [1]], [0.7, -2])),            # one bucket: output [3]
                 (3, 3, [2, 2, 5], p6, _lookup_feeds([5, 0, 2], [[0, 1, 4], [1, 0, 0], [1, 1, 3]], [1, 1, 2])),
                 (2, 2, [2, 2], p43, _lookup_feeds([0, 1], [[1, 0], [1, 1]], [1, -1])),     # mean of weights 0: inf/NaN
-                (20, 2, [5, 8], r.standard_normal((10, 4)), big)]):
+                (20, 2, [5, 8], r.standard_normal((10, 4)), big)]]
+        for k, (n, kk, dense, params, feeds) in (enumerate(every) if c == "mean" else _half(every, c == "sqrtn")):
             cases[f"embedding_lookup_sparse_f32_{c}_{k}"] = (lookup_sparse_model(n, kk, dense, params, c), feeds)
     return cases
 
@@ -135,7 +142,7 @@ def _reduce_i8_cases():
     for k, (shape, axes, keep) in enumerate([([4, 7], [1], False), ([2, 3, 5], [0, -1], True), ([6], [0], False),
                                              ([2, 1, 3, 2, 2, 3], [1, 3, 5], False), ([3, 4], [0, 1], True)]):
         x = r.integers(-128, 128, shape).astype(np.int8)
-        for qi in [(0.1, 3), (0.02, -128), (0.5, 127)]:
+        for qi in [[(0.1, 3), (0.02, -128), (0.5, 127)][k % 3]]:
             cases[f"reduce_min_i8_{k}_zp{qi[1]}"] = (reduce_i8_model("REDUCE_MIN", shape, axes, qi, qi, keep), {"x": x})
     # products: small factors (few steps saturate), wide and narrow output scales, zero points at both ends
     for k, (shape, axes, qi, qo) in enumerate([([4, 3], [1], (0.1, 3), (0.4, -2)), ([2, 3, 2], [0, 2], (0.5, 0), (0.9, 1)),
@@ -148,8 +155,9 @@ def _reduce_i8_cases():
     for k, (shape, axes, keep) in enumerate([([3, 7], [1], False), ([64, 9], [1], True), ([4, 5, 6], [0, 2], False),
                                              ([2, 3, 4], [0, 1, 2], False), ([2, 1, 3, 2, 2, 3], [0, 4, -1], True)]):
         x = r.integers(-128, 128, shape).astype(np.int8)
-        for j, (qi, qo) in enumerate([((0.1, 3), (0.1, 3)), ((0.1, 3), (0.4, -2)), ((0.0123, 17), (0.3, -7)),
-                                      ((0.5, 1), (1.0, 0)), ((0.05, -128), (0.0125, 127))]):
+        qs = [((0.1, 3), (0.1, 3)), ((0.1, 3), (0.4, -2)), ((0.0123, 17), (0.3, -7)), ((0.5, 1), (1.0, 0)),
+              ((0.05, -128), (0.0125, 127))]
+        for j, (qi, qo) in [(k % 5, qs[k % 5]), ((k + 2) % 5, qs[(k + 2) % 5])]:
             cases[f"sum_i8_{k}_q{j}"] = (reduce_i8_model("SUM", shape, axes, qi, qo, keep), {"x": x})
     # batch_matmul: broadcast batches, adj_x / adj_y, a constant b, zero points at both ends, K = 300
     for k, (a_s, b_s, qa, qb, qo, ax, ay, const) in enumerate([
@@ -323,7 +331,7 @@ SMALL = {**small_segment_models(), **small_sparse_models(), **small_lookup_spars
 def test_edited_fields_are_rejected_or_safe(checker, name):
     prog = H.convert_bytes(SMALL[name])
     assert run_batch(*checker, name, [rebuild(prog)]) == [(OK, 1)]
-    for fill in (0x00, 0xFF, 0x7F):
+    for fill in (0x00, 0xFF):
         results = run_batch(*checker, name, variants(prog), fill=fill)
         assert results and all(st in (OK, BAD_PROGRAM, UNSUPPORTED) for st, _ in results), results
         assert all(ran for st, ran in results if st == OK)
