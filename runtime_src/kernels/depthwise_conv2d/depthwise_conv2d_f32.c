@@ -154,18 +154,23 @@ SELRT_DEPTHWISE_CONV2D_F32_INLINE void selrt_depthwise_conv2d_f32_block4(
   SELRT_DW_ASM_LD(4, 5, PA, x1) SELRT_DW_ASM_MAC(0, 1, 4, 5, WC0, WC1) SELRT_DW_ASM_MAC(2, 3, 4, 5, WA0, WA1) \
   SELRT_DW_ASM_LD(6, 7, PA, x1) SELRT_DW_ASM_MAC(2, 3, 6, 7, WB0, WB1)                          \
   SELRT_DW_ASM_LD(4, 5, PB, x4) SELRT_DW_ASM_MAC(2, 3, 4, 5, WC0, WC1)
-#define SELRT_DW_ASM_PAIRS(ROW)                                                                  \
+/* The weights of filter rows 0-1 (W2) or 0-2 (W3) of a channel block, each
+ * row's input columns (R2 / R3 uses of ROW). */
+#define SELRT_DW_ASM_W2                                                                          \
+  "ld1 {v8.4s, v9.4s}, [%[wp]], %[cb]\n\t" "ld1 {v10.4s, v11.4s}, [%[wp]], %[cb]\n\t"             \
+  "ld1 {v12.4s, v13.4s}, [%[wp]], %[cb]\n\t" "ld1 {v14.4s, v15.4s}, [%[wp]], %[cb]\n\t"           \
+  "ld1 {v16.4s, v17.4s}, [%[wp]], %[cb]\n\t" "ld1 {v18.4s, v19.4s}, [%[wp]], %[cb]\n\t"
+#define SELRT_DW_ASM_W3                                                                          \
+  SELRT_DW_ASM_W2 "ld1 {v20.4s, v21.4s}, [%[wp]], %[cb]\n\t" "ld1 {v22.4s, v23.4s}, [%[wp]], %[cb]\n\t" \
+  "ld1 {v24.4s, v25.4s}, [%[wp]], %[cb]\n\t"
+#define SELRT_DW_ASM_R2(ROW) ROW(p0a, p0b, 8, 9, 10, 11, 12, 13) ROW(p1a, p1b, 14, 15, 16, 17, 18, 19)
+#define SELRT_DW_ASM_R3(ROW) SELRT_DW_ASM_R2(ROW) ROW(p2a, p2b, 20, 21, 22, 23, 24, 25)
+#define SELRT_DW_ASM_PAIRS(WEIGHTS, ROWS, ROW)                                                   \
   __asm__ __volatile__(                                                                          \
-      "ld1 {v8.4s, v9.4s}, [%[wp]], %[cb]\n\t" "ld1 {v10.4s, v11.4s}, [%[wp]], %[cb]\n\t"         \
-      "ld1 {v12.4s, v13.4s}, [%[wp]], %[cb]\n\t" "ld1 {v14.4s, v15.4s}, [%[wp]], %[cb]\n\t"       \
-      "ld1 {v16.4s, v17.4s}, [%[wp]], %[cb]\n\t" "ld1 {v18.4s, v19.4s}, [%[wp]], %[cb]\n\t"       \
-      "ld1 {v20.4s, v21.4s}, [%[wp]], %[cb]\n\t" "ld1 {v22.4s, v23.4s}, [%[wp]], %[cb]\n\t"       \
-      "ld1 {v24.4s, v25.4s}, [%[wp]], %[cb]\n\t" "ld1 {v26.4s, v27.4s}, [%[bp]]\n\t"              \
+      WEIGHTS "ld1 {v26.4s, v27.4s}, [%[bp]]\n\t"                                                 \
       "1:\n\t"                                                                                   \
       "mov v0.16b, v26.16b\n\t" "mov v1.16b, v27.16b\n\t" "mov v2.16b, v26.16b\n\t" "mov v3.16b, v27.16b\n\t" \
-      ROW(p0a, p0b, 8, 9, 10, 11, 12, 13)                                                        \
-      ROW(p1a, p1b, 14, 15, 16, 17, 18, 19)                                                      \
-      ROW(p2a, p2b, 20, 21, 22, 23, 24, 25)                                                      \
+      ROWS(ROW)                                                                                  \
       "fmax v0.4s, v0.4s, %[lo].4s\n\t" "fmax v1.4s, v1.4s, %[lo].4s\n\t"                        \
       "fmax v2.4s, v2.4s, %[lo].4s\n\t" "fmax v3.4s, v3.4s, %[lo].4s\n\t"                        \
       "fmin v0.4s, v0.4s, %[hi].4s\n\t" "fmin v1.4s, v1.4s, %[hi].4s\n\t"                        \
@@ -187,7 +192,7 @@ SELRT_DEPTHWISE_CONV2D_F32_INLINE void selrt_depthwise_conv2d_f32_block4(
  * 4 column loads per filter row instead of 6) or two taps (S = 2: 5); S = 0
  * (other strides / dilations) and a last odd pixel take the intrinsics. */
 SELRT_DEPTHWISE_CONV2D_F32_INLINE void selrt_depthwise_conv2d_f32_neon3x3(
-    const int S, const float *xr, size_t xpx, size_t xky, size_t xkx, const float *w, const float *bias,
+    const int S, const int NKY, const float *xr, size_t xpx, size_t xky, size_t xkx, const float *w, const float *bias,
     float *yp, size_t C, int32_t npx, float lo, float hi) {
   const float32x4_t vlo = vdupq_n_f32(lo), vhi = vdupq_n_f32(hi);
   const float zeros[8] = {0};
@@ -199,20 +204,24 @@ SELRT_DEPTHWISE_CONV2D_F32_INLINE void selrt_depthwise_conv2d_f32_neon3x3(
       int32_t pairs = npx / 2;
       const float *pa[3], *pb[3], *wp = w + c0, *bp = bias ? bias + c0 : zeros;
       const size_t x1 = xkx * sizeof(float), x4 = 4 * x1, cb = C * sizeof(float);
-      for (int ky = 0; ky < 3; ky++) {
-        pa[ky] = xp + (size_t)ky * xky;
+      for (int ky = 0; ky < 3; ky++) { /* with NKY = 2, row 2's pointers are set but not read */
+        pa[ky] = xp + (size_t)(ky < NKY ? ky : 0) * xky;
         pb[ky] = pa[ky] + (S == 1 ? 2 : 4) * xkx;
       }
-      if (S == 1)
-        SELRT_DW_ASM_PAIRS(SELRT_DW_ASM_ROW1);
+      if (S == 1 && NKY == 3)
+        SELRT_DW_ASM_PAIRS(SELRT_DW_ASM_W3, SELRT_DW_ASM_R3, SELRT_DW_ASM_ROW1);
+      else if (S == 1)
+        SELRT_DW_ASM_PAIRS(SELRT_DW_ASM_W2, SELRT_DW_ASM_R2, SELRT_DW_ASM_ROW1);
+      else if (NKY == 3)
+        SELRT_DW_ASM_PAIRS(SELRT_DW_ASM_W3, SELRT_DW_ASM_R3, SELRT_DW_ASM_ROW2);
       else
-        SELRT_DW_ASM_PAIRS(SELRT_DW_ASM_ROW2);
+        SELRT_DW_ASM_PAIRS(SELRT_DW_ASM_W2, SELRT_DW_ASM_R2, SELRT_DW_ASM_ROW2);
       i = 2 * (npx / 2);
       if (i == npx) continue;
       xp += (size_t)i * xpx;
     }
     float32x4_t w0[9], w1[9];
-    for (int t = 0; t < 9; t++) {
+    for (int t = 0; t < 3 * NKY; t++) {
       w0[t] = vld1q_f32(w + (size_t)t * C + c0);
       w1[t] = vld1q_f32(w + (size_t)t * C + c0 + 4);
     }
@@ -220,7 +229,7 @@ SELRT_DEPTHWISE_CONV2D_F32_INLINE void selrt_depthwise_conv2d_f32_neon3x3(
     const float32x4_t b1 = bias ? vld1q_f32(bias + c0 + 4) : vdupq_n_f32(0.0f);
     for (; i + 2 <= npx; i += 2, xp += 2 * xpx, yq += 2 * C) {
       float32x4_t p0 = b0, p1 = b1, q0 = b0, q1 = b1; /* pixel i: p, pixel i + 1: q */
-      for (int ky = 0; ky < 3; ky++) {
+      for (int ky = 0; ky < NKY; ky++) {
         const float *row = xp + (size_t)ky * xky;
         SELRT_DW_NEON_LD(c0_, row);
         SELRT_DW_NEON_LD(c1_, row + xkx);
@@ -238,7 +247,7 @@ SELRT_DEPTHWISE_CONV2D_F32_INLINE void selrt_depthwise_conv2d_f32_neon3x3(
     }
     if (i < npx) {
       float32x4_t p0 = b0, p1 = b1;
-      for (int ky = 0; ky < 3; ky++) {
+      for (int ky = 0; ky < NKY; ky++) {
         const float *row = xp + (size_t)ky * xky;
         SELRT_DW_NEON_LD(c0_, row);
         SELRT_DW_NEON_LD(c1_, row + xkx);
@@ -251,16 +260,26 @@ SELRT_DEPTHWISE_CONV2D_F32_INLINE void selrt_depthwise_conv2d_f32_neon3x3(
   }
 }
 
-/* The three pixel-step variants (an always_inline caller each keeps the loops fixed). */
-static void selrt_depthwise_conv2d_f32_neon3x3_any(const float *xr, size_t xpx, size_t xky, size_t xkx,
-                                                   const float *w, const float *bias, float *yp, size_t C,
-                                                   int32_t npx, float lo, float hi) {
-  if (xpx == xkx)
-    selrt_depthwise_conv2d_f32_neon3x3(1, xr, xpx, xky, xkx, w, bias, yp, C, npx, lo, hi);
-  else if (xpx == 2 * xkx)
-    selrt_depthwise_conv2d_f32_neon3x3(2, xr, xpx, xky, xkx, w, bias, yp, C, npx, lo, hi);
-  else
-    selrt_depthwise_conv2d_f32_neon3x3(0, xr, xpx, xky, xkx, w, bias, yp, C, npx, lo, hi);
+/* The pixel-step variants for 3 or 2 filter rows in bounds (an always_inline
+ * caller each keeps the loops fixed); w: the first of those filter rows. */
+static void selrt_depthwise_conv2d_f32_neon3x3_any(int32_t nky, const float *xr, size_t xpx, size_t xky,
+                                                   size_t xkx, const float *w, const float *bias, float *yp,
+                                                   size_t C, int32_t npx, float lo, float hi) {
+  const int s = xpx == xkx ? 1 : xpx == 2 * xkx ? 2 : 0;
+  if (nky == 3) {
+    if (s == 1)
+      selrt_depthwise_conv2d_f32_neon3x3(1, 3, xr, xpx, xky, xkx, w, bias, yp, C, npx, lo, hi);
+    else if (s == 2)
+      selrt_depthwise_conv2d_f32_neon3x3(2, 3, xr, xpx, xky, xkx, w, bias, yp, C, npx, lo, hi);
+    else
+      selrt_depthwise_conv2d_f32_neon3x3(0, 3, xr, xpx, xky, xkx, w, bias, yp, C, npx, lo, hi);
+  } else if (s == 1) {
+    selrt_depthwise_conv2d_f32_neon3x3(1, 2, xr, xpx, xky, xkx, w, bias, yp, C, npx, lo, hi);
+  } else if (s == 2) {
+    selrt_depthwise_conv2d_f32_neon3x3(2, 2, xr, xpx, xky, xkx, w, bias, yp, C, npx, lo, hi);
+  } else {
+    selrt_depthwise_conv2d_f32_neon3x3(0, 2, xr, xpx, xky, xkx, w, bias, yp, C, npx, lo, hi);
+  }
 }
 #endif
 
@@ -302,9 +321,9 @@ SELRT_DEPTHWISE_CONV2D_F32_INLINE void selrt_depthwise_conv2d_f32_loops(selrt_se
       int32_t ky0, ky1;
       selrt_depthwise_conv2d_f32_span(iy0, dh, H, KH, &ky0, &ky1);
 #ifdef SELRT_DW_NEON
-      /* The row's pixels whose 3x3 windows are whole: [a0, a1). */
+      /* The row's pixels whose windows are whole along x: [a0, a1) (2 or 3 filter rows in bounds). */
       int32_t a0 = OW, a1 = OW;
-      if (M == 1 && KH == 3 && KW == 3 && C % 8 == 0 && ky0 == 0 && ky1 == 3) {
+      if (M == 1 && KH == 3 && KW == 3 && C % 8 == 0 && ky1 - ky0 >= 2) {
         int32_t t;
         selrt_depthwise_conv2d_f32_span(-(int64_t)pl, sw, W, OW, &a0, &t);
         selrt_depthwise_conv2d_f32_span(2 * (int64_t)dw - pl, sw, W, OW, &t, &a1);
@@ -316,8 +335,9 @@ SELRT_DEPTHWISE_CONV2D_F32_INLINE void selrt_depthwise_conv2d_f32_loops(selrt_se
 #ifdef SELRT_DW_NEON
         if (ox == a0) {
           selrt_depthwise_conv2d_f32_neon3x3_any(
-              x + (size_t)b * H * W * C + ((size_t)iy0 * W + (size_t)ix0) * C, (size_t)sw * C, (size_t)dh * W * C,
-              (size_t)dw * C, w, bias, y + (((size_t)b * OH + oy) * OW + ox) * OC, (size_t)C, a1 - a0, lo, hi);
+              ky1 - ky0, x + (size_t)b * H * W * C + ((size_t)(iy0 + (int64_t)ky0 * dh) * W + (size_t)ix0) * C,
+              (size_t)sw * C, (size_t)dh * W * C, (size_t)dw * C, w + (size_t)ky0 * 3 * OC, bias,
+              y + (((size_t)b * OH + oy) * OW + ox) * OC, (size_t)C, a1 - a0, lo, hi);
           ox = a1 - 1; /* and the loop's ++ */
           continue;
         }
