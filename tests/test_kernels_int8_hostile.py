@@ -8,7 +8,10 @@ arena hides accumulator overflow, the extremes do not.
 
 - The int32 accumulators of conv2d, depthwise_conv2d, fully_connected and
   transpose_conv: `check` proves |bias| + max|x| * sum|w| fits int32 per output
-  channel, exactly at the edge (a bias one past it is refused, at it loads).
+  channel, exactly at the edge (a bias one past it is refused, at it loads);
+  a filter zero point (legacy uint8 models) adds its correction's bound:
+  the edge with filter_zp 1 is refused, |filter_zp| 255 on small biases runs,
+  |filter_zp| > 255 is refused.
 - resize_bilinear.i8 with a scale the converter would never write (2^16, 2^20)
   reads inside the image; an empty input image with a non-empty output is refused.
 - Window parameters no SAME/VALID padding gives for the shapes, and zero
@@ -90,6 +93,18 @@ def test_accumulator_bound_is_exact(checker, programs, name, sign):
     assert _all_fills(checker, name, [at_edge, one_past]) == [(OK, 1), (UNSUPPORTED, 0)]
 
 
+@pytest.mark.parametrize("name", ["conv2d", "depthwise", "fully_connected"])
+def test_filter_zp_counts_in_the_accumulator_bound(checker, programs, name):
+    prog = programs[name]
+    b_t, _, reach = _bias_edge(prog, name)
+    nb = read_program(prog).tensors[b_t].shape[0]
+    at_edge = rebuild(prog, buffer=(b_t, (2**31 - 1 - reach[:nb]).astype("<i4").tobytes()))
+    zp = load_catalogue()[read_program(prog).nodes[0].kernel].iparams.index("filter_zp")
+    edited = [rebuild(at_edge, iparam=(zp, 1)), rebuild(prog, iparam=(zp, 255)), rebuild(prog, iparam=(zp, -255))]
+    # UBSan traps on any overflow of the corrected accumulators on the 0x00 / 0x80 / 0x7f arenas.
+    assert _all_fills(checker, name, edited) == [(UNSUPPORTED, 0), (OK, 1), (OK, 1)]
+
+
 @pytest.mark.parametrize("name", ["conv2d", "depthwise", "fully_connected", "transpose_conv"])
 def test_largest_requantize_plus_zero_point_does_not_wrap(checker, programs, name):
     """Requantize output 2^31 - 3 plus output zero point 127 must clamp, not
@@ -151,6 +166,7 @@ def test_resize_from_an_empty_image_is_refused(checker, programs, name, dim):
     ("depthwise", "stride_w", 3), ("depthwise", "pad_left", 65536), ("depthwise", "input_zp", -200),
     ("transpose_conv", "stride_h", 65536), ("transpose_conv", "pad_left", -2), ("transpose_conv", "output_zp", 300),
     ("fully_connected", "output_zp", 128),
+    ("conv2d", "filter_zp", 256), ("depthwise", "filter_zp", -256), ("fully_connected", "filter_zp", 2**31 - 1),
 ])
 def test_parameters_that_do_not_fit_shapes_or_dtypes_are_rejected(checker, programs, name, param, value):
     kernel = read_program(programs[name]).nodes[0].kernel

@@ -5,6 +5,10 @@
  *   bias'[o] = bias[o] - input_zp * sum(filter[o])
  * so the accumulation is a plain int8 multiply-add. A tap in the padding
  * stands for a real zero, the value input_zp, and is accumulated as such.
+ * A filter with a zero point (legacy uint8 models, shifted to int8 by the
+ * converter: filter_zp != 0) also needs - filter_zp * sum(x - input_zp)
+ * over the in-bounds taps of each output pixel (padded taps are real zeros
+ * and add nothing, as in LiteRT), summed with the taps, only then.
  * Then the per-channel fixed-point requantize (requant[2][Cout]: multipliers,
  * shifts), + output_zp, clamp to act_min..act_max.
  *
@@ -27,13 +31,15 @@
 selrt_status selrt_conv2d_i8_check(const selrt_program *p, const selrt_node *n) {
   const selrt_tensor *x = selrt_pin(p, n, 0), *w = selrt_pin(p, n, 1), *b = selrt_pin(p, n, 2);
   const selrt_tensor *q = selrt_pin(p, n, 3), *y = selrt_pout(p, n, 0);
+  const int32_t wz = n->ip[SELRT_conv2d_i8_IP_filter_zp];
+  if (wz < -255 || wz > 255) return SELRT_REJECT(p, "filter zero point % is outside -255..255", wz, 0);
   if (x->dtype != SELRT_I8 || w->dtype != SELRT_I8 || y->dtype != SELRT_I8 || b->dtype != SELRT_I32 ||
       x->rank != 4 || w->rank != 4 || y->rank != 4 || x->dims[0] != y->dims[0] ||
       w->dims[2] != x->dims[3] || selrt_numel(b) != (size_t)y->dims[3] ||
       (int64_t)w->dims[3] != ((int64_t)y->dims[3] + SELRT_CONV2D_I8_NB - 1) / SELRT_CONV2D_I8_NB * SELRT_CONV2D_I8_NB)
     return SELRT_ERR_UNSUPPORTED;
   if (!q->data || selrt_shared_qi8_requant_check(q, y->dims[3]) != SELRT_OK ||
-      selrt_shared_qi8_acc_check(w, b, y->dims[3], 128) != SELRT_OK)
+      selrt_shared_qi8_acc_check(w, b, y->dims[3], 128, wz, 255) != SELRT_OK)
     return SELRT_ERR_UNSUPPORTED;
   if (selrt_numel(x) > INT32_MAX || selrt_numel(y) > INT32_MAX || selrt_numel(w) > INT32_MAX)
     return SELRT_ERR_UNSUPPORTED;
@@ -60,6 +66,8 @@ static inline __attribute__((always_inline)) void selrt_conv2d_i8_loops(selrt_se
   const int8_t zin = (int8_t)n->ip[SELRT_conv2d_i8_IP_input_zp];
   const int32_t zout = n->ip[SELRT_conv2d_i8_IP_output_zp];
   const int32_t lo = n->ip[SELRT_conv2d_i8_IP_act_min], hi = n->ip[SELRT_conv2d_i8_IP_act_max];
+  const int32_t wz = n->ip[SELRT_conv2d_i8_IP_filter_zp];
+  int32_t xsum[SELRT_CONV2D_I8_PB];
   const int8_t *xp[SELRT_CONV2D_I8_PB];
   size_t xs[SELRT_CONV2D_I8_PB];
 
@@ -75,6 +83,7 @@ static inline __attribute__((always_inline)) void selrt_conv2d_i8_loops(selrt_se
           const int32_t oc = OC - o0 < SELRT_CONV2D_I8_NB ? OC - o0 : SELRT_CONV2D_I8_NB;
           for (int32_t p = 0; p < SELRT_CONV2D_I8_PB; p++)
             for (int32_t o = 0; o < SELRT_CONV2D_I8_NB; o++) acc[p][o] = o < oc ? bias[o0 + o] : 0;
+          for (int32_t p = 0; p < SELRT_CONV2D_I8_PB; p++) xsum[p] = 0;
           for (int32_t ky = 0; ky < KH; ky++) {
             const int64_t iy = (int64_t)oy * sh - pt + (int64_t)ky * dh;
             for (int32_t kx = 0; kx < KW; kx++) {
@@ -86,6 +95,8 @@ static inline __attribute__((always_inline)) void selrt_conv2d_i8_loops(selrt_se
                 xp[p] = ok ? xb + ((size_t)iy * W + (size_t)ix) * C : &zin;
                 xs[p] = ok ? 1 : 0;
               }
+              for (int32_t p = 0; wz && p < SELRT_CONV2D_I8_PB; p++) /* sum(x - input_zp), in-bounds taps */
+                for (int32_t ci = 0; ci < C * (int32_t)xs[p]; ci++) xsum[p] += xp[p][ci] - zin;
               const int8_t *wk = w + ((size_t)ky * KW + kx) * C * OCP + o0;
               for (int32_t ci = 0; ci < C; ci++) {
                 const int8_t *wr = wk + (size_t)ci * OCP;
@@ -101,6 +112,8 @@ static inline __attribute__((always_inline)) void selrt_conv2d_i8_loops(selrt_se
               }
             }
           }
+          for (int32_t p = 0; wz && p < np; p++) /* |wz * xsum| <= 255 * 255 * taps: checked */
+            for (int32_t o = 0; o < SELRT_CONV2D_I8_NB; o++) acc[p][o] -= wz * xsum[p];
           for (int32_t p = 0; p < np; p++)
             selrt_shared_qi8_requant_inl(acc[p], y + (((size_t)b * OH + oy) * OW + ox0 + p) * OC + o0, oc,
                                          q + o0, q + OC + o0, zout, lo, hi);
@@ -136,6 +149,8 @@ SELRT_SHARED_SIMD_TARGET_AVX2 static void selrt_conv2d_i8_avx2(selrt_session *s,
   const int8_t zin = (int8_t)n->ip[SELRT_conv2d_i8_IP_input_zp];
   const int32_t zout = n->ip[SELRT_conv2d_i8_IP_output_zp];
   const int32_t lo = n->ip[SELRT_conv2d_i8_IP_act_min], hi = n->ip[SELRT_conv2d_i8_IP_act_max];
+  const int32_t wz = n->ip[SELRT_conv2d_i8_IP_filter_zp];
+  int32_t xsum[SELRT_CONV2D_I8_PB];
   const int32_t C2 = C & ~1;
   const __m256i zv = _mm256_set1_epi16(n->ip[SELRT_conv2d_i8_IP_input_zp]); /* a padding pixel's inputs */
   const int8_t *xp[SELRT_CONV2D_I8_PB];
@@ -153,6 +168,7 @@ SELRT_SHARED_SIMD_TARGET_AVX2 static void selrt_conv2d_i8_avx2(selrt_session *s,
           const __m256i b0 = _mm256_loadu_si256((const __m256i *)(const void *)&acc[0][0]);
           const __m256i b1 = _mm256_loadu_si256((const __m256i *)(const void *)&acc[0][8]);
           __m256i a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1;
+          for (int32_t p = 0; p < SELRT_CONV2D_I8_PB; p++) xsum[p] = 0;
           for (int32_t ky = 0; ky < KH; ky++) {
             const int64_t iy = (int64_t)oy * sh - pt + (int64_t)ky * dh;
             for (int32_t kx = 0; kx < KW; kx++) {
@@ -162,6 +178,8 @@ SELRT_SHARED_SIMD_TARGET_AVX2 static void selrt_conv2d_i8_avx2(selrt_session *s,
                 xp[p] = ok ? xb + ((size_t)iy * W + (size_t)ix) * C : &zin;
                 xs[p] = ok ? 1 : 0;
               }
+              for (int32_t p = 0; wz && p < SELRT_CONV2D_I8_PB; p++) /* sum(x - input_zp), in-bounds taps */
+                for (int32_t ci = 0; ci < C * (int32_t)xs[p]; ci++) xsum[p] += xp[p][ci] - zin;
               const int8_t *wk = w + ((size_t)ky * KW + kx) * C * OCP + o0;
               int32_t ci = 0;
               /* 16 channels at a time: each pixel's 16 inputs sign-extended in
@@ -232,6 +250,8 @@ SELRT_SHARED_SIMD_TARGET_AVX2 static void selrt_conv2d_i8_avx2(selrt_session *s,
           _mm256_storeu_si256((__m256i *)(void *)&acc[2][8], a21);
           _mm256_storeu_si256((__m256i *)(void *)&acc[3][0], a30);
           _mm256_storeu_si256((__m256i *)(void *)&acc[3][8], a31);
+          for (int32_t p = 0; wz && p < np; p++) /* |wz * xsum| <= 255 * 255 * taps: checked */
+            for (int32_t o = 0; o < SELRT_CONV2D_I8_NB; o++) acc[p][o] -= wz * xsum[p];
           for (int32_t p = 0; p < np; p++)
             selrt_shared_qi8_requant_inl(acc[p], y + (((size_t)b * OH + oy) * OW + ox0 + p) * OC + o0, oc,
                                          q + o0, q + OC + o0, zout, lo, hi);

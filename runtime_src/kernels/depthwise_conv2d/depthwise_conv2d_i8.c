@@ -19,13 +19,15 @@ selrt_status selrt_depthwise_conv2d_i8_check(const selrt_program *p, const selrt
   const selrt_tensor *x = selrt_pin(p, n, 0), *w = selrt_pin(p, n, 1), *b = selrt_pin(p, n, 2);
   const selrt_tensor *q = selrt_pin(p, n, 3), *y = selrt_pout(p, n, 0);
   const int32_t m = n->ip[SELRT_depthwise_conv2d_i8_IP_depth_multiplier];
+  const int32_t wz = n->ip[SELRT_depthwise_conv2d_i8_IP_filter_zp];
+  if (wz < -255 || wz > 255) return SELRT_REJECT(p, "filter zero point % is outside -255..255", wz, 0);
   if (x->dtype != SELRT_I8 || w->dtype != SELRT_I8 || y->dtype != SELRT_I8 || b->dtype != SELRT_I32 ||
       x->rank != 4 || w->rank != 4 || y->rank != 4 || x->dims[0] != y->dims[0] || w->dims[0] != 1 ||
       m < 1 || (int64_t)x->dims[3] * m != y->dims[3] || w->dims[3] != y->dims[3] ||
       selrt_numel(b) != (size_t)y->dims[3])
     return SELRT_ERR_UNSUPPORTED;
   if (!q->data || selrt_shared_qi8_requant_check(q, y->dims[3]) != SELRT_OK ||
-      selrt_shared_qi8_acc_check(w, b, y->dims[3], 128) != SELRT_OK)
+      selrt_shared_qi8_acc_check(w, b, y->dims[3], 128, wz, 255) != SELRT_OK)
     return SELRT_ERR_UNSUPPORTED;
   if (selrt_numel(x) > INT32_MAX || selrt_numel(y) > INT32_MAX) return SELRT_ERR_UNSUPPORTED;
   if (selrt_shared_window2d_check(p, x, y, w->dims + 1,
@@ -55,6 +57,7 @@ static inline __attribute__((always_inline)) void selrt_depthwise_conv2d_i8_loop
   const int32_t zin = n->ip[SELRT_depthwise_conv2d_i8_IP_input_zp];
   const int32_t zout = n->ip[SELRT_depthwise_conv2d_i8_IP_output_zp];
   const int32_t lo = n->ip[SELRT_depthwise_conv2d_i8_IP_act_min], hi = n->ip[SELRT_depthwise_conv2d_i8_IP_act_max];
+  const int32_t wz = n->ip[SELRT_depthwise_conv2d_i8_IP_filter_zp];
   int32_t acc[SELRT_DEPTHWISE_CONV2D_I8_CHUNK];
 
   for (int32_t b = 0; b < N; b++) {
@@ -77,6 +80,7 @@ static inline __attribute__((always_inline)) void selrt_depthwise_conv2d_i8_loop
                 if (iy >= 0 && iy < H && ix >= 0 && ix < W) {
                   const int8_t *xp = xb + ((size_t)iy * W + (size_t)ix) * C + first;
                   for (int32_t o = 0; o < SELRT_DEPTHWISE_CONV2D_I8_NB; o++) a[o] += xp[o] * wk[o];
+                  for (int32_t o = 0; wz && o < SELRT_DEPTHWISE_CONV2D_I8_NB; o++) a[o] -= wz * (xp[o] - zin);
                 } else {
                   for (int32_t o = 0; o < SELRT_DEPTHWISE_CONV2D_I8_NB; o++) a[o] += zin * wk[o];
                 }
@@ -96,6 +100,8 @@ static inline __attribute__((always_inline)) void selrt_depthwise_conv2d_i8_loop
               const int8_t *wk = w + ((size_t)ky * KW + kx) * OC + o0;
               if (iy >= 0 && iy < H && ix >= 0 && ix < W) {
                 const int8_t *xp = xb + ((size_t)iy * W + (size_t)ix) * C;
+                /* the filter zero point's term (partial sums inside the checked bound) */
+                for (int32_t o = 0; wz && o < oc; o++) acc[o] -= wz * (xp[(o0 + o) / M] - zin);
                 if (M == 1) {
                   xp += o0;
                   for (int32_t o = 0; o < oc; o++) acc[o] += (int16_t)(xp[o] * wk[o]);

@@ -14,17 +14,27 @@ selrt_status selrt_shared_qi8_requant_check(const selrt_tensor *t, int32_t c) {
   return SELRT_OK;
 }
 
-selrt_status selrt_shared_qi8_acc_check(const selrt_tensor *w, const selrt_tensor *bias, int32_t c, int32_t xmax) {
-  if (w->dtype != SELRT_I8 || w->rank < 1 || bias->dtype != SELRT_I32 || !bias->data || c < 0 || xmax < 0 || xmax > 255)
+selrt_status selrt_shared_qi8_acc_check(const selrt_tensor *w, const selrt_tensor *bias, int32_t c, int32_t xmax,
+                                        int32_t filter_zp, int32_t smax) {
+  if (w->dtype != SELRT_I8 || w->rank < 1 || bias->dtype != SELRT_I32 || !bias->data || c < 0 || xmax < 0 ||
+      xmax > 255 || filter_zp < -255 || filter_zp > 255 || smax < 0 || smax > 255)
     return SELRT_ERR_UNSUPPORTED;
   const size_t cd = (size_t)w->dims[w->rank - 1], n = selrt_numel(w);
   if ((size_t)c > cd || selrt_numel(bias) < (size_t)c) return SELRT_ERR_UNSUPPORTED;
+  /* The filter zero point's correction: |filter_zp * S| with S a sum of
+   * n / cd (one window or row) terms of magnitude <= smax. */
+  size_t e;
+  if (__builtin_mul_overflow((size_t)(filter_zp < 0 ? -filter_zp : filter_zp) * (size_t)smax, n / cd, &e) ||
+      e > INT32_MAX)
+    return SELRT_ERR_UNSUPPORTED;
+  const int32_t extra = (int32_t)e;
   const int8_t *wd = (const int8_t *)w->data;
   const int32_t *b = (const int32_t *)bias->data;
   for (size_t o = 0; o < cd; o++) {
     /* The range an accumulator can reach, grown tap by tap (|x * w| <= 255 * 128
      * fits int32); stop at the first overflow. */
     int32_t lo = o < (size_t)c ? b[o] : 0, hi = lo;
+    if (__builtin_sub_overflow(lo, extra, &lo) || __builtin_add_overflow(hi, extra, &hi)) return SELRT_ERR_UNSUPPORTED;
     for (size_t i = o; i < n; i += cd) {
       const int32_t v = wd ? wd[i] : -128, d = xmax * (v < 0 ? -v : v);
       if (__builtin_sub_overflow(lo, d, &lo) || __builtin_add_overflow(hi, d, &hi)) return SELRT_ERR_UNSUPPORTED;

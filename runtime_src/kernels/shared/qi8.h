@@ -57,11 +57,16 @@ selrt_status selrt_shared_qi8_requant_check(const selrt_tensor *t, int32_t c);
 
 /* SELRT_OK when the int32 accumulator of an int8 multiply-add kernel cannot
  * overflow: for every channel o of w (its last dim), bias[o] (0 past the c
- * bias values) plus any sum of x * w[.., o] with |x| <= xmax stays in int32,
- * i.e. |bias[o]| + xmax * sum |w[.., o]| fits. Every partial sum is inside
- * that range too, so `run` may accumulate in any order. Weights that are not
- * constants count as -128 everywhere; a bias that is not a constant fails. */
-selrt_status selrt_shared_qi8_acc_check(const selrt_tensor *w, const selrt_tensor *bias, int32_t c, int32_t xmax);
+ * bias values) plus any sum of x * w[.., o] with |x| <= xmax, plus a filter
+ * zero point's correction filter_zp * S (S a sum of numel(w) / last dim terms,
+ * one window or row, each of magnitude <= smax; nothing when filter_zp is 0)
+ * stays in int32, i.e. |bias[o]| + |filter_zp| * smax * taps + xmax *
+ * sum |w[.., o]| fits (and |filter_zp| <= 255). Every partial sum is inside
+ * that range too, so `run` may accumulate and correct in any order. Weights
+ * that are not constants count as -128 everywhere; a bias that is not a
+ * constant fails. */
+selrt_status selrt_shared_qi8_acc_check(const selrt_tensor *w, const selrt_tensor *bias, int32_t c, int32_t xmax,
+                                        int32_t filter_zp, int32_t smax);
 
 /* SELRT_OK when lo <= hi both in int8 range, and the zero points are int8. */
 selrt_status selrt_shared_qi8_range_check(int32_t zp_a, int32_t zp_b, int32_t lo, int32_t hi);

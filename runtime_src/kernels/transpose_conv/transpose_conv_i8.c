@@ -23,7 +23,7 @@ selrt_status selrt_transpose_conv_i8_check(const selrt_program *p, const selrt_n
     return SELRT_ERR_UNSUPPORTED;
   /* run multiplies x - input_zp, up to 255 in magnitude. */
   if (!q->data || selrt_shared_qi8_requant_check(q, y->dims[3]) != SELRT_OK ||
-      selrt_shared_qi8_acc_check(w, b, y->dims[3], 255) != SELRT_OK)
+      selrt_shared_qi8_acc_check(w, b, y->dims[3], 255, 0, 0) != SELRT_OK)
     return SELRT_ERR_UNSUPPORTED;
   if (selrt_numel(x) > INT32_MAX || selrt_numel(y) > INT32_MAX || selrt_numel(w) > INT32_MAX)
     return SELRT_ERR_UNSUPPORTED;

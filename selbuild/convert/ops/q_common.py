@@ -59,14 +59,15 @@ def per_tensor(g: Graph, n: Node, idx: int) -> tuple[float, int]:
     return scale, zp
 
 
-def channel_scales(g: Graph, n: Node, idx: int, channels: int) -> np.ndarray:
-    """float32 scales of a symmetric int8 weight tensor, one per output channel."""
+def channel_scales(g: Graph, n: Node, idx: int, channels: int, zero_point_ok: bool = False) -> np.ndarray:
+    """float32 scales of a symmetric int8 weight tensor, one per output channel
+    (`zero_point_ok`: any zero point, the caller handles it: filter_zp)."""
     t = g.tensors[idx]
     q = t.quant
     if q is None:
         raise UnsupportedError(f"{describe(g, n)}: weights '{t.name}' are not quantized")
     scales = np.asarray(q.scale, dtype=F32).reshape(-1)
-    if np.any(np.asarray(q.zero_point).reshape(-1) != 0):
+    if not zero_point_ok and np.any(np.asarray(q.zero_point).reshape(-1) != 0):
         raise UnsupportedError(f"{describe(g, n)}: weights '{t.name}' have a non-zero zero point "
                                f"(int8 kernels take symmetric weights)")
     if scales.size == 1:
@@ -75,6 +76,19 @@ def channel_scales(g: Graph, n: Node, idx: int, channels: int) -> np.ndarray:
         raise UnsupportedError(f"{describe(g, n)}: weights '{t.name}' have {scales.size} scales "
                                f"for {channels} channels")
     return scales
+
+
+def filter_zp(g: Graph, n: Node, idx: int) -> int:
+    """The weight tensor's per-tensor zero point (conv2d.i8, depthwise_conv2d.i8
+    and fully_connected.i8 take it as filter_zp); 0 for symmetric weights."""
+    t = g.tensors[idx]
+    zps = np.asarray(t.quant.zero_point if t.quant is not None else 0).reshape(-1)
+    if zps.size == 0 or not np.any(zps != 0):
+        return 0
+    if np.asarray(t.quant.scale).size != 1 or np.any(zps != zps[0]) or not -255 <= int(zps[0]) <= 255:
+        raise UnsupportedError(f"{describe(g, n)}: weights '{t.name}' have per-channel zero points "
+                               f"{zps[:4].tolist()}...; int8 kernels take one per-tensor weight zero point")
+    return int(zps[0])
 
 
 def same_quant(g: Graph, n: Node, a: int, b: int) -> None:

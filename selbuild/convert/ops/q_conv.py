@@ -9,6 +9,10 @@ What the device would otherwise compute per run is done here once:
 * the input zero point's share of every dot product, folded into the bias:
   sum((x - zp) * w) + b = sum(x * w) + (b - zp * sum(w));
 * the fused activation as an int8 clamp.
+A per-tensor weight zero point (legacy uint8 models after convert/uint8.py)
+is passed as filter_zp: the kernels subtract filter_zp * sum(x - input_zp)
+(fully_connected: filter_zp * sum(x), the constant K * input_zp * filter_zp
+folded into the bias here).
 conv2d filters are re-laid OHWI -> HWIO and fully_connected weights [N, K]
 -> [K, N] so that the kernels' inner loops run over contiguous output
 channels (depthwise filters [1, KH, KW, C*M] already are).
@@ -20,8 +24,8 @@ import numpy as np
 
 from selbuild.convert.ops import conv as fconv
 from selbuild.convert.ops._common import describe
-from selbuild.convert.ops.q_common import (act_range, channel_scales, const_tensor, folded_bias, per_tensor,
-                                           requant_tensor)
+from selbuild.convert.ops.q_common import (act_range, channel_scales, const_tensor, filter_zp, folded_bias,
+                                           per_tensor, requant_tensor)
 from selbuild.convert.registry import Lowered, lower
 from selbuild.errors import UnsupportedError
 from selbuild.ir import Graph, Node
@@ -59,9 +63,10 @@ def conv2d_i8_lower(g: Graph, n: Node) -> Lowered:
     s_in, z_in = per_tensor(g, n, n.inputs[0])
     s_out, z_out = per_tensor(g, n, n.outputs[0])
     oc = f.shape[0]
-    scales = channel_scales(g, n, n.inputs[1], oc)
+    scales = channel_scales(g, n, n.inputs[1], oc, zero_point_ok=True)
     bias = folded_bias(g, n, _opt(n, 2), w.reshape(oc, -1).astype(np.int64).sum(axis=1), z_in)
-    ip.update(input_zp=z_in, output_zp=z_out, **act_range(g, n, n.outputs[0]))
+    ip.update(input_zp=z_in, output_zp=z_out, filter_zp=filter_zp(g, n, n.inputs[1]),
+              **act_range(g, n, n.outputs[0]))
     name = g.tensors[n.outputs[0]].name
     # OHWI -> HWIO with Cout padded to a multiple of 16 (zero filters): the
     # kernel's inner loop runs over 16 contiguous output channels.
@@ -85,9 +90,10 @@ def depthwise_i8_lower(g: Graph, n: Node) -> Lowered:
     w = _weights(g, n, n.inputs[1])
     s_in, z_in = per_tensor(g, n, n.inputs[0])
     s_out, z_out = per_tensor(g, n, n.outputs[0])
-    scales = channel_scales(g, n, n.inputs[1], oc)
+    scales = channel_scales(g, n, n.inputs[1], oc, zero_point_ok=True)
     bias = folded_bias(g, n, _opt(n, 2), w.reshape(-1, oc).astype(np.int64).sum(axis=0), z_in)
-    ip.update(depth_multiplier=oc // c, input_zp=z_in, output_zp=z_out, **act_range(g, n, n.outputs[0]))
+    ip.update(depth_multiplier=oc // c, input_zp=z_in, output_zp=z_out, filter_zp=filter_zp(g, n, n.inputs[1]),
+              **act_range(g, n, n.outputs[0]))
     name = g.tensors[n.outputs[0]].name
     return Lowered(kernel="depthwise_conv2d.i8",
                    inputs=[n.inputs[0], n.inputs[1], const_tensor(g, f"{name}/bias_folded", bias, "i32"),
@@ -106,19 +112,22 @@ def fully_connected_i8_lower(g: Graph, n: Node) -> Lowered:
     units = w.shape[0]
     s_in, z_in = per_tensor(g, n, n.inputs[0])
     s_out, z_out = per_tensor(g, n, n.outputs[0])
-    scales = channel_scales(g, n, n.inputs[1], units)
+    scales = channel_scales(g, n, n.inputs[1], units, zero_point_ok=True)
+    wz = filter_zp(g, n, n.inputs[1])
     if np.asarray(wt.quant.scale).size == 1:
         # Per-tensor: TFLite multiplies input and filter scales in double as well.
         mults = [float(s_in) * float(scales[0]) / float(s_out)] * units
     else:
         mults = _conv_mults(s_in, scales, s_out)
-    bias = folded_bias(g, n, _opt(n, 2), w.astype(np.int64).sum(axis=1), z_in)
+    # sum((x - z_in)(w - wz)) = sum(x w) - wz sum(x) - z_in sum(w) + K z_in wz: the kernel does the first two.
+    bias = folded_bias(g, n, _opt(n, 2), w.astype(np.int64).sum(axis=1) - w.shape[1] * wz, z_in)
     name = g.tensors[n.outputs[0]].name
     kn = const_tensor(g, f"{wt.name}/kn", np.ascontiguousarray(w.T), "i8")
     return Lowered(kernel="fully_connected.i8",
                    inputs=[n.inputs[0], kn, const_tensor(g, f"{name}/bias_folded", bias, "i32"),
                            requant_tensor(g, name, mults)],
-                   outputs=[n.outputs[0]], iparams={"output_zp": z_out, **act_range(g, n, n.outputs[0])})
+                   outputs=[n.outputs[0]], iparams={"output_zp": z_out, "filter_zp": wz,
+                                                              **act_range(g, n, n.outputs[0])})
 
 
 @lower("transpose_conv", dtype="i8")
