@@ -269,6 +269,44 @@ def runtime_fixture(kernels: list[str]):
     return rt
 
 
+def arm_runtime_fixture(tag: str, kernels: list[str]):
+    """The `arm_runtime` fixture of a kernel test module: one size-profile build
+    of `kernels` per Android ABI (android-armv7, android-arm64), its manifest
+    for selbuild.verify.run_program under qemu; skips without NDK or qemu."""
+    @pytest.fixture(scope="module", params=["android-armv7", "android-arm64"])
+    def arm_runtime(request, tmp_path_factory) -> Path:
+        from selbuild import toolchain_loader
+        from selbuild.build import build_target
+        from selbuild.config import BuildConfig
+        target = request.param
+        av = toolchain_loader.availability(target)
+        if not av.ok:
+            pytest.skip(av.reason)
+        root = tmp_path_factory.getbasetemp() / f"{tag}_arm_{target}"
+        root.mkdir(exist_ok=True)
+        cfg = BuildConfig(path=root / f"{tag}.yaml", name=tag, models=[], targets=[target],
+                          ops={k: [] for k in kernels})
+        r = build_target(cfg, target, out_root=root, profile="size")
+        if toolchain_loader.run_prefix(target, r.out_dir) is None:
+            pytest.skip(f"{target}: qemu not installed")
+        return r.manifest
+    return arm_runtime
+
+
+def checker_fixture(tag: str, kernels: list[str]):
+    """The `checker` fixture of a hostile-program test: (workdir, tests/c/selrt_check.c
+    built with `kernels` under clang-19 ASan+UBSan) for program_edits.run_batch."""
+    @pytest.fixture(scope="module")
+    def checker(tmp_path_factory):
+        if find_cc(("clang-19",)) is None:
+            pytest.skip("clang-19 (ASan+UBSan) not installed")
+        d = tmp_path_factory.getbasetemp() / f"{tag}_kernels_check"
+        d.mkdir(exist_ok=True)
+        return d, build(d, kernels, cc="clang-19", sanitize=True, main=TESTS_C / "selrt_check.c",
+                        name=f"selrt_check_{tag}")
+    return checker
+
+
 def convert_bytes(model: bytes) -> bytes:
     from selbuild.convert.pipeline import convert
     from selbuild.frontends import tflite

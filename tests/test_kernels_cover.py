@@ -15,15 +15,13 @@ and one arm64 size-profile library."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 import harness as H
 from cover_models import small_cover_models
 from program_edits import BAD_PROGRAM, OK, UNSUPPORTED, rebuild, run_batch, variants
-from selbuild import toolchain_loader, verify
+from selbuild import verify
 from selbuild.catalogue import load_catalogue
 from selbuild.convert import read_program
 from selbuild.errors import UnsupportedError
@@ -315,22 +313,7 @@ def test_int8_maximum_with_a_rescale_is_refused():
 
 # --------------------------------------------------------------------------- qemu
 
-@pytest.fixture(scope="module", params=["android-armv7", "android-arm64"])
-def arm_runtime(request, tmp_path_factory) -> Path:
-    from selbuild.build import build_target
-    from selbuild.config import BuildConfig
-    target = request.param
-    av = toolchain_loader.availability(target)
-    if not av.ok:
-        pytest.skip(av.reason)
-    root = tmp_path_factory.getbasetemp() / f"cover_arm_{target}"
-    root.mkdir(exist_ok=True)
-    cfg = BuildConfig(path=root / "cover.yaml", name="cover", models=[], targets=[target],
-                      ops={k: [] for k in KERNELS})
-    r = build_target(cfg, target, out_root=root, profile="size")
-    if toolchain_loader.run_prefix(target, r.out_dir) is None:
-        pytest.skip(f"{target}: qemu not installed")
-    return r.manifest
+arm_runtime = H.arm_runtime_fixture("cover", KERNELS)
 
 
 @pytest.mark.qemu
@@ -347,14 +330,7 @@ def test_matches_litert_on_arm(arm_runtime):
 
 # --------------------------------------------------------------------------- hostile programs
 
-@pytest.fixture(scope="module")
-def checker(tmp_path_factory):
-    if H.find_cc(("clang-19",)) is None:
-        pytest.skip("clang-19 (ASan+UBSan) not installed")
-    d = tmp_path_factory.getbasetemp() / "cover_kernels_check"
-    d.mkdir(exist_ok=True)
-    return d, H.build(d, KERNELS, cc="clang-19", sanitize=True, main=H.TESTS_C / "selrt_check.c",
-                      name="selrt_check_cover")
+checker = H.checker_fixture("cover", KERNELS)
 
 
 @pytest.mark.parametrize("name", sorted(small_cover_models()))
