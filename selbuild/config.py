@@ -106,6 +106,12 @@ class BuildConfig:
     def stem(self) -> str:
         return Path(self.path).stem
 
+    @property
+    def unroll_loops(self) -> bool:
+        """Programs for this config unroll constant-trip WHILE loops (convert/unroll.py):
+        speed builds trade program bytes for no per-iteration control work."""
+        return self.profile == "speed"
+
     def kernels(self) -> list[str]:
         """Every kernel the runtime must contain, sorted."""
         return sorted(set(self.ops) | set(self.extra_ops))

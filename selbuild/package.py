@@ -194,7 +194,8 @@ def bundled_programs(config: BuildConfig) -> dict[str, bytes]:
             out[f"{m.name}.metadata.json"] = (to_json(a.summary.metadata) + "\n").encode()
         try:
             out[f"{m.name}.selrt"] = convert(a.model, kernels=set(config.kernels()),
-                                              input_shapes=m.input_shapes or None).program
+                                              input_shapes=m.input_shapes or None,
+                                              unroll=config.unroll_loops).program
         except UnsupportedError as e:
             raise PackageError(f"{m.name}: cannot bundle it as a .selrt program: {e.message}",
                                hint="remove the model from the config, or convert it yourself") from None

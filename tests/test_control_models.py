@@ -69,3 +69,48 @@ def test_while_model_matches_litert(rt, name):
         for k, r in ref.items():
             np.testing.assert_allclose(ours[k], r, rtol=1e-4, atol=1e-5 * max(1.0, float(np.abs(r).max())),
                                        err_msg=f"{name} {k} seed {seed}")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_unrolled_model_matches_litert_and_the_loop(rt, name):
+    """Speed builds unroll the constant 20-step time loops (convert/unroll.py):
+    no control kernels left, the same values as the loop and as LiteRT."""
+    path = MODELS / f"{name}.tflite"
+    loop, flat = convert(load_model(path)), convert(load_model(path), unroll=True)
+    assert not {"while.any", "less.i32", "logical_and.bool", "add.i32"} & set(flat.kernels), flat.kernels
+    info = read_program(flat.program)
+    inputs = verify.random_inputs(info, seed=3)
+    ours = verify.run_program(rt, flat.program, inputs)
+    looped = verify.run_program(rt, loop.program, inputs)
+    ref = verify.litert_reference(path, inputs)
+    for k, r in ref.items():
+        np.testing.assert_allclose(ours[k], looped[k], rtol=1e-6, atol=1e-7, err_msg=f"{name} {k} vs loop")
+        np.testing.assert_allclose(ours[k], r, rtol=1e-4, atol=1e-5 * max(1.0, float(np.abs(r).max())),
+                                   err_msg=f"{name} {k} vs LiteRT")
+
+
+def test_analyze_says_which_loops_unroll():
+    from selbuild.frontends import summarize
+    notes = " ".join(summarize(MODELS / "lstm_f32.tflite").notes)
+    assert notes.count("constant trip count 20: unrolled in speed builds") == 2
+
+
+def test_a_loop_counting_to_an_input_stays_a_loop():
+    """The trip count comes from an input: unroll leaves the WHILE alone."""
+    from tflite_builder import Op, Subgraph, T, build_model
+    from selbuild.frontends import tflite
+    main = Subgraph([T("i", [], "i32", data=np.array(0, np.int32)), T("n", [], "i32"), T("x", [1, 2]),
+                     T("io", [], "i32"), T("no", [], "i32"), T("xo", [1, 2])],
+                    [Op("WHILE", ["i", "n", "x"], ["io", "no", "xo"],
+                        options=dict(cond_subgraph_index=1, body_subgraph_index=2))],
+                    inputs=["n", "x"], outputs=["xo"], name="main")
+    cond = Subgraph([T("ci", [], "i32"), T("cn", [], "i32"), T("cx", [1, 2]), T("go", [], "bool")],
+                    [Op("LESS", ["ci", "cn"], ["go"])], inputs=["ci", "cn", "cx"], outputs=["go"], name="cond")
+    body = Subgraph([T("bi", [], "i32"), T("bn", [], "i32"), T("bx", [1, 2]),
+                     T("one", [], "i32", data=np.array(1, np.int32)), T("bi2", [], "i32"), T("bx2", [1, 2])],
+                    [Op("ADD", ["bi", "one"], ["bi2"]), Op("ADD", ["bx", "bx"], ["bx2"])],
+                    inputs=["bi", "bn", "bx"], outputs=["bi2", "bn", "bx2"], name="body")
+    model = tflite.to_ir(tflite.parse_bytes(build_model(subgraphs=[main, cond, body]), "count.tflite"))
+    assert "while.any" in convert(model, unroll=True).kernels
+    from selbuild.convert.unroll import loop_notes
+    assert "not known at conversion" in loop_notes(model)[0]

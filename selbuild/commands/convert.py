@@ -50,7 +50,8 @@ def command(model: Path, output: Path | None, config_path: Path | None, input_sh
     check_output(out, Path(model), config_path)
     shapes = input_shapes.for_model(cfg, model, input_shape)
     m = analysis(model, input_shapes=shapes).model      # the one read of the model (the config check shares it)
-    r = convert(m, kernels=kernels, backends=backends, input_shapes=shapes)
+    # a speed config's programs unroll constant-trip loops (convert/unroll.py)
+    r = convert(m, kernels=kernels, backends=backends, input_shapes=shapes, unroll=bool(cfg and cfg.unroll_loops))
     write_atomic(out, r.program)     # no half-written program if interrupted
     s = r.stats
     over = (r.arena_size / r.arena_lower_bound - 1) * 100 if r.arena_lower_bound else 0.0

@@ -48,7 +48,7 @@ def _verify_host(cfg, host_build, console: Console) -> None:
         if Path(ref.path).suffix != ".tflite":
             continue
         program = convert(analysis(ref.path).model, kernels=set(cfg.kernels()),
-                          input_shapes=ref.input_shapes or None).program
+                          input_shapes=ref.input_shapes or None, unroll=cfg.unroll_loops).program
         info = read_program(program)
         inputs = random_inputs(info, seed=0)
         ours = run_in_process(host_build.manifest, program, inputs)

@@ -86,7 +86,8 @@ def command(config_path: Path, model: Path, target: str, inputs_paths: tuple[Pat
         from selbuild.planning import analysis
         shapes = input_shapes.for_model(config, model, input_shape)
         program = convert(analysis(model, input_shapes=shapes).model, kernels=set(config.kernels()),
-                          backends=configured(config) or None, input_shapes=shapes).program
+                          backends=configured(config) or None, input_shapes=shapes,
+                          unroll=config.unroll_loops).program
     info = read_program(program, str(model))
 
     if frames_axis or len(inputs_paths) > 1:

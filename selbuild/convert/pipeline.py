@@ -19,6 +19,7 @@ from pathlib import Path
 from selbuild import __version__
 from selbuild.catalogue import Catalogue
 from selbuild.convert import control, inline, passes, planner, registry, specialize
+from selbuild.convert.unroll import unroll_loops
 from selbuild.convert.ops import recurrent
 from selbuild.convert.ops._common import describe
 from selbuild.convert.registry import Lowered
@@ -99,15 +100,20 @@ def check_kernels(g: Graph, allowed: set[str]) -> None:
                                     "`selbuild config init`")
 
 
-def prepare(model: Model, input_shapes: InputShapes | None = None) -> tuple[Graph, passes.PassStats]:
+def prepare(model: Model, input_shapes: InputShapes | None = None,
+            unroll: bool = False) -> tuple[Graph, passes.PassStats]:
     """Graph 0 after the passes that run before lowering (folding, dead code, checks).
 
     `input_shapes` (input name -> dims) specialises a model with dynamic
     input dimensions; inputs it does not name keep the model's shapes.
+    `unroll` unrolls WHILE loops whose trip count conversion can tell
+    (convert/unroll.py; speed builds).
     """
     if not model.graphs:
         raise SelbuildError(f"{model.path}: the model has no graph")
     model = inline.inline_calls(model)
+    if unroll:
+        model = unroll_loops(model)
     if control.uses_control_flow(model):
         # Several subgraphs in one flat graph (convert/control.py), each after the same passes.
         pstats = passes.PassStats()
@@ -139,15 +145,16 @@ def required_kernels(model: Model) -> dict[str, int]:
 
 def convert(model: Model, *, kernels: set[str] | None = None, catalogue: Catalogue | None = None,
             backends: list[str] | None = None, input_shapes: InputShapes | None = None,
-            max_iterations: int | None = None) -> ConvertResult:
+            max_iterations: int | None = None, unroll: bool = False) -> ConvertResult:
     """Compile graph 0 of `model`; `kernels` restricts the kernels the program may use.
 
     `catalogue` defaults to runtime_src/kernels/kernels.yaml (tests pass their own).
     `backends` (config order) may take runs of nodes (convert/partition.py).
-    `input_shapes` gives inputs with dynamic dimensions their sizes (see `prepare`).
+    `input_shapes` gives inputs with dynamic dimensions their sizes, `unroll`
+    unrolls constant-trip loops (see `prepare`).
     """
     nodes_in = len(model.main.nodes) if model.graphs else 0
-    g, pstats = prepare(model, input_shapes)
+    g, pstats = prepare(model, input_shapes, unroll)
     if kernels is not None:
         check_kernels(g, set(kernels))
     lowered = lower_all(g)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from selbuild import ir
-from selbuild.errors import UnsupportedError
+from selbuild.errors import SelbuildError, UnsupportedError
 from selbuild.frontends import tflite_ops as T
 from selbuild.frontends import tflite_sparse
 from selbuild.frontends.base import Delegate, ModelSummary, OpUse, TensorInfo
@@ -159,8 +159,7 @@ def control_notes(raw: RawModel) -> list[str]:
 
     walk(0, 0)
     if any(op.builtin == "WHILE" for g in raw.graphs for op in g.ops):
-        lines.append("WHILE loops stay loops (trip counts are run-time values; each iteration "
-                     "counts against the program's iteration budget)")
+        lines += _loop_notes(raw)
     variables: dict[str, str] = {}
     for g in raw.graphs:
         handles = {op.outputs[0]: str(op.attrs.get("shared_name") or "") for op in g.ops
@@ -175,6 +174,19 @@ def control_notes(raw: RawModel) -> list[str]:
         lines.append(f"keeps state in {len(variables)} resource variable(s) across runs: "
                      + ", ".join(f"{k} {v}" for k, v in sorted(variables.items())))
     return lines
+
+
+def _loop_notes(raw: RawModel) -> list[str]:
+    """Per WHILE of graph 0: unrolled in speed builds (constant trip count) or a loop."""
+    from selbuild.convert.unroll import loop_notes
+    try:
+        notes = loop_notes(to_ir(raw))
+    except SelbuildError:
+        notes = []          # the model does not load as IR: analyze reports why elsewhere
+    if any(op.builtin == "WHILE" for g in raw.graphs[1:] for op in g.ops):
+        notes.append("WHILE loops inside subgraphs stay loops; each iteration counts against the program's "
+                     "iteration budget")
+    return notes
 
 
 def _hybrid_weight_values(raw: RawModel) -> int:
