@@ -423,14 +423,19 @@ SELRT_GEMM_INLINE void selrt_shared_gemm_f32_neon(const int MR, const int NP, in
 SELRT_GEMM_INLINE void selrt_shared_gemm_f32_neon_rows(const int NP, const selrt_shared_gemm_f32_args *g,
                                                        int32_t m0, int32_t m1, int32_t n0, int32_t nr,
                                                        const float *b, const float *zeros) {
-  const size_t lda = g->lda, ldc = g->ldc;
+  /* Fields in locals: the asm blocks clobber memory, which would reload them every tile. */
+  const size_t lda = g->lda, ldc = g->ldc, bps = g->bps;
+  const int32_t K = g->k, acc = g->accumulate, asm_k = K >= 8 && (K & 7) == 0;
+  const float lo = g->lo, hi = g->hi, *const abase = g->a;
+  float *const cbase = g->c + n0;
+  const float *const bias = g->bias ? g->bias + n0 : zeros;
   float tile[4][SELRT_GEMM_NR];
   for (int32_t m = m0; m < m1; m += 4) {
     const int32_t mr = m1 - m >= 4 ? 4 : m1 - m;
-    const float *a = g->a + (size_t)m * lda;
-    float *c = g->c + (size_t)m * ldc + n0;
-    const float *init = g->accumulate ? c : g->bias ? g->bias + n0 : zeros;
-    size_t ldi = g->accumulate ? ldc : 0, ldo = ldc;
+    const float *a = abase + (size_t)m * lda;
+    float *c = cbase + (size_t)m * ldc;
+    const float *init = acc ? c : bias;
+    size_t ldi = acc ? ldc : 0, ldo = ldc;
     float *out = c;
     if (nr < SELRT_GEMM_NR) {
       for (int32_t r = 0; r < mr; r++)
@@ -438,16 +443,16 @@ SELRT_GEMM_INLINE void selrt_shared_gemm_f32_neon_rows(const int NP, const selrt
       init = out = &tile[0][0];
       ldi = ldo = SELRT_GEMM_NR;
     }
-    if (mr == 4 && g->k >= 8 && (g->k & 7) == 0)
-      selrt_shared_gemm_f32_neon_4xn_asm(NP, g->k, a, lda, b, g->bps, init, ldi, out, ldo, g->lo, g->hi);
+    if (mr == 4 && asm_k)
+      selrt_shared_gemm_f32_neon_4xn_asm(NP, K, a, lda, b, bps, init, ldi, out, ldo, lo, hi);
     else if (mr == 4)
-      selrt_shared_gemm_f32_neon(4, NP, g->k, a, lda, b, g->bps, init, ldi, out, ldo, g->lo, g->hi);
+      selrt_shared_gemm_f32_neon(4, NP, K, a, lda, b, bps, init, ldi, out, ldo, lo, hi);
     else if (mr == 3)
-      selrt_shared_gemm_f32_neon(3, NP, g->k, a, lda, b, g->bps, init, ldi, out, ldo, g->lo, g->hi);
+      selrt_shared_gemm_f32_neon(3, NP, K, a, lda, b, bps, init, ldi, out, ldo, lo, hi);
     else if (mr == 2)
-      selrt_shared_gemm_f32_neon(2, NP, g->k, a, lda, b, g->bps, init, ldi, out, ldo, g->lo, g->hi);
+      selrt_shared_gemm_f32_neon(2, NP, K, a, lda, b, bps, init, ldi, out, ldo, lo, hi);
     else
-      selrt_shared_gemm_f32_neon(1, NP, g->k, a, lda, b, g->bps, init, ldi, out, ldo, g->lo, g->hi);
+      selrt_shared_gemm_f32_neon(1, NP, K, a, lda, b, bps, init, ldi, out, ldo, lo, hi);
     if (nr < SELRT_GEMM_NR)
       for (int32_t r = 0; r < mr; r++)
         for (int32_t j = 0; j < nr; j++) c[r * ldc + j] = tile[r][j];
