@@ -10,8 +10,8 @@ negative and full lengths, sequence dim before or after the batch dim, rank
 matrix_diag and matrix_set_diag (f32, i8 quantized, i32, i64; square, wide
 and tall matrices, rank 6; LiteRT's bool ones give wrong values, so none),
 broadcast_args (i32, i64 shapes computed at run time; constant ones fold, as
-does bucketize of a constant) and bucketize (f32, i32 inputs; values equal to
-a boundary, repeated boundaries, extremes). LiteRT runs bitwise_xor and
+does bucketize of a constant) and bucketize (f32, i32, i64 inputs; values equal to
+a boundary, repeated boundaries, extremes, infinities and NaN). LiteRT runs bitwise_xor and
 right_shift on no int64; u16/u32 tensors have no runtime dtype. Every case is a single-op model from tests/tflite_builder.py; `CASES`
 is shared with the qemu test, which runs them all in one android-armv7 and
 one android-arm64 size-profile library."""
@@ -37,7 +37,7 @@ KERNELS += [f"{op}.{dt}" for op in ("bitwise_xor", "right_shift") for dt in BITW
 KERNELS += ["l2_pool2d.f32"]
 KERNELS += [f"reverse_sequence.{dt}" for dt in REVSEQ_DTYPES]
 KERNELS += [f"{op}.{dt}" for op in ("matrix_diag", "matrix_set_diag") for dt in DIAG_DTYPES]
-KERNELS += ["broadcast_args.i32", "broadcast_args.i64", "bucketize.f32", "bucketize.i32"]
+KERNELS += ["broadcast_args.i32", "broadcast_args.i64", "bucketize.f32", "bucketize.i32", "bucketize.i64"]
 
 NP = {"f32": np.float32, "i8": np.int8, "u8": np.uint8, "i16": np.int16, "i32": np.int32, "i64": np.int64}
 
@@ -146,15 +146,16 @@ def _bargs_bucketize_cases():
                                     ([6, 1], [6, 7]), ([1], [1, 1, 9])]):
             a, b = np.array(a, NP[dt]), np.array(b, NP[dt])
             cases[f"broadcast_args_{dt}_{k}"] = (bargs_model(len(a), len(b), dt), {"a": a, "b": b})
-    every = [-1e9, -2.5, -1.0, -0.0, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 1e9]
-    for dt in ("f32", "i32"):
+    every = [-np.inf, -1e9, -2.5, -1.0, -0.0, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 1e9, np.inf, np.nan]
+    for dt in ("f32", "i32", "i64"):
         for k, (bounds, xs) in enumerate([([0.0, 1.5, 3.0], [4, 6]), ([-1.0, -1.0, 0.0, 2.5, 100.0], [2, 1, 3, 2, 2, 3]),
                                           ([0.5], [50]), ([float(v) for v in range(-20, 21, 3)], [7, 9])]):
             x = _x(xs, "f32", k) * 8 if dt == "f32" else np.random.default_rng(k).integers(-25, 25, xs)
             x = x.astype(NP[dt])
             x.reshape(-1)[:len(bounds)] = np.asarray(bounds).astype(NP[dt])         # values equal to a boundary
             cases[f"bucketize_{dt}_{k}"] = (bucketize_model(xs, dt, bounds), {"x": x})
-        x = np.array(every, NP[dt]) if dt == "f32" else np.array([-2**31, -3, -1, 0, 1, 2, 3, 2**31 - 1], np.int32)
+        ints = [-2**31, -3, -1, 0, 1, 2, 3, 2**31 - 1] + ([-2**63, 2**40 + 1, 2**63 - 1] if dt == "i64" else [])
+        x = np.array(every if dt == "f32" else ints, NP[dt])
         cases[f"bucketize_{dt}_edges"] = (bucketize_model(list(x.shape), dt, [-1.0, 0.0, 1.0, 2.0, 2.0]), {"x": x})
     return cases
 
