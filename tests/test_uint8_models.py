@@ -1,10 +1,19 @@
 """Legacy uint8 models (older TFLite converters: uint8 activations, per-tensor
 uint8 weights with a non-zero weight zero point) against LiteRT BUILTIN_REF.
 
-The int8 GEMM kernels take the weight zero point as `filter_zp`. A uint8
-model and its int8 twin (every value and zero point shifted by -128, same
+The converter runs them on the int8 kernels (selbuild/convert/uint8.py: every
+uint8 tensor shifted by -128, the weight zero point as the GEMM kernels'
+`filter_zp`, quantize.u8i8 / quantize.i8u8 at the uint8 program edges). A
+uint8 model and its int8 twin (every value and zero point - 128, same
 scales) compute the same integer arithmetic, so LiteRT's uint8 kernels are
-the reference for int8 programs with a filter zero point too.
+also the reference for int8 programs with a filter zero point.
+
+Every output is compared with LiteRT's; the differing elements and their
+largest step are printed (`-s`), and must be 0 except where the int8 kernel
+rounds differently from LiteRT's uint8 one: average pooling rounds a tie
+half up in uint8 (the sums are never negative) and half away from zero in
+int8, so a tie whose int8 sum is negative is one step lower (1, 6 and 4 of 48
+elements for the three seeds here).
 """
 
 from __future__ import annotations
@@ -20,7 +29,9 @@ from selbuild.catalogue import load_catalogue
 from selbuild.convert import read_program
 from selbuild.verify import run_program
 
-KERNELS = ["conv2d.i8", "depthwise_conv2d.i8", "fully_connected.i8"]
+KERNELS = ["add.i8", "average_pool2d.i8", "concatenation.i8", "conv2d.i8", "depthwise_conv2d.i8",
+           "fully_connected.i8", "logistic.i8", "max_pool2d.i8", "quantize.i8u8", "quantize.u8i8", "reshape.i8",
+           "softmax.i8"]
 
 rt = H.runtime_fixture(KERNELS)
 
@@ -92,3 +103,75 @@ def test_int8_gemm_with_filter_zp_matches_litert_uint8(rt, name):
         ref = H.litert(legacy, x)["y"]
         ours = run_program(rt, prog, {"x": (x["x"].astype(np.int16) - 128).astype(np.int8)})["y"]
         np.testing.assert_array_equal(ours.astype(np.int16) + 128, ref.astype(np.int16), err_msg=f"{name} {seed}")
+
+
+def _pool(builtin: str) -> bytes:
+    return TB.one_op(builtin, [TB.qt("x", [1, 6, 7, 4], 0.1, 117, dtype="u8"), TB.qt("y", [1, 3, 4, 4], 0.1, 117, dtype="u8")],
+                     ["x"], ["y"], dict(padding="same", stride_h=2, stride_w=2, filter_height=3, filter_width=3))
+
+
+def _stack() -> bytes:
+    """conv (wzp 77, relu6) -> depthwise (wzp 200) -> max pool -> reshape -> FC (wzp 140) -> softmax."""
+    q, T = TB.qt, TB.T
+    tensors = [q("x", [1, 8, 8, 3], 0.02, 128, dtype="u8"),
+               q("w1", [4, 3, 3, 3], 0.03, 77, data=_u8([4, 3, 3, 3], 21), dtype="u8"),
+               q("b1", [4], 0.02 * 0.03, 0, data=np.arange(-200, 200, 100, dtype=np.int32), dtype="i32"),
+               q("c1", [1, 4, 4, 4], 6 / 255, 0, dtype="u8"),
+               q("w2", [1, 3, 3, 4], 0.02, 200, data=_u8([1, 3, 3, 4], 22), dtype="u8"),
+               q("b2", [4], 6 / 255 * 0.02, 0, data=np.array([5, -5, 50, -50], np.int32), dtype="i32"),
+               q("c2", [1, 4, 4, 4], 0.15, 120, dtype="u8"),
+               q("p", [1, 2, 2, 4], 0.15, 120, dtype="u8"),
+               T("shape", [2], "i32", data=np.array([1, 16], np.int32)),
+               q("r", [1, 16], 0.15, 120, dtype="u8"),
+               q("w3", [5, 16], 0.01, 140, data=_u8([5, 16], 23), dtype="u8"),
+               q("b3", [5], 0.15 * 0.01, 0, data=np.array([10, 0, -10, 20, -20], np.int32), dtype="i32"),
+               q("f", [1, 5], 0.1, 130, dtype="u8"),
+               q("y", [1, 5], 1 / 256, 0, dtype="u8")]
+    ops = [TB.Op("CONV_2D", ["x", "w1", "b1"], ["c1"], dict(padding="same", stride_h=2, stride_w=2,
+                                                           fused_activation_function="relu6")),
+           TB.Op("DEPTHWISE_CONV_2D", ["c1", "w2", "b2"], ["c2"], dict(padding="same", stride_h=1, stride_w=1,
+                                                                       depth_multiplier=1)),
+           TB.Op("MAX_POOL_2D", ["c2"], ["p"], dict(padding="valid", stride_h=2, stride_w=2,
+                                                        filter_height=2, filter_width=2)),
+           TB.Op("RESHAPE", ["p", "shape"], ["r"]),
+           TB.Op("FULLY_CONNECTED", ["r", "w3", "b3"], ["f"]),
+           TB.Op("SOFTMAX", ["f"], ["y"], dict(beta=1.0))]
+    return TB.build_model(ops=ops, tensors=tensors)
+
+
+# name -> uint8 model: single ops and a small stack, LiteRT's uint8 kernels as reference.
+STEPS = {"average_pool": 1}   # the largest difference allowed (module docstring); 0 elsewhere
+UINT8: dict[str, Callable[[], bytes]] = {
+    **{f"{k}": (lambda f=f: f("u8")) for k, f in GEMM.items()},
+    "add": lambda: TB.one_op("ADD", [TB.qt("a", [2, 3, 4], 0.05, 100, dtype="u8"),
+                                     TB.qt("b", [2, 3, 4], 0.03, 160, dtype="u8"),
+                                     TB.qt("y", [2, 3, 4], 0.07, 128, dtype="u8")], ["a", "b"], ["y"]),
+    "average_pool": lambda: _pool("AVERAGE_POOL_2D"),
+    "max_pool": lambda: _pool("MAX_POOL_2D"),
+    "concat": lambda: TB.one_op("CONCATENATION", [TB.qt("a", [1, 2, 3], 0.05, 100, dtype="u8"),
+                                                  TB.qt("b", [1, 2, 2], 0.05, 100, dtype="u8"),
+                                                  TB.qt("y", [1, 2, 5], 0.05, 100, dtype="u8")],
+                                ["a", "b"], ["y"], dict(axis=2)),
+    "reshape": lambda: TB.one_op("RESHAPE", [TB.qt("x", [2, 6], 0.05, 3, dtype="u8"),
+                                             TB.T("s", [3], "i32", data=np.array([3, 2, 2], np.int32)),
+                                             TB.qt("y", [3, 2, 2], 0.05, 3, dtype="u8")], ["x", "s"], ["y"]),
+    "softmax": lambda: TB.one_op("SOFTMAX", [TB.qt("x", [3, 10], 0.08, 120, dtype="u8"),
+                                             TB.qt("y", [3, 10], 1 / 256, 0, dtype="u8")], ["x"], ["y"], dict(beta=1.0)),
+    "logistic": lambda: TB.one_op("LOGISTIC", [TB.qt("x", [4, 64], 0.06, 128, dtype="u8"),
+                                               TB.qt("y", [4, 64], 1 / 256, 0, dtype="u8")], ["x"], ["y"]),
+    "stack": _stack,
+}
+
+
+@pytest.mark.parametrize("name", sorted(UINT8))
+def test_uint8_model_matches_litert_reference(rt, name):
+    model = UINT8[name]()
+    prog = H.convert_bytes(model)
+    info = read_program(prog)
+    assert {t.dtype for t in info.inputs} == {"u8"} and {t.dtype for t in info.outputs} == {"u8"}
+    assert all(not k.endswith(".u8") for k in {n.kernel for n in info.nodes}), {n.kernel for n in info.nodes}
+    for seed in range(3):
+        x = {t.name: _u8(t.shape, 100 * seed + i) for i, t in enumerate(info.inputs)}
+        for d in H.diffs(run_program(rt, prog, x), H.litert(model, x)):
+            print(f"{name} seed {seed}: {d}")
+            assert d.max_steps <= STEPS.get(name, 0), f"{name} seed {seed}: {d}"

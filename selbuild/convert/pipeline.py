@@ -1,7 +1,8 @@
 """The converter: ir.Model -> .selrt program bytes.
 
     check control flow -> [specialise to the input shapes] -> fold constants
-    -> remove dead nodes -> check order -> check shapes -> lower -> check kernels
+    -> remove dead nodes -> check order -> check shapes -> [uint8 -> int8]
+    -> lower -> check kernels
     -> plan memory -> write
 
 Each step lives in its own module (passes, planner, writer); this one only
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from selbuild import __version__
 from selbuild.catalogue import Catalogue
-from selbuild.convert import control, inline, passes, planner, registry, specialize
+from selbuild.convert import control, inline, passes, planner, registry, specialize, uint8
 from selbuild.convert.unroll import unroll_loops
 from selbuild.convert.ops import recurrent
 from selbuild.convert.ops._common import describe
@@ -132,6 +133,7 @@ def prepare(model: Model, input_shapes: InputShapes | None = None,
     passes.materialize_const_outputs(g)
     passes.check_topological(g)
     passes.check_shapes(g)
+    uint8.to_int8(g)               # legacy uint8 models run on the int8 kernels
     return g, pstats
 
 

@@ -1,0 +1,127 @@
+"""Legacy uint8 models run on the int8 kernels.
+
+Older TFLite converters wrote uint8 models: uint8 activations and per-tensor
+uint8 weights with a non-zero weight zero point. selbuild has no uint8
+compute kernels; instead every quantized uint8 tensor of the graph's uint8
+ops becomes int8 with the same scale and zero point - 128 (constant values -
+128 too), which leaves every real value, and so every integer step of
+LiteRT's arithmetic (x - zp, w - w_zp), unchanged. The weights' zero points
+reach the int8 GEMM kernels as `filter_zp` (convert/ops/q_conv.py). The
+program's inputs and outputs stay uint8 for the app: a requantize
+(quantize.u8i8 / quantize.i8u8, an exact shift) sits at each such boundary.
+
+`plan` decides from dtypes alone, so `analyze` (on the raw TFLite tensors)
+and the converter (on the IR) name the same kernels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from selbuild.errors import UnsupportedError
+from selbuild.ir import Graph, Node, Quant, Tensor
+
+# Ops that read the stored integers rather than the values they quantize:
+# shifting their tensors would change their results.
+_VALUE_BLIND = frozenset({"cast", "bitwise_xor", "right_shift", "left_shift"})
+
+
+@dataclass
+class Plan:
+    shift: set[int] = field(default_factory=set)          # uint8 tensors that become int8
+    in_boundary: list[int] = field(default_factory=list)  # uint8 graph inputs: quantize.u8i8 after them
+    out_boundary: list[int] = field(default_factory=list)  # uint8 graph outputs: quantize.i8u8 before them
+    dtypes: dict[int, str] = field(default_factory=dict)  # node index -> its int8 dtype
+
+    @property
+    def kernels(self) -> list[str]:
+        """The boundary kernels the plan adds."""
+        return ["quantize.u8i8"] * len(self.in_boundary) + ["quantize.i8u8"] * len(self.out_boundary)
+
+
+def _quantized_u8(t: Any) -> bool:
+    return t.dtype == "u8" and t.quant is not None and np.asarray(t.quant.scale).size > 0
+
+
+def plan(tensors: Sequence[Any], nodes: Sequence[tuple[str, str, Sequence[int], Sequence[int]]],
+         inputs: Sequence[int], outputs: Sequence[int]) -> Plan | None:
+    """None for a graph without uint8 compute; otherwise what to_int8 changes.
+
+    nodes: (canonical op, dtype, inputs, outputs) per node; tensors need
+    .dtype, .quant and .name. A uint8 node is one of dtype "u8" touching a
+    quantized uint8 tensor (requantize nodes "u8i8"/"i8u8" are not: they
+    only follow their tensors)."""
+    legacy = [i for i, (op, dt, ins, outs) in enumerate(nodes)
+              if dt == "u8" and op not in _VALUE_BLIND
+              and any(t >= 0 and _quantized_u8(tensors[t]) for t in [*ins, *outs])]
+    if not legacy:
+        return None
+    touched = {t for i in legacy for t in [*nodes[i][2], *nodes[i][3]] if t >= 0 and _quantized_u8(tensors[t])}
+    p = Plan(in_boundary=sorted(t for t in touched if t in inputs),
+             out_boundary=sorted(t for t in touched if t in outputs and t not in inputs))
+    p.shift = touched - set(inputs) - set(outputs)
+    renamed = set(p.shift) | set(p.in_boundary) | set(p.out_boundary)
+    for i, (op, dt, ins, outs) in enumerate(nodes):
+        mine = [t for t in [*ins, *outs] if t in renamed]
+        if not mine:
+            continue
+        if op in _VALUE_BLIND:
+            raise UnsupportedError(f"node {i} ({op}.{dt}) reads the stored uint8 integers of "
+                                   f"'{tensors[mine[0]].name}', which selbuild runs as int8",
+                                   hint="legacy uint8 models run on the int8 kernels; this op is not shift-invariant")
+        if dt == "u8":
+            p.dtypes[i] = "i8"
+        elif op == "quantize" and len(dt) == 4 and ins and outs:
+            # A requantize: its dtype follows its tensors (quantize.i8i8 when both shift).
+            p.dtypes[i] = "".join("i8" if t in renamed else tensors[t].dtype for t in (ins[0], outs[0]))
+    return p
+
+
+def _shifted_quant(q: Quant) -> Quant:
+    return Quant(scale=q.scale, zero_point=np.asarray(q.zero_point, np.int64) - 128, axis=q.axis)
+
+
+def _twin(g: Graph, idx: int) -> int:
+    t = g.tensors[idx]
+    return g.add_tensor(Tensor(name=f"{t.name}/int8", shape=t.shape, dtype="i8", quant=_shifted_quant(t.quant),
+                               signature=t.signature))
+
+
+def to_int8(g: Graph) -> Plan | None:
+    """Run a legacy uint8 graph on the int8 kernels (in place); the plan applied, or None."""
+    p = plan(g.tensors, [(n.op, n.dtype, n.inputs, n.outputs) for n in g.nodes], g.inputs, g.outputs)
+    if p is None:
+        return None
+    for i in sorted(p.shift):
+        t = g.tensors[i]
+        if t.is_const:
+            t.data = (np.asarray(t.data, np.int16) - 128).astype(np.int8)
+        t.dtype, t.quant = "i8", _shifted_quant(t.quant)
+    for i, dt in p.dtypes.items():
+        g.nodes[i].dtype = dt
+    head, tail = [], []
+    for t in p.in_boundary:
+        tw = _twin(g, t)
+        for n in g.nodes:
+            n.inputs = [tw if v == t else v for v in n.inputs]
+        head.append(Node(op="quantize", inputs=[t], outputs=[tw], source_op="QUANTIZE", dtype="u8i8"))
+    for t in p.out_boundary:
+        tw = _twin(g, t)
+        for n in g.nodes:
+            n.inputs = [tw if v == t else v for v in n.inputs]
+            n.outputs = [tw if v == t else v for v in n.outputs]
+        tail.append(Node(op="quantize", inputs=[tw], outputs=[t], source_op="QUANTIZE", dtype="i8u8"))
+    g.nodes[:] = head + g.nodes + tail
+    return p
+
+
+def note(p: Plan) -> str:
+    """analyze's line for a legacy uint8 model."""
+    edges = ", ".join(sorted(set(p.kernels))) or "none"
+    return (f"legacy uint8 quantized: runs on the int8 kernels ({len(p.shift)} uint8 tensors become int8 with "
+            f"zero point - 128, weight zero points go to filter_zp); uint8 program inputs/outputs stay uint8 "
+            f"(boundary kernels: {edges})")
