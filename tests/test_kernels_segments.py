@@ -16,8 +16,6 @@ size-profile library."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -26,7 +24,7 @@ from program_edits import BAD_PROGRAM, OK, UNSUPPORTED, rebuild, run_batch, vari
 from segment_models import (NP, UNSORTED, bmm_i8_model, lookup_sparse_model, reduce_i8_model, segment_model,
                             small_lookup_sparse_models, small_reduce_i8_models, small_segment_models,
                             small_sparse_models, sparse_model)
-from selbuild import toolchain_loader, verify
+from selbuild import verify
 from selbuild.errors import SelbuildError, UnsupportedError
 
 KERNELS = [f"{op}.{dt}" for op in ["segment_sum"] + [f"unsorted_segment_{o.lower()}" for o in UNSORTED]
@@ -281,22 +279,7 @@ def test_embedding_lookup_sparse_refusals_and_run_failures(rt):
 
 # --------------------------------------------------------------------------- qemu
 
-@pytest.fixture(scope="module", params=["android-armv7", "android-arm64"])
-def arm_runtime(request, tmp_path_factory) -> Path:
-    from selbuild.build import build_target
-    from selbuild.config import BuildConfig
-    target = request.param
-    av = toolchain_loader.availability(target)
-    if not av.ok:
-        pytest.skip(av.reason)
-    root = tmp_path_factory.getbasetemp() / f"segments_arm_{target}"
-    root.mkdir(exist_ok=True)
-    cfg = BuildConfig(path=root / "segments.yaml", name="segments", models=[], targets=[target],
-                      ops={k: [] for k in KERNELS})
-    r = build_target(cfg, target, out_root=root, profile="size")
-    if toolchain_loader.run_prefix(target, r.out_dir) is None:
-        pytest.skip(f"{target}: qemu not installed")
-    return r.manifest
+arm_runtime = H.arm_runtime_fixture("segments", KERNELS)
 
 
 @pytest.mark.qemu
@@ -313,16 +296,7 @@ def test_matches_litert_on_arm(arm_runtime):
 
 # --------------------------------------------------------------------------- hostile programs
 
-@pytest.fixture(scope="module")
-def checker(tmp_path_factory):
-    if H.find_cc(("clang-19",)) is None:
-        pytest.skip("clang-19 (ASan+UBSan) not installed")
-    d = tmp_path_factory.getbasetemp() / "segments_kernels_check"
-    d.mkdir(exist_ok=True)
-    return d, H.build(d, KERNELS, cc="clang-19", sanitize=True, main=H.TESTS_C / "selrt_check.c",
-                      name="selrt_check_segments")
-
-
+checker = H.checker_fixture("segments", KERNELS)
 SMALL = {**small_segment_models(), **small_sparse_models(), **small_lookup_sparse_models(),
          **small_reduce_i8_models()}
 

@@ -9,6 +9,7 @@
  * asymmetric_quantize_inputs, shared/hybrid.h), then out = acc * (row_scale
  * * scale), no bias, no activation: LiteRT's reference arithmetic. */
 #include "selrt_kernel.h"
+#include "../shared/bmm.h"
 #include "../shared/hybrid.h"
 
 #define SELRT_BATCH_MATMUL_F32I8_IP(name) SELRT_batch_matmul_f32i8_IP_##name
@@ -28,21 +29,9 @@ selrt_status selrt_batch_matmul_f32i8_check(const selrt_program *p, const selrt_
       selrt_numel(qx) != (size_t)K || selrt_shared_hybrid_scales_check(sc, 1) != SELRT_OK ||
       selrt_shared_hybrid_acc_check((size_t)K) != SELRT_OK)
     return SELRT_ERR_UNSUPPORTED;
-  uint64_t batches = 1, a_end = (uint64_t)M * (uint64_t)K, b_end = (uint64_t)K * (uint64_t)N;
-  for (int i = 0; i < 4; i++) {
-    const int32_t d = ip[SELRT_BATCH_MATMUL_F32I8_IP(batch0) + i];
-    const int32_t as = ip[SELRT_BATCH_MATMUL_F32I8_IP(a_stride0) + i];
-    const int32_t bs = ip[SELRT_BATCH_MATMUL_F32I8_IP(b_stride0) + i];
-    if (d < 1 || as < 0 || bs < 0) return SELRT_ERR_UNSUPPORTED;
-    batches *= (uint64_t)d;
-    if (batches > selrt_numel(y)) return SELRT_ERR_UNSUPPORTED;
-    a_end += (uint64_t)(d - 1) * (uint64_t)as;
-    b_end += (uint64_t)(d - 1) * (uint64_t)bs;
-  }
-  /* Every element any batch reads lies inside a and b; the output is exactly covered. */
-  if (a_end > selrt_numel(a) || b_end > selrt_numel(b) || batches * (uint64_t)M * (uint64_t)N != selrt_numel(y))
-    return SELRT_ERR_UNSUPPORTED;
-  return SELRT_OK;
+  return selrt_shared_bmm_batches_check(ip + SELRT_BATCH_MATMUL_F32I8_IP(batch0),
+                                        ip + SELRT_BATCH_MATMUL_F32I8_IP(a_stride0),
+                                        ip + SELRT_BATCH_MATMUL_F32I8_IP(b_stride0), M, K, N, a, b, y);
 }
 
 selrt_status selrt_batch_matmul_f32i8_run(selrt_session *s, const selrt_node *n) {

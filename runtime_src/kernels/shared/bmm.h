@@ -25,6 +25,26 @@ static inline int selrt_shared_bmm_dims(const selrt_tensor *a, const selrt_tenso
   return (ay ? b1 : b0) == *k ? 0 : -1;
 }
 
+/* Every element any of the d[0..3] batches reads (a at element strides
+ * as[], b at bs[], an M x K and a K x N block each) lies inside a and b, and
+ * the batches' M x N blocks cover the output exactly (also what
+ * batch_matmul.f32i8, whose params are laid out differently, checks). */
+static inline selrt_status selrt_shared_bmm_batches_check(const int32_t *d, const int32_t *as, const int32_t *bs,
+                                                          int32_t M, int32_t K, int32_t N, const selrt_tensor *a,
+                                                          const selrt_tensor *b, const selrt_tensor *y) {
+  uint64_t batches = 1, a_end = (uint64_t)M * (uint64_t)K, b_end = (uint64_t)K * (uint64_t)N;
+  for (int i = 0; i < 4; i++) {
+    if (d[i] < 1 || as[i] < 0 || bs[i] < 0) return SELRT_ERR_UNSUPPORTED;
+    batches *= (uint64_t)d[i];
+    if (batches > selrt_numel(y)) return SELRT_ERR_UNSUPPORTED;
+    a_end += (uint64_t)(d[i] - 1) * (uint64_t)as[i];
+    b_end += (uint64_t)(d[i] - 1) * (uint64_t)bs[i];
+  }
+  if (a_end > selrt_numel(a) || b_end > selrt_numel(b) || batches * (uint64_t)M * (uint64_t)N != selrt_numel(y))
+    return SELRT_ERR_UNSUPPORTED;
+  return SELRT_OK;
+}
+
 static inline selrt_status selrt_shared_bmm_check(const selrt_program *p, const selrt_node *n, selrt_dtype dtype) {
   const selrt_tensor *a = selrt_pin(p, n, 0), *b = selrt_pin(p, n, 1), *y = selrt_pout(p, n, 0);
   const int32_t *ip = n->ip;
@@ -34,20 +54,8 @@ static inline selrt_status selrt_shared_bmm_check(const selrt_program *p, const 
       (ax & ~1) || (ay & ~1) || selrt_shared_bmm_dims(a, b, ax, ay, &M, &K, &N) || y->dims[y->rank - 2] != M ||
       y->dims[y->rank - 1] != N)
     return SELRT_ERR_UNSUPPORTED;
-  uint64_t batches = 1, a_end = (uint64_t)M * (uint64_t)K, b_end = (uint64_t)K * (uint64_t)N;
-  for (int i = 0; i < 4; i++) {
-    const int32_t d = ip[SELRT_SHARED_BMM_BATCH0 + i];
-    const int32_t as = ip[SELRT_SHARED_BMM_A_STRIDE0 + i], bs = ip[SELRT_SHARED_BMM_B_STRIDE0 + i];
-    if (d < 1 || as < 0 || bs < 0) return SELRT_ERR_UNSUPPORTED;
-    batches *= (uint64_t)d;
-    if (batches > selrt_numel(y)) return SELRT_ERR_UNSUPPORTED;
-    a_end += (uint64_t)(d - 1) * (uint64_t)as;
-    b_end += (uint64_t)(d - 1) * (uint64_t)bs;
-  }
-  /* Every element any batch reads lies inside a and b; the output is exactly covered. */
-  if (a_end > selrt_numel(a) || b_end > selrt_numel(b) || batches * (uint64_t)M * (uint64_t)N != selrt_numel(y))
-    return SELRT_ERR_UNSUPPORTED;
-  return SELRT_OK;
+  return selrt_shared_bmm_batches_check(ip + SELRT_SHARED_BMM_BATCH0, ip + SELRT_SHARED_BMM_A_STRIDE0,
+                                        ip + SELRT_SHARED_BMM_B_STRIDE0, M, K, N, a, b, y);
 }
 
 /* the element offsets of batch i[0..3] in a and b */

@@ -152,6 +152,27 @@ int32_t selrt_shared_qi8_reduce_prod(const selrt_tensor *x, int32_t mask, selrt_
                                      const int32_t *q, size_t o);
 size_t selrt_shared_qi8_reduce_count(const selrt_tensor *x, int32_t mask);
 
+/* reduce_max.i8 / reduce_min.i8 (MODE 1 / 2): the extreme over the axes in
+ * axis_mask, input and output quantized alike (as LiteRT requires). */
+#define SELRT_QREDUCE(op, dt, MODE)                                                                       \
+  selrt_status selrt_##op##_##dt##_check(const selrt_program *p, const selrt_node *n) {                  \
+    const selrt_tensor *x = selrt_pin(p, n, 0), *y = selrt_pout(p, n, 0);                                \
+    if (x->dtype != SELRT_I8 || y->dtype != SELRT_I8)                                                    \
+      return SELRT_REJECT(p, "dtypes % -> % are not int8", x->dtype, y->dtype);                          \
+    return selrt_shared_qi8_reduce_check(x, y, n->ip[SELRT_##op##_##dt##_IP_axis_mask]);                 \
+  }                                                                                                      \
+  selrt_status selrt_##op##_##dt##_run(selrt_session *s, const selrt_node *n) {                          \
+    const selrt_tensor *xt = selrt_in(s, n, 0), *yt = selrt_out(s, n, 0);                                \
+    int8_t *y = (int8_t *)yt->data;                                                                      \
+    for (size_t o = 0, e = selrt_numel(yt); o < e; o++) {                                                \
+      int32_t m;                                                                                         \
+      selrt_shared_qi8_reduce(xt, n->ip[SELRT_##op##_##dt##_IP_axis_mask], MODE, &m, o);                 \
+      y[o] = (int8_t)m;                                                                                  \
+    }                                                                                                    \
+    return SELRT_OK;                                                                                     \
+  }                                                                                                      \
+  SELRT_KERNEL(op##_##dt, #op "." #dt)
+
 
 
 /* The int8 twin of selrt_shared_strided_run (shared/strided.h, whose check
