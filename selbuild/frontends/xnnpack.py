@@ -267,6 +267,8 @@ class Emitter:
                 return a.Out(), xq.dynamic_linear(self, a)
             return a.Out(), self._fully_connected(a)
         if kind in ("Conv2d", "DepthwiseConv2d"):
+            if self.xg.values.get(a.Filter()) is not None and self.xg.values[a.Filter()].quantized:
+                return a.Out(), xq.dynamic_conv(self, a)
             return a.Out(), self._conv(kind, a)
         if kind in ("MaxPool2d", "AvgPool2d"):
             return a.Out(), self._pool(kind, a)

@@ -82,6 +82,27 @@ class _DynamicLinear:
 
 
 DYNAMIC_LINEAR = _DynamicLinear()
+CONV_NAME = "selbuild.xnnpack_dynamic_conv"
+
+
+class _DynamicConv:
+    """fx target: an NHWC convolution with the dequantized OHWI filter, the float
+    meaning of conv2d.f32i8; p holds stride, dilation and pads (top, right, bottom, left)."""
+
+    def __call__(self, x: Any, w: Any, scales: Any, b: Any, p: dict) -> Any:
+        import torch
+        filt = (w.to(torch.float32) * scales[:, None, None, None]).permute(0, 3, 1, 2)
+        t, r, bo, left = p["pads"]
+        xp = torch.nn.functional.pad(x.permute(0, 3, 1, 2), [left, r, t, bo])
+        return torch.nn.functional.conv2d(xp, filt, b, p["stride"], 0, p["dilation"]).permute(0, 2, 3, 1)
+
+    def __str__(self) -> str:
+        return CONV_NAME
+
+    __name__ = CONV_NAME
+
+
+DYNAMIC_CONV = _DynamicConv()
 
 
 def is_dynamic(em: Any, vid: int) -> bool:
@@ -89,13 +110,13 @@ def is_dynamic(em: Any, vid: int) -> bool:
     return v is not None and v.datatype == DT.Datatype.qdint8
 
 
-def channel_weights(em: Any, vid: int) -> tuple[np.ndarray, np.ndarray]:
-    """(int8 weights, one float scale per output channel) of a qcint8 constant [out, in]."""
+def channel_weights(em: Any, vid: int, rank: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """(int8 weights, one float scale per output channel) of a qcint8 constant [out, ...] of `rank`."""
     v = em.xg.values[vid]
     q = v.qparams
-    if v.datatype != DT.Datatype.qcint8 or not v.constant or q is None or q.kind != "channel" or len(v.dims) != 2:
+    if v.datatype != DT.Datatype.qcint8 or not v.constant or q is None or q.kind != "channel" or len(v.dims) != rank:
         raise UnsupportedError(f"XNNPACK weights {vid} (datatype {v.datatype}) are not constant per-channel "
-                               "int8 [out, in] (selbuild lowers those for dynamic quantization)")
+                               f"int8 of rank {rank} (selbuild lowers those for dynamic quantization)")
     n = math.prod(v.dims)
     raw = em.xg.constant(v.constant)
     if len(raw) < n:
@@ -136,6 +157,56 @@ def dynamic_linear(em: Any, a: Any) -> Any:
     wn = em.placeholder(w, f"{em.tag}_w{a.Filter()}")
     sn = em.placeholder(scales, f"{em.tag}_s{a.Filter()}")
     return em.call(DYNAMIC_LINEAR, (em.value(a.X()), wn, sn, b), out)
+
+
+def dynamic_conv(em: Any, a: Any) -> Any:
+    """A Conv2d reading a dynamically quantized (per image) input, as DYNAMIC_CONV."""
+    from selbuild.frontends.xnnpack import NO_ID
+    if not is_dynamic(em, a.X()) or a.Groups() != 1:
+        raise UnsupportedError("XNNPACK Conv2d with int8 weights: only ungrouped convolutions of a "
+                               "dynamically quantized input are lowered")
+    w, scales = channel_weights(em, a.Filter(), 4)
+    # the shape of the float value the Convert passed on (a qdint8 value may keep its NCHW dims)
+    val = getattr(em.value(a.X()), "meta", {}).get("val")
+    xs = tuple(val.shape) if val is not None else em.shape(a.X())
+    if len(xs) != 4 or xs[3] != w.shape[3]:
+        raise ModelError(f"XNNPACK Conv2d: input {list(xs)} does not meet filter {list(w.shape)}")
+    p = dict(stride=[a.StrideH(), a.StrideW()], dilation=[a.DilationH() or 1, a.DilationW() or 1],
+             pads=[a.PadTop(), a.PadRight(), a.PadBottom(), a.PadLeft()])
+    b = em.value(a.Bias()) if a.Bias() != NO_ID else None
+    wn = em.placeholder(w, f"{em.tag}_w{a.Filter()}")
+    sn = em.placeholder(scales, f"{em.tag}_s{a.Filter()}")
+    return em.call(DYNAMIC_CONV, (em.value(a.X()), wn, sn, b, p), em.shape(a.Out()))
+
+
+@handles(CONV_NAME)
+def _lower_dynamic_conv(low, n, x, w, scales, b, p):
+    from selbuild.frontends.torch_handlers import _pad_mode
+    from selbuild.frontends.torch_lower import Unsupported
+    if w.const is None or scales.const is None or (b is not None and b.const is None):
+        raise Unsupported("weights computed at run time")
+    out_shape = tuple(int(d) for d in n.meta["val"].shape)
+    xs = x.shape
+    kh, kw = w.const.shape[1], w.const.shape[2]
+    t, r, bo, left = p["pads"]
+    modes = {_pad_mode(xs[1], kh, p["stride"][0], p["dilation"][0], t, out_shape[1]) if t == bo else None,
+             _pad_mode(xs[2], kw, p["stride"][1], p["dilation"][1], left, out_shape[2]) if left == r else None}
+    tin = low.plain(x, f"{n.name}_x")
+    if len(modes) != 1 or None in modes:
+        shape = (xs[0], xs[1] + t + bo, xs[2] + left + r, xs[3])
+        padded = low.new(f"{n.name}_padded", shape, False)
+        rows = np.array([[0, 0], [t, bo], [left, r], [0, 0]], np.int32)
+        low.node("pad", [tin, low.const_tensor(rows, f"{n.name}_paddings")], [padded.tid])
+        tin, modes = padded.tid, {"valid"}
+    wt = low.const_tensor(w.const.astype(np.int8), f"{n.name}_filter")
+    low.g.tensors[wt].quant = ir.Quant(scale=scales.const.astype(np.float32),
+                                       zero_point=np.zeros(scales.const.size, np.int64), axis=0)
+    bias = low.const_tensor(b.const.astype(np.float32), f"{n.name}_bias") if b is not None else -1
+    y = low.new(n.name, out_shape, False)
+    low.node("conv2d", [tin, wt, bias], [y.tid], stride_h=int(p["stride"][0]), stride_w=int(p["stride"][1]),
+             padding=modes.pop(), dilation_h=int(p["dilation"][0]), dilation_w=int(p["dilation"][1]),
+             activation="none").dtype = "f32i8"
+    return y
 
 
 @handles(NAME)

@@ -70,16 +70,20 @@ def _float_conv(torch: Any, xs: list, p: dict) -> Any:
 
 _FLOAT = {
     "quantize": lambda torch, xs, p: xs[0],
+    "requantize": lambda torch, xs, p: xs[0],
     "dequantize": lambda torch, xs, p: xs[0],
     "transpose": lambda torch, xs, p: xs[0].permute(p["perm"]),
     "reshape": lambda torch, xs, p: xs[0].reshape(p["shape"]),
     "add": lambda torch, xs, p: xs[0] + xs[1],
+    "clamp": lambda torch, xs, p: torch.clamp(xs[0], *_ACT_RANGE[p["act"]]),
+    "mean": lambda torch, xs, p: xs[0].mean((1, 2), keepdim=True),
     "conv": _float_conv,
     "linear": lambda torch, xs, p: torch.nn.functional.linear(
         xs[0].reshape(-1, p["w"].shape[1]), torch.from_numpy((p["w"] * p["ws"][:, None]).astype(np.float32)),
         torch.from_numpy((p["b"] * p["bs"]).astype(np.float32)) if p.get("b") is not None else None),
 }
 OPS = {k: QOp(k) for k in _FLOAT}
+_ACT_RANGE = {"relu": (0.0, None), "relu6": (0.0, 6.0), "relu_n1_to_1": (-1.0, 1.0)}
 
 
 # ----------------------------------------------------------------- reading the XNNPACK graph
@@ -162,6 +166,15 @@ def static_node(em: Any, kind: str, a: Any, rng: tuple[float, float] | None) -> 
     elif kind == "Add":
         op, ins = "add", [a.A(), a.B()]
         p["act"] = _act(em, rng, out)
+    elif kind == "Clamp":                   # the bounds are the node's output range
+        op, ins = "clamp", [a.X()]
+        p["act"] = _act(em, rng, out)
+        if p["act"] == "none":              # the int8 range lies inside the bounds already
+            if _tensor_q(em, a.X()) == _tensor_q(em, out):
+                return out, em.value(a.X())
+            op = "requantize"
+    elif kind == "GlobalAvgPool2d":         # NHWC: mean over H and W
+        op, ins = "mean", [a.X()]
     elif kind in ("Conv2d", "DepthwiseConv2d"):
         op, ins = "conv", [a.X()]
         _conv_params(em, kind, a, p)
@@ -244,11 +257,17 @@ def _lower(op: str):
         out = _qtensor(low, n.name, shape, p["out_q"])
         if op == "quantize":
             low.node("quantize", tins, [out]).dtype = "i8"
+        elif op == "requantize":
+            low.node("quantize", tins, [out]).dtype = "i8i8"
         elif op == "transpose":
             low.node("transpose", [tins[0], low.ints(p["perm"], f"{n.name}_perm")], [out]).dtype = "i8"
         elif op == "reshape":
             low.node("reshape", [tins[0], low.ints(list(shape), f"{n.name}_shape")], [out],
                      new_shape=list(shape)).dtype = "i8"
+        elif op == "clamp":
+            low.node(p["act"], tins, [out]).dtype = "i8"
+        elif op == "mean":
+            low.node("mean", [tins[0], low.ints([1, 2], f"{n.name}_axes")], [out], keep_dims=True).dtype = "i8"
         elif op == "add":
             low.node("add", tins, [out], activation=p["act"]).dtype = "i8"
         elif op == "linear":
