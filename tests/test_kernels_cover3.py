@@ -72,8 +72,8 @@ def _bitwise_cases():
     cases = {}
     for dt in BITWISE_DTYPES:
         bits = 8 * np.dtype(NP[dt]).itemsize
-        for k, (xs, ys) in enumerate([([4, 7], [4, 7]), ([2, 1, 5], [3, 1]), ([], [6]), ([9], []),
-                                      ([2, 1, 3, 1, 2, 1], [1, 2, 1, 3, 1, 2])]):
+        shapes = [([4, 7], [4, 7]), ([2, 1, 5], [3, 1]), ([], [6]), ([9], []), ([2, 1, 3, 1, 2, 1], [1, 2, 1, 3, 1, 2])]
+        for k, (xs, ys) in enumerate(shapes if dt in ("i8", "i32") else shapes[1:2]):
             out = list(np.broadcast_shapes(tuple(xs), tuple(ys)))
             for b in ("BITWISE_XOR", "RIGHT_SHIFT"):
                 m = build_model(ops=[Op(b, ["a", "b"], ["y"])], tensors=[T("a", xs, dt), T("b", ys, dt), T("y", out, dt)])
@@ -113,7 +113,7 @@ def _revseq_cases():
     cases = {}
     for k, (xs, seq, batch) in enumerate([([2, 3, 4], 2, 0), ([2, 3, 4], 1, 2), ([4, 5], 1, 0), ([5, 4], 0, 1),
                                           ([2, 3, 2, 4, 3, 2], 3, 1), ([2, 1, 3, 2, 2, 3], 0, 5), ([3, 6, 1], 1, 0)]):
-        for dt in REVSEQ_DTYPES:
+        for dt in (REVSEQ_DTYPES if k in (0, 4) else REVSEQ_DTYPES[k % 5:k % 5 + 1]):
             for ldt, const in (("i32", k % 2 == 0), ("i64", k % 2 == 1)):
                 r = np.random.default_rng(k)
                 lengths = r.integers(-2, xs[seq], xs[batch], endpoint=True)
@@ -129,10 +129,11 @@ def _diag_cases():
     cases = {}
     for dt in DIAG_DTYPES:
         t = (lambda name, sh: qt(name, sh, 0.05, -3)) if dt == "i8" else (lambda name, sh: T(name, sh, dt))
-        for xs in ([5], [2, 3], [2, 1, 4], [1, 2, 1, 2, 3]):
+        few = dt in ("i32", "i64")                  # same code as f32/i8 but the element width
+        for xs in ([5], [2, 3], [2, 1, 4], [1, 2, 1, 2, 3])[2 if few else 0:]:
             m = build_model(ops=[Op("MATRIX_DIAG", ["x"], ["y"])], tensors=[t("x", xs), t("y", xs + [xs[-1]])])
             cases[f"matrix_diag_{dt}_{_tag(xs)}"] = (m, {"x": _x(xs, dt, len(cases))})
-        for xs in ([3, 3], [4, 2], [2, 5], [2, 3, 4], [2, 1, 3, 1, 4, 3]):
+        for xs in ([3, 3], [4, 2], [2, 5], [2, 3, 4], [2, 1, 3, 1, 4, 3])[3 if few else 0:]:
             ds = xs[:-2] + [min(xs[-2:])]
             m = build_model(ops=[Op("MATRIX_SET_DIAG", ["x", "d"], ["y"])], tensors=[t("x", xs), t("d", ds), t("y", xs)])
             cases[f"matrix_set_diag_{dt}_{_tag(xs)}"] = (m, {"x": _x(xs, dt, len(cases)), "d": _x(ds, dt, 7 + len(cases))})
@@ -167,14 +168,28 @@ INEXACT = {name for name in CASES if name.startswith("l2_pool2d")}      # sqrtf:
 rt = H.runtime_fixture(KERNELS)
 
 
+_REFS: dict[str, dict] = {}
+_PROGRAMS: dict[str, bytes] = {}
+
+
 def _litert(name, model, feeds):
-    return H.litert(model, feeds, reference=True, fallback=True)
+    """LiteRT's outputs for a case (once per case: the host and qemu tests share them)."""
+    if name not in _REFS:
+        _REFS[name] = H.litert(model, feeds, reference=True, fallback=True)
+    return _REFS[name]
+
+
+def _program(name):
+    if name not in _PROGRAMS:
+        _PROGRAMS[name] = H.convert_bytes(CASES[name][0])
+    return _PROGRAMS[name]
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_matches_litert(rt, name):
     model, feeds = CASES[name]
-    H.assert_close(H.run_ours(rt, model, feeds), _litert(name, model, feeds), exact=name not in INEXACT)
+    H.assert_close(verify.run_program(rt, _program(name), feeds), _litert(name, model, feeds),
+                   exact=name not in INEXACT)
 
 
 def test_add_n_int32_wraps_like_litert(rt):
@@ -205,7 +220,7 @@ def test_matches_litert_on_arm(arm_runtime):
     failures = []
     for name, (m, feeds) in CASES.items():
         try:
-            H.assert_close(verify.run_program(arm_runtime, H.convert_bytes(m), feeds), _litert(name, m, feeds),
+            H.assert_close(verify.run_program(arm_runtime, _program(name), feeds), _litert(name, m, feeds),
                            exact=name not in INEXACT)
         except AssertionError as e:
             failures.append(f"{name}: {e}")
