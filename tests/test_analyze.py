@@ -202,7 +202,8 @@ def test_support_flags_follow_the_catalogue(tmp_path, capsys):
 
 def test_folded_ops_count_as_supported(tmp_path, capsys):
     """dequantize.u8 has no kernel, but the converter folds a DEQUANTIZE of
-    constant uint8 weights: supported. The same op on a model input is not.
+    constant uint8 weights: supported. The same op on a model input is a
+    legacy uint8 model: supported on the int8 kernels.
     (dequantize.i16 was the example until the int16x8 kernels gave it a kernel.)"""
     from tflite_builder import qt
     w = qt("w", [4], 0.5, 128, data=np.array([1, 200, 3, 255], np.uint8), dtype="u8")
@@ -216,7 +217,9 @@ def test_folded_ops_count_as_supported(tmp_path, capsys):
     assert code == 0
     folded, live = json.loads(out)["models"]
     assert {u["op"]: u["supported"] for u in folded["ops"]} == {"dequantize.u8": True, "add.f32": True}
-    assert folded["unsupported"] == [] and live["unsupported"] == ["dequantize.u8"]
+    # A live uint8 tensor makes it a legacy uint8 model: it runs on the int8 kernels (convert/uint8.py).
+    assert {u["op"]: u["supported"] for u in live["ops"]} == {"dequantize.i8": True, "quantize.u8i8": True}
+    assert folded["unsupported"] == [] and live["unsupported"] == []
 
 
 def test_config_init_writes_warns_and_exits_1_on_unsupported_ops(tmp_path, capsys):

@@ -27,6 +27,8 @@ import harness as H
 import tflite_builder as TB
 from selbuild.catalogue import load_catalogue
 from selbuild.convert import read_program
+from selbuild.convert.pipeline import required_kernels
+from selbuild.frontends import tflite
 from selbuild.verify import run_program
 
 KERNELS = ["add.i8", "average_pool2d.i8", "concatenation.i8", "conv2d.i8", "depthwise_conv2d.i8",
@@ -175,3 +177,31 @@ def test_uint8_model_matches_litert_reference(rt, name):
         for d in H.diffs(run_program(rt, prog, x), H.litert(model, x)):
             print(f"{name} seed {seed}: {d}")
             assert d.max_steps <= STEPS.get(name, 0), f"{name} seed {seed}: {d}"
+
+
+def test_analyze_says_uint8_and_names_the_int8_kernels():
+    for name, build in UINT8.items():
+        raw = tflite.parse_bytes(build(), f"{name}.tflite")
+        summary = tflite.summarize_raw(raw)
+        named = {u.op for u in summary.ops}
+        program = {n.kernel for n in read_program(H.convert_bytes(build())).nodes}
+        assert named == set(required_kernels(tflite.to_ir(raw))) == program, name
+        assert {"quantize.u8i8", "quantize.i8u8"} <= named and not any(k.endswith(".u8") for k in named), name
+        assert any(n.startswith("legacy uint8 quantized: runs on the int8 kernels") for n in summary.notes), name
+
+
+arm_runtime = H.arm_runtime_fixture("uint8", KERNELS)
+
+
+@pytest.mark.qemu
+def test_uint8_models_match_litert_on_arm(arm_runtime):
+    """Every uint8 model of UINT8 in one android-armv7 / android-arm64 size build, one seed."""
+    failures = []
+    for name in sorted(UINT8):
+        model = UINT8[name]()
+        prog = H.convert_bytes(model)
+        x = {t.name: _u8(t.shape, 7) for t in read_program(prog).inputs}
+        for d in H.diffs(run_program(arm_runtime, prog, x), H.litert(model, x)):
+            if d.max_steps > STEPS.get(name, 0):
+                failures.append(f"{name}: {d}")
+    assert not failures, "\n".join(failures)

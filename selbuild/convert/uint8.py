@@ -47,17 +47,23 @@ def _quantized_u8(t: Any) -> bool:
     return t.dtype == "u8" and t.quant is not None and np.asarray(t.quant.scale).size > 0
 
 
+def _const(t: Any) -> bool:
+    """ir.Tensor or the TFLite reader's RawTensor."""
+    return t.is_const if hasattr(t, "is_const") else t.has_data and not t.is_variable
+
+
 def plan(tensors: Sequence[Any], nodes: Sequence[tuple[str, str, Sequence[int], Sequence[int]]],
          inputs: Sequence[int], outputs: Sequence[int]) -> Plan | None:
     """None for a graph without uint8 compute; otherwise what to_int8 changes.
 
     nodes: (canonical op, dtype, inputs, outputs) per node; tensors need
     .dtype, .quant and .name. A uint8 node is one of dtype "u8" touching a
-    quantized uint8 tensor (requantize nodes "u8i8"/"i8u8" are not: they
-    only follow their tensors)."""
+    quantized uint8 activation (a dequantize of constant uint8 weights folds
+    instead; requantize nodes "u8i8"/"i8u8" are not: they only follow their
+    tensors)."""
     legacy = [i for i, (op, dt, ins, outs) in enumerate(nodes)
               if dt == "u8" and op not in _VALUE_BLIND
-              and any(t >= 0 and _quantized_u8(tensors[t]) for t in [*ins, *outs])]
+              and any(t >= 0 and _quantized_u8(tensors[t]) and not _const(tensors[t]) for t in [*ins, *outs])]
     if not legacy:
         return None
     touched = {t for i in legacy for t in [*nodes[i][2], *nodes[i][3]] if t >= 0 and _quantized_u8(tensors[t])}

@@ -99,15 +99,29 @@ def summarize_raw(raw: RawModel) -> ModelSummary:
     counts: dict[tuple[str | None, str, int], int] = {}
     custom: set[str] = set()
     notes: list[str] = []
-    for g in raw.graphs:
-        for op in g.ops:
+    from selbuild.convert import uint8
+    main = raw.graphs[0] if raw.graphs else None
+    try:
+        legacy = uint8.plan(main.tensors, [(op.op, node_dtype(op, main.tensors), op.inputs, op.outputs)
+                                           for op in main.ops], main.inputs, main.outputs) if main else None
+    except UnsupportedError as e:      # the converter refuses it with the same message
+        legacy = None
+        notes.append(f"legacy uint8 quantized, not convertible: {e.message}")
+    for gi, g in enumerate(raw.graphs):
+        for oi, op in enumerate(g.ops):
             canonical, dtype = op.op, node_dtype(op, g.tensors)
+            if gi == 0 and legacy is not None:
+                dtype = legacy.dtypes.get(oi, dtype)     # uint8 ops run on the int8 kernels
             # A tensor type newer than our schema gives no canonical kernel either.
             kernel = f"{canonical}.{dtype}" if canonical and not dtype.startswith("unknown") else None
             key = (kernel, op.source_op, op.version)
             counts[key] = counts.get(key, 0) + 1
             if op.custom is not None:
                 custom.add(op.custom)
+    for k in legacy.kernels if legacy else ():
+        counts[(k, "QUANTIZE", 1)] = counts.get((k, "QUANTIZE", 1), 0) + 1   # the program's uint8 edges
+    if legacy:
+        notes.append(uint8.note(legacy))
     # CALL is inlined at conversion (selbuild/convert/inline.py): no kernel of its own
     ops = [OpUse(None, s, v, c, kernel_needed=False) if s == "CALL" else OpUse(k, s, v, c) for (k, s, v), c in
            sorted(counts.items(), key=lambda kv: (kv[0][0] or "~", kv[0][1], kv[0][2]))]
