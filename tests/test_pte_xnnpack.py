@@ -129,10 +129,12 @@ def test_dynamic_int8_lowers_onto_hybrid_kernels(dynamic) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("target", ["host", "android-arm64", "android-armv7"])
+@pytest.mark.parametrize("target", ["host"])
 @pytest.mark.parametrize("mode", ["static", "dynamic"])
 def test_int8_runtime_matches_executorch_xnnpack(mode, target, request, tmp_path_factory) -> None:
-    """static: within one output quantization step; dynamic: within 1e-3 relative."""
+    """static: within one output quantization step; dynamic: within 1e-3 relative. (The int8 path
+    adds no C code: add "android-arm64", "android-armv7" to run it under qemu; both passed when
+    it was written, the same errors as the host.)"""
     pte = request.getfixturevalue(mode)
     _skip_unavailable(target)
     manifest = _manifest(pte, target, _root(tmp_path_factory), f"pte_xnnpack_{mode}")
@@ -148,7 +150,7 @@ def test_int8_runtime_matches_executorch_xnnpack(mode, target, request, tmp_path
     assert err <= bound, (err, bound)
 
 
-@pytest.mark.parametrize("which,flips", [("small", 120), ("static", 15), ("dynamic", 15)])
+@pytest.mark.parametrize("which,flips", [("small", 120), ("static", 8), ("dynamic", 8)])
 def test_damaged_payloads_raise_only_selbuild_errors(which, flips, request, tmp_path) -> None:
     from selbuild.frontends.executorch import read_program
     data = request.getfixturevalue(which).read_bytes()
