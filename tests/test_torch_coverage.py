@@ -51,12 +51,12 @@ CASES = {
 }
 
 
-def test_bool_to_float_is_refused_not_copied() -> None:
-    """A bool made float needs a cast kernel selbuild lacks; it must not pass as a copy."""
-    from selbuild.errors import UnsupportedError
+def test_bool_to_float_is_a_cast_not_a_copy() -> None:
+    """A bool made float moves values: it is cast.bool (run against torch in test_torch_gaps.py)."""
     m = Fn(lambda s, x: (x > 0).float() * x).eval()
-    with pytest.raises(UnsupportedError, match="conversion from bool to float32"):
-        torch_api.to_ir(m, (torch.randn(2, 5),), "bool_to_float")
+    model = torch_api.to_ir(m, (torch.randn(2, 5),), "bool_to_float")
+    (cast,) = [n for n in model.main.nodes if n.op == "cast"]
+    assert cast.kernel == "cast.bool" and model.main.tensors[cast.outputs[0]].dtype == "f32"
 
 
 @pytest.fixture(scope="module")
