@@ -65,7 +65,9 @@ case "${1:-}" in
   test)
     setup
     shift
-    exec "$VENV/bin/python" -m pytest -n 2 -q "$@" ;;
+    # loadscope: a module's tests stay on one worker, so its module-scoped
+    # fixtures (runtime builds, exported models) are made once, not once per worker
+    exec "$VENV/bin/python" -m pytest -n 2 --dist loadscope -q "$@" ;;
   *)
     echo "usage: ./run.sh demo|test|setup" >&2
     exit 2 ;;

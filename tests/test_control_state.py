@@ -227,4 +227,4 @@ def test_analyze_shows_the_subgraph_tree_and_the_variables(tmp_path, capsys):
     lstm = Path(__file__).parent / "models" / "tflite" / "lstm_f32.tflite"
     code, out, _ = _cli(["analyze", "--json", str(lstm)], capsys)
     notes = " | ".join(json.loads(out)["models"][0]["notes"])
-    assert "WHILE body: subgraph 2" in notes and "stay loops" in notes
+    assert "WHILE body: subgraph 2" in notes and "constant trip count 20: unrolled in speed builds" in notes
