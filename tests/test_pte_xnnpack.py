@@ -82,12 +82,16 @@ def test_conv_layout_costs_no_transposes(small) -> None:
     assert sum(n.op == "transpose" for n in nodes) <= 2
 
 
+def _conv_linear(tmp_path_factory, mode: str) -> Path:
+    torch.manual_seed(0)
+    return export_xnnpack(ConvLinear().eval(), (torch.from_numpy(X6),),
+                          tmp_path_factory.mktemp("xnn") / f"conv_linear_{mode}.pte", mode)
+
+
 @pytest.fixture(scope="module")
 def static(tmp_path_factory) -> Path:
     """ConvLinear with XNNPACKQuantizer's static per-channel config: qint8 activations, qcint8 weights."""
-    torch.manual_seed(0)
-    return export_xnnpack(ConvLinear().eval(), (torch.from_numpy(X6),),
-                          tmp_path_factory.mktemp("xnn") / "conv_linear_static.pte", "static")
+    return _conv_linear(tmp_path_factory, "static")
 
 
 def _output_step(model) -> float:
@@ -113,9 +117,7 @@ def test_static_int8_lowers_onto_int8_kernels(static) -> None:
 @pytest.fixture(scope="module")
 def dynamic(tmp_path_factory) -> Path:
     """ConvLinear with XNNPACKQuantizer's dynamic config: qdint8 rows, per-channel int8 weights."""
-    torch.manual_seed(0)
-    return export_xnnpack(ConvLinear().eval(), (torch.from_numpy(X6),),
-                          tmp_path_factory.mktemp("xnn") / "conv_linear_dynamic.pte", "dynamic")
+    return _conv_linear(tmp_path_factory, "dynamic")
 
 
 def test_dynamic_int8_lowers_onto_hybrid_kernels(dynamic) -> None:
