@@ -51,7 +51,10 @@ selrt_status selrt_conv2d_i8_check(const selrt_program *p, const selrt_node *n) 
                                       n->ip[SELRT_conv2d_i8_IP_act_min], n->ip[SELRT_conv2d_i8_IP_act_max]);
 }
 
-static inline __attribute__((always_inline)) void selrt_conv2d_i8_loops(selrt_session *s, const selrt_node *n) {
+/* wz: the node's filter_zp; speed builds inline these loops once with wz = 0
+ * (exactly the loops without a zero point) and once general. */
+static inline __attribute__((always_inline)) void selrt_conv2d_i8_loops(selrt_session *s, const selrt_node *n,
+                                                                       const int32_t wz) {
   const selrt_tensor *xt = selrt_in(s, n, 0), *wt = selrt_in(s, n, 1), *yt = selrt_out(s, n, 0);
   const int8_t *x = (const int8_t *)xt->data, *w = (const int8_t *)wt->data;
   const int32_t *bias = (const int32_t *)selrt_in(s, n, 2)->data;
@@ -66,7 +69,6 @@ static inline __attribute__((always_inline)) void selrt_conv2d_i8_loops(selrt_se
   const int8_t zin = (int8_t)n->ip[SELRT_conv2d_i8_IP_input_zp];
   const int32_t zout = n->ip[SELRT_conv2d_i8_IP_output_zp];
   const int32_t lo = n->ip[SELRT_conv2d_i8_IP_act_min], hi = n->ip[SELRT_conv2d_i8_IP_act_max];
-  const int32_t wz = n->ip[SELRT_conv2d_i8_IP_filter_zp];
   int32_t xsum[SELRT_CONV2D_I8_PB];
   const int8_t *xp[SELRT_CONV2D_I8_PB];
   size_t xs[SELRT_CONV2D_I8_PB];
@@ -134,7 +136,8 @@ static inline __attribute__((always_inline)) void selrt_conv2d_i8_loops(selrt_se
  * one sign-extended vector of 16 inputs per pixel where 16 remain). The
  * sums are exact int32 (|x*w| <= 2^14), so outputs are bit-identical to the
  * portable loops. An odd last channel pairs with a zero row. */
-SELRT_SHARED_SIMD_TARGET_AVX2 static void selrt_conv2d_i8_avx2(selrt_session *s, const selrt_node *n) {
+SELRT_SHARED_SIMD_TARGET_AVX2 static inline __attribute__((always_inline)) void selrt_conv2d_i8_avx2_loops(
+    selrt_session *s, const selrt_node *n, const int32_t wz) {
   const selrt_tensor *xt = selrt_in(s, n, 0), *wt = selrt_in(s, n, 1), *yt = selrt_out(s, n, 0);
   const int8_t *x = (const int8_t *)xt->data, *w = (const int8_t *)wt->data;
   const int32_t *bias = (const int32_t *)selrt_in(s, n, 2)->data;
@@ -149,7 +152,6 @@ SELRT_SHARED_SIMD_TARGET_AVX2 static void selrt_conv2d_i8_avx2(selrt_session *s,
   const int8_t zin = (int8_t)n->ip[SELRT_conv2d_i8_IP_input_zp];
   const int32_t zout = n->ip[SELRT_conv2d_i8_IP_output_zp];
   const int32_t lo = n->ip[SELRT_conv2d_i8_IP_act_min], hi = n->ip[SELRT_conv2d_i8_IP_act_max];
-  const int32_t wz = n->ip[SELRT_conv2d_i8_IP_filter_zp];
   int32_t xsum[SELRT_CONV2D_I8_PB];
   const int32_t C2 = C & ~1;
   const __m256i zv = _mm256_set1_epi16(n->ip[SELRT_conv2d_i8_IP_input_zp]); /* a padding pixel's inputs */
@@ -260,16 +262,41 @@ SELRT_SHARED_SIMD_TARGET_AVX2 static void selrt_conv2d_i8_avx2(selrt_session *s,
     }
   }
 }
+
+SELRT_SHARED_SIMD_TARGET_AVX2 __attribute__((noinline)) static void selrt_conv2d_i8_avx2_plain(selrt_session *s,
+                                                                                           const selrt_node *n) {
+  selrt_conv2d_i8_avx2_loops(s, n, 0);
+}
+
+SELRT_SHARED_SIMD_TARGET_AVX2 static void selrt_conv2d_i8_avx2(selrt_session *s, const selrt_node *n) {
+  const int32_t wz = n->ip[SELRT_conv2d_i8_IP_filter_zp];
+  if (wz == 0) selrt_conv2d_i8_avx2_plain(s, n);
+  else selrt_conv2d_i8_avx2_loops(s, n, wz);
+}
+#endif
+
+#if defined(SELRT_PROFILE_SPEED)
+/* Speed builds: the loops without a zero point compiled on their own. */
+__attribute__((noinline)) static void selrt_conv2d_i8_plain(selrt_session *s, const selrt_node *n) {
+  selrt_conv2d_i8_loops(s, n, 0);
+}
 #endif
 
 selrt_status selrt_conv2d_i8_run(selrt_session *s, const selrt_node *n) {
+  const int32_t wz = n->ip[SELRT_conv2d_i8_IP_filter_zp];
 #ifdef SELRT_SHARED_SIMD_AVX2
   if (selrt_shared_simd_avx2(s)) {
     selrt_conv2d_i8_avx2(s, n);
     return SELRT_OK;
   }
 #endif
-  selrt_conv2d_i8_loops(s, n);
+#if defined(SELRT_PROFILE_SPEED)
+  if (wz == 0) {
+    selrt_conv2d_i8_plain(s, n);
+    return SELRT_OK;
+  }
+#endif
+  selrt_conv2d_i8_loops(s, n, wz);
   return SELRT_OK;
 }
 

@@ -40,8 +40,11 @@ selrt_status selrt_depthwise_conv2d_i8_check(const selrt_program *p, const selrt
                                       n->ip[SELRT_depthwise_conv2d_i8_IP_act_max]);
 }
 
+/* wz: the node's filter_zp; speed builds inline these loops once with wz = 0
+ * (exactly the loops without a zero point) and once general. */
 static inline __attribute__((always_inline)) void selrt_depthwise_conv2d_i8_loops(selrt_session *s,
-                                                                                const selrt_node *n) {
+                                                                                const selrt_node *n,
+                                                                                const int32_t wz) {
   const selrt_tensor *xt = selrt_in(s, n, 0), *wt = selrt_in(s, n, 1), *yt = selrt_out(s, n, 0);
   const int8_t *x = (const int8_t *)xt->data, *w = (const int8_t *)wt->data;
   const int32_t *bias = (const int32_t *)selrt_in(s, n, 2)->data;
@@ -57,7 +60,6 @@ static inline __attribute__((always_inline)) void selrt_depthwise_conv2d_i8_loop
   const int32_t zin = n->ip[SELRT_depthwise_conv2d_i8_IP_input_zp];
   const int32_t zout = n->ip[SELRT_depthwise_conv2d_i8_IP_output_zp];
   const int32_t lo = n->ip[SELRT_depthwise_conv2d_i8_IP_act_min], hi = n->ip[SELRT_depthwise_conv2d_i8_IP_act_max];
-  const int32_t wz = n->ip[SELRT_depthwise_conv2d_i8_IP_filter_zp];
   int32_t acc[SELRT_DEPTHWISE_CONV2D_I8_CHUNK];
 
   for (int32_t b = 0; b < N; b++) {
@@ -121,19 +123,40 @@ static inline __attribute__((always_inline)) void selrt_depthwise_conv2d_i8_loop
 }
 
 #ifdef SELRT_SHARED_SIMD_AVX2
+SELRT_SHARED_SIMD_TARGET_AVX2 __attribute__((noinline)) static void selrt_depthwise_conv2d_i8_avx2_plain(
+    selrt_session *s, const selrt_node *n) {
+  selrt_depthwise_conv2d_i8_loops(s, n, 0);
+}
+
 SELRT_SHARED_SIMD_TARGET_AVX2 static void selrt_depthwise_conv2d_i8_avx2(selrt_session *s, const selrt_node *n) {
-  selrt_depthwise_conv2d_i8_loops(s, n);
+  const int32_t wz = n->ip[SELRT_depthwise_conv2d_i8_IP_filter_zp];
+  if (wz == 0) selrt_depthwise_conv2d_i8_avx2_plain(s, n);
+  else selrt_depthwise_conv2d_i8_loops(s, n, wz);
+}
+#endif
+
+#if defined(SELRT_PROFILE_SPEED)
+/* Speed builds: the loops without a zero point compiled on their own. */
+__attribute__((noinline)) static void selrt_depthwise_conv2d_i8_plain(selrt_session *s, const selrt_node *n) {
+  selrt_depthwise_conv2d_i8_loops(s, n, 0);
 }
 #endif
 
 selrt_status selrt_depthwise_conv2d_i8_run(selrt_session *s, const selrt_node *n) {
+  const int32_t wz = n->ip[SELRT_depthwise_conv2d_i8_IP_filter_zp];
 #ifdef SELRT_SHARED_SIMD_AVX2
   if (selrt_shared_simd_avx2(s)) {
     selrt_depthwise_conv2d_i8_avx2(s, n);
     return SELRT_OK;
   }
 #endif
-  selrt_depthwise_conv2d_i8_loops(s, n);
+#if defined(SELRT_PROFILE_SPEED)
+  if (wz == 0) {
+    selrt_depthwise_conv2d_i8_plain(s, n);
+    return SELRT_OK;
+  }
+#endif
+  selrt_depthwise_conv2d_i8_loops(s, n, wz);
   return SELRT_OK;
 }
 
