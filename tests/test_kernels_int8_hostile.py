@@ -32,7 +32,8 @@ from selbuild.convert import read_program
 
 FILLS = (0x00, 0x80, 0x7F)
 KERNELS = ["conv2d.i8", "depthwise_conv2d.i8", "fully_connected.i8", "transpose_conv.i8", "resize_bilinear.i8",
-           "resize_bilinear.f32", "resize_nearest_neighbor.i8", "resize_nearest_neighbor.f32", "add.i8"]
+           "resize_bilinear.f32", "resize_nearest_neighbor.i8", "resize_nearest_neighbor.f32", "add.i8",
+           "average_pool2d.i8"]
 # Which of the kernel's x values the accumulator sees at most (transpose_conv
 # multiplies x - input_zp).
 XMAX = {"conv2d": 128, "depthwise": 128, "fully_connected": 128, "transpose_conv": 255}
@@ -56,6 +57,10 @@ def programs():
     q = TB.qt
     progs["add"] = H.convert_bytes(TB.one_op("ADD", [q("a", [2, 4], 0.05, 3), q("b", [2, 4], 0.04, -2),
                                                       q("y", [2, 4], 0.1, 127)], ["a", "b"], ["y"]))
+    progs["average_pool"] = H.convert_bytes(TB.one_op("AVERAGE_POOL_2D", [q("x", [1, 4, 5, 3], 0.1, -7),
+                                                                          q("y", [1, 2, 3, 3], 0.1, -7)], ["x"], ["y"],
+                                                      dict(padding="same", stride_h=2, stride_w=2, filter_height=3,
+                                                           filter_width=2)))
     return progs
 
 
@@ -167,11 +172,18 @@ def test_resize_from_an_empty_image_is_refused(checker, programs, name, dim):
     ("transpose_conv", "stride_h", 65536), ("transpose_conv", "pad_left", -2), ("transpose_conv", "output_zp", 300),
     ("fully_connected", "output_zp", 128),
     ("conv2d", "filter_zp", 256), ("depthwise", "filter_zp", -256), ("fully_connected", "filter_zp", 2**31 - 1),
+    ("average_pool", "ties_up", 2), ("average_pool", "ties_up", -1),
 ])
 def test_parameters_that_do_not_fit_shapes_or_dtypes_are_rejected(checker, programs, name, param, value):
     kernel = read_program(programs[name]).nodes[0].kernel
     index = load_catalogue()[kernel].iparams.index(param)
     assert _all_fills(checker, name, [rebuild(programs[name], iparam=(index, value))]) == [(UNSUPPORTED, 0)]
+
+
+def test_average_pool_ties_up_runs(checker, programs):
+    """ties_up 1 (legacy uint8 pools): the floor division stays in range on every arena."""
+    index = load_catalogue()["average_pool2d.i8"].iparams.index("ties_up")
+    assert _all_fills(checker, "average_pool", [rebuild(programs["average_pool"], iparam=(index, 1))]) == [(OK, 1)]
 
 
 @pytest.mark.parametrize("name", sorted(H.small_int8_models()))

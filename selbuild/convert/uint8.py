@@ -25,6 +25,11 @@ import numpy as np
 from selbuild.errors import UnsupportedError
 from selbuild.ir import Graph, Node, Quant, Tensor
 
+# The attr to_int8 sets on a uint8 average pool: its int8 kernel rounds ties up
+# (LiteRT's uint8 sums are never negative: ties round up, int8 rounds them half
+# away from zero), so the shifted pool is exact (convert/ops/q_ops.py).
+TIES_UP_ATTR = "uint8_ties_up"
+
 # Ops that read the stored integers rather than the values they quantize:
 # shifting their tensors would change their results.
 _VALUE_BLIND = frozenset({"cast", "bitwise_xor", "right_shift", "left_shift"})
@@ -109,6 +114,8 @@ def to_int8(g: Graph) -> Plan | None:
         t.dtype, t.quant = "i8", _shifted_quant(t.quant)
     for i, dt in p.dtypes.items():
         g.nodes[i].dtype = dt
+        if g.nodes[i].op == "average_pool2d" and dt == "i8":
+            g.nodes[i].attrs[TIES_UP_ATTR] = True
     head, tail = [], []
     for t in p.in_boundary:
         tw = _twin(g, t)

@@ -2,7 +2,9 @@
  * int16). Input and output share one quantization (the converter checks), so
  * both work on the raw values: the maximum of the in-bounds cells, or their
  * mean rounded half away from zero by integer division as TFLite's reference
- * kernels do; then the clamp to act_min..act_max. The window itself is
+ * kernels do (average pooling's iparam ties_up = 1: ties rounded up, which is
+ * what LiteRT's uint8 kernel gives on the never negative uint8 sums of a
+ * legacy uint8 model shifted to int8); then the clamp to act_min..act_max. The window itself is
  * checked by shared/window.c (selrt_shared_pool_check).
  *
  *   SELRT_MAXPOOL(op, dt, T, D, LO, HI)          LO..HI: the type's range
@@ -16,7 +18,7 @@
 #include "selrt_kernel.h"
 #include "window.h"
 
-#define SELRT_POOL_INT_CHECK(op, dt, D, LO, HI, CELLS)                                                     \
+#define SELRT_POOL_INT_CHECK(op, dt, D, LO, HI, CELLS, BAD)                                                \
   selrt_status selrt_##op##_##dt##_check(const selrt_program *p, const selrt_node *n) {                     \
     selrt_status st = selrt_shared_pool_check(p, selrt_pin(p, n, 0), selrt_pout(p, n, 0), D,                \
                                               n->ip + SELRT_##op##_##dt##_IP_filter_h);                     \
@@ -24,7 +26,7 @@
     if ((int64_t)n->ip[SELRT_##op##_##dt##_IP_filter_h] * n->ip[SELRT_##op##_##dt##_IP_filter_w] > (CELLS))  \
       return SELRT_ERR_UNSUPPORTED;                                                                          \
     int32_t lo = n->ip[SELRT_##op##_##dt##_IP_act_min], hi = n->ip[SELRT_##op##_##dt##_IP_act_max];         \
-    if (lo < (LO) || hi > (HI) || lo > hi) return SELRT_ERR_UNSUPPORTED;                                     \
+    if (lo < (LO) || hi > (HI) || lo > hi || (BAD)) return SELRT_ERR_UNSUPPORTED;                           \
     return SELRT_OK;                                                                                         \
   }
 
@@ -58,7 +60,7 @@
 #define SELRT_POOL_INT_AT(iy, ix) x[(((size_t)b * H + (size_t)(iy)) * W + (size_t)(ix)) * C + c]
 
 #define SELRT_MAXPOOL(op, dt, T, D, LO, HI)                                                                 \
-  SELRT_POOL_INT_CHECK(op, dt, D, LO, HI, INT64_MAX)                                                         \
+  SELRT_POOL_INT_CHECK(op, dt, D, LO, HI, INT64_MAX, 0)                                                      \
   SELRT_POOL_INT_RUN(op, dt, T,                                                                              \
     for (int32_t c = 0; c < C; c++) {                                                                        \
       int32_t m = lo; /* the clamp's floor doubles as the empty-window value */                            \
@@ -72,14 +74,18 @@
   SELRT_KERNEL(op##_##dt, #op "." #dt)
 
 #define SELRT_AVGPOOL(op, dt, T, D, LO, HI, CELLS)                                                          \
-  SELRT_POOL_INT_CHECK(op, dt, D, LO, HI, CELLS)                                                             \
+  SELRT_POOL_INT_CHECK(op, dt, D, LO, HI, CELLS, (uint32_t)n->ip[SELRT_##op##_##dt##_IP_ties_up] > 1)       \
   SELRT_POOL_INT_RUN(op, dt, T,                                                                              \
     const int32_t count = ye > ys && xe > xs ? (int32_t)((ye - ys) * (xe - xs)) : 0;                         \
+    const int32_t up = n->ip[SELRT_##op##_##dt##_IP_ties_up];                                                \
     for (int32_t c = 0; c < C; c++) {                                                                        \
       int32_t acc = 0;                                                                                       \
       for (int64_t iy = ys; iy < ye; iy++)                                                                   \
         for (int64_t ix = xs; ix < xe; ix++) acc += SELRT_POOL_INT_AT(iy, ix);                               \
-      if (count) acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;                      \
+      if (count && up) { /* floor((acc + count / 2) / count) */                                              \
+        const int32_t v = acc + count / 2;                                                                   \
+        acc = v / count - (v % count < 0);                                                                   \
+      } else if (count) acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;               \
       acc = acc < lo ? lo : acc;                                                                             \
       yp[c] = (T)(acc > hi ? hi : acc);                                                                      \
     })                                                                                                       \

@@ -148,6 +148,8 @@ def pool_i16_lower(g: Graph, n: Node) -> Lowered:
     low = _generic(g, n)
     low.fparams = {}
     low.iparams.update(act_range16(g, n, n.outputs[0]))
+    if n.op == "average_pool2d":
+        low.iparams["ties_up"] = 0     # half away from zero, LiteRT's int16 rounding
     return low
 
 

@@ -23,6 +23,7 @@ from selbuild.convert.ops._common import broadcast_iparams, describe
 from selbuild.convert.ops.q_common import (F32, act_range, const_tensor, expf, lut_i8, per_tensor,
                                            quantize_multiplier, same_quant, tanhf)
 from selbuild.convert.ops.reduce import _axes
+from selbuild.convert.uint8 import TIES_UP_ATTR
 from selbuild.convert.registry import Lowered, lower
 from selbuild.errors import UnsupportedError
 from selbuild.ir import Graph, Node
@@ -68,6 +69,8 @@ def pool_i8_lower(g: Graph, n: Node) -> Lowered:
     low = _generic(g, n)
     low.fparams = {}
     low.iparams.update(act_range(g, n, n.outputs[0]))
+    if n.op == "average_pool2d":   # a legacy uint8 pool rounds ties up, as LiteRT's uint8 kernel (convert/uint8.py)
+        low.iparams["ties_up"] = int(bool(n.attrs.get(TIES_UP_ATTR)))
     return low
 
 
