@@ -21,6 +21,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from selbuild.convert import passes, tensorlist
+from selbuild.convert.ops import fft
 from selbuild.errors import ModelError, SelbuildError, UnsupportedError
 from selbuild.ir import Graph, Model, Node, Tensor
 
@@ -156,6 +157,7 @@ def _prepare_one(g: Graph, stats: passes.PassStats, entry: bool) -> Graph:
     tensorlist.rewrite_set_item(w)
     passes.fold_constants(w, stats)
     passes.remove_dead(w, stats, EFFECTS)
+    fft.fuse_complex(w)
     if entry:       # the program's outputs must be arena tensors; a callee's results are copied
         passes.materialize_const_outputs(w)
     passes.check_topological(w)

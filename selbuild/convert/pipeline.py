@@ -21,7 +21,7 @@ from selbuild import __version__
 from selbuild.catalogue import Catalogue
 from selbuild.convert import control, inline, passes, planner, registry, specialize, uint8
 from selbuild.convert.unroll import unroll_loops
-from selbuild.convert.ops import recurrent
+from selbuild.convert.ops import fft, recurrent
 from selbuild.convert.ops._common import describe
 from selbuild.convert.registry import Lowered
 from selbuild.convert.writer import WriteInput, used_tensors, write_program
@@ -130,6 +130,7 @@ def prepare(model: Model, input_shapes: InputShapes | None = None,
         pstats.folded_nodes += specialize.specialize(g, input_shapes or {})
     passes.fold_constants(g, pstats)
     passes.remove_dead(g, pstats)
+    fft.fuse_complex(g)            # RFFT2D + its complex readers -> float rfft2d nodes
     passes.materialize_const_outputs(g)
     passes.check_topological(g)
     passes.check_shapes(g)
