@@ -14,10 +14,11 @@ the resolver has a kernel for it. The registered versions are recorded.
 
 Each registered builtin gets a category: the issue-12 scope ("ops") or one
 of the exclusions other issues own (recurrent, control flow and state,
-string/hash tables) or that have no tensor type in selbuild (complex).
-For every builtin, "ours" lists the dtypes selbuild has kernels for (from
-the operator descriptor, runtime_src/kernels/kernels.yaml; "fold" for the
-ops conversion computes from shapes and constants); the summary
+string/hash tables). For every builtin, "ours" lists the dtypes selbuild
+has kernels for (from the operator descriptor, runtime_src/kernels/kernels.yaml;
+"fold" for the ops conversion computes from shapes and constants, "fused" for
+COMPLEX_ABS / REAL / IMAG, which run inside rfft2d.f32 when they read an
+RFFT2D's complex result: selbuild has no complex dtype); the summary
 counts, per dtype, how many in-scope builtins have a kernel of that dtype
 against the number the resolver registers.
 """
@@ -36,6 +37,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from ai_edge_litert.interpreter import Interpreter, OpResolverType  # noqa: E402
 
 from selbuild import opmaps  # noqa: E402
+from selbuild.convert.ops.fft import FUSED_READERS  # noqa: E402
 from selbuild.convert.passes import _FOLD_DATA_OPS  # noqa: E402
 from selbuild.frontends.tflite_ops import BUILTIN_NAMES, NO_CANONICAL, canonical_op  # noqa: E402
 from tflite_builder import Op, T, build_model  # noqa: E402
@@ -49,10 +51,9 @@ EXCLUDED: dict[str, tuple[str, ...]] = {
                                           "ASSIGN_VARIABLE"),
     "string or hash-table tensors": ("HASHTABLE", "HASHTABLE_FIND", "HASHTABLE_IMPORT", "HASHTABLE_SIZE",
                                      "HASHTABLE_LOOKUP", "LSH_PROJECTION", "SKIP_GRAM"),
-    "complex tensors (no c64 dtype)": ("RFFT2D", "REAL", "IMAG", "COMPLEX_ABS"),
     "sparse weights (issue 12 item 3)": ("DENSIFY",),
 }
-DTYPES = ("f32", "i8", "u8", "i16", "i32", "i64", "bool", "f16", "f32i8", "fold")
+DTYPES = ("f32", "i8", "u8", "i16", "i32", "i64", "bool", "f16", "f32i8", "fold", "fused")
 VERSIONS = range(1, 13)
 
 
@@ -88,11 +89,14 @@ def category(name: str) -> str:
 
 
 def report(resolver: dict[str, dict]) -> dict:
-    # Ops without a kernel that conversion folds away (static shapes, constant operands) count as "fold".
+    # Ops without a kernel that conversion folds away (static shapes, constant operands) count as "fold",
+    # the complex readers conversion fuses into rfft2d.f32 as "fused".
     ours = {b: list(t.dtypes) for b, t in opmaps.tflite_ops().items()}
-    rows = {n: {**r, "category": category(n),
-                "ours": ours.get(n) or (["fold"] if canonical_op(n) in _FOLD_DATA_OPS else [])}
-            for n, r in resolver.items()}
+
+    def _ours(name: str) -> list[str]:
+        op = canonical_op(name)
+        return ours.get(name) or (["fold"] if op in _FOLD_DATA_OPS else ["fused"] if op in FUSED_READERS else [])
+    rows = {n: {**r, "category": category(n), "ours": _ours(n)} for n, r in resolver.items()}
     scope = [n for n, r in rows.items() if r["category"] == "ops"]
     per_dtype = {d: sum(1 for n in scope if d in rows[n]["ours"]) for d in DTYPES}
     return {

@@ -155,3 +155,14 @@ def test_bad_twiddles_scratch_and_shapes_are_rejected(checker, which, dims):
     t = {"input": node.inputs[0], "twiddles": node.inputs[1], "output": node.outputs[0],
          "scratch": node.outputs[1]}[which]
     assert run_batch(*checker, "fft_shape", [rebuild(prog, shape=(t, dims))]) == [(UNSUPPORTED, 0)]
+
+
+def test_analyze_counts_the_fused_readers_as_supported(tmp_path):
+    import selbuild
+    path = tmp_path / "stft.tflite"
+    path.write_bytes(CASES["stft_5x1x64_reshaped_abs"][0])
+    a = selbuild.analyze(str(path))
+    assert a.unsupported() == {}
+    assert {u.op for u in a.models[0].ops} == {"rfft2d.f32", "reshape.c64", "complex_abs.c64"}
+    path.write_bytes(fft_model([2, 8], (2, 6)))
+    assert selbuild.analyze(str(path)).unsupported()
