@@ -2,10 +2,11 @@
 complex64 result, convert/ops/fft.py) against LiteRT's default kernels, floats
 within 1e-4 x max(1, |ref|): shapes [1, 1, 512], [3, 4, 16], [2, 8, 64] with
 fft_length equal to the input's last two dims, larger (zero-padded), smaller
-(cropped) and mixed; one RFFT2D read by all three readers; the STFT form
-(RESHAPE of the complex result before COMPLEX_ABS). Refusals: a complex graph
-output, another reader of the complex tensor, a run-time or non-power-of-two
-fft_length. Hostile programs: every iparam and tensor shape edited, under
+(cropped) and mixed; one RFFT2D read by all three readers; the STFT forms
+(a RESHAPE of the complex result before COMPLEX_ABS, and EXPAND_DIMS -> RFFT2D
+-> SQUEEZE -> COMPLEX_ABS as TF's converter writes tf.signal.rfft). Refusals:
+a complex graph output, another reader of the complex tensor, a run-time or
+non-power-of-two fft_length. Hostile programs: every iparam and tensor shape edited, under
 ASan+UBSan. `CASES` also run in one android-armv7 and one android-arm64
 size-profile library under qemu."""
 
@@ -22,7 +23,7 @@ from selbuild.convert import read_program
 from selbuild.errors import UnsupportedError
 from tflite_builder import Op, T, build_model
 
-KERNELS = ["rfft2d.f32"]
+KERNELS = ["rfft2d.f32", "expand_dims.f32"]
 READERS = {"abs": "COMPLEX_ABS", "real": "REAL", "imag": "IMAG"}
 
 
@@ -59,6 +60,20 @@ CASES = {f"{'x'.join(map(str, s))}_fft{h}x{w}_{r}": (fft_model(s, (h, w), (r,)),
 CASES["3x4x16_fft4x16_all_readers"] = (fft_model([3, 4, 16], (4, 16), ("abs", "real", "imag")), _feeds([3, 4, 16]))
 CASES["stft_5x1x64_reshaped_abs"] = (fft_model([5, 1, 64], (1, 64), ("abs",), view=[5, 33]), _feeds([5, 1, 64]))
 
+
+
+def stft_model(frames: int, n: int) -> bytes:
+    """What TF's converter emits for tf.signal.rfft of frames: EXPAND_DIMS -> RFFT2D [1, n] -> SQUEEZE -> abs."""
+    return build_model(
+        ops=[Op("EXPAND_DIMS", ["x", "ax"], ["xe"]), Op("RFFT2D", ["xe", "fl"], ["c"], options_table="Rfft2dOptions"),
+             Op("SQUEEZE", ["c"], ["cs"], options=dict(squeeze_dims=[-2])),
+             Op("COMPLEX_ABS", ["cs"], ["y_abs"], options_table=None)],
+        tensors=[T("x", [frames, n]), T("ax", [], "i32", data=np.array(-2, np.int32)), T("xe", [frames, 1, n]),
+                 T("fl", [2], "i32", data=np.array([1, n], np.int32)), T("c", [frames, 1, n // 2 + 1], "c64"),
+                 T("cs", [frames, n // 2 + 1], "c64"), T("y_abs", [frames, n // 2 + 1])])
+
+
+CASES["stft_7x256_squeezed_abs"] = (stft_model(7, 256), _feeds([7, 256]))
 rt = H.runtime_fixture(KERNELS)
 
 
