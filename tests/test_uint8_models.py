@@ -31,8 +31,8 @@ from selbuild.convert.pipeline import required_kernels
 from selbuild.frontends import tflite
 from selbuild.verify import run_program
 
-KERNELS = ["add.i8", "average_pool2d.i8", "concatenation.i8", "conv2d.i8", "depthwise_conv2d.i8",
-           "fully_connected.i8", "logistic.i8", "max_pool2d.i8", "quantize.i8u8", "quantize.u8i8", "reshape.i8",
+KERNELS = ["add.i8", "average_pool2d.i8", "concatenation.i8", "conv2d.i8", "dequantize.i8", "depthwise_conv2d.i8",
+           "fully_connected.i8", "quantize.i8", "logistic.i8", "max_pool2d.i8", "quantize.i8u8", "quantize.u8i8", "reshape.i8",
            "softmax.i8"]
 
 rt = H.runtime_fixture(KERNELS)
@@ -181,6 +181,22 @@ def test_uint8_model_matches_litert_reference(rt, name):
         for d in H.diffs(run_program(rt, prog, x), H.litert(model, x)):
             print(f"{name} seed {seed}: {d}")
             assert d.max_steps <= STEPS.get(name, 0), f"{name} seed {seed}: {d}"
+
+
+def test_float_edged_uint8_model_matches_litert(rt):
+    """QUANTIZE f32 -> u8, a uint8 conv (wzp 200), DEQUANTIZE: quantize.i8 / dequantize.i8 with zero point - 128."""
+    q = TB.qt
+    model = TB.build_model(ops=[TB.Op("QUANTIZE", ["xf"], ["x"]),
+                                TB.Op("CONV_2D", ["x", "w", "b"], ["y"], dict(padding="same", stride_h=1, stride_w=1)),
+                                TB.Op("DEQUANTIZE", ["y"], ["yf"])],
+                           tensors=[TB.T("xf", [1, 5, 5, 3]), q("x", [1, 5, 5, 3], 0.05, 120, dtype="u8"),
+                                    q("w", [4, 3, 3, 3], 0.02, 200, data=_u8([4, 3, 3, 3], 9), dtype="u8"),
+                                    _bias("u8", 4, 0.05 * 0.02, 8), q("y", [1, 5, 5, 4], 0.4, 100, dtype="u8"),
+                                    TB.T("yf", [1, 5, 5, 4])])
+    prog = H.convert_bytes(model)
+    assert sorted({n.kernel for n in read_program(prog).nodes}) == ["conv2d.i8", "dequantize.i8", "quantize.i8"]
+    x = {"xf": np.random.default_rng(4).uniform(0, 6, size=(1, 5, 5, 3)).astype(np.float32)}
+    np.testing.assert_array_equal(run_program(rt, prog, x)["yf"], H.litert(model, x)["yf"])
 
 
 def test_analyze_says_uint8_and_names_the_int8_kernels():
