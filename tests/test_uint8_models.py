@@ -14,6 +14,13 @@ tie half up in uint8 (the sums are never negative) and half away from zero
 in int8, so the converter sets average_pool2d.i8's ties_up for a uint8 pool
 (without it a tie whose int8 sum is negative is one step lower: 1, 6 and 4
 of 48 elements for the three seeds here).
+LiteRT's uint8 fully_connected rounds its requantize once (round(acc * M *
+2^(shift - 31)), measured: it matches every element), where its int8 kernels
+and ours round twice (rounding doubling high multiply, then a rounding
+shift): an accumulator whose scaled value is within 2^-31 of a half (acc
+38500 at multiplier 0.001 - 7e-12: 38.4999998) comes out one step higher
+here (fully_connected_wzp200, int8 twin seed 0: 1 of 21 elements), hence
+STEPS.
 """
 
 from __future__ import annotations
@@ -56,27 +63,31 @@ def _bias(dt: str, n: int, scale: float, seed: int) -> TB.T:
     return TB.qt("b", [n], scale, 0, data=data, dtype="i32")
 
 
-def conv(dt: str, wzp: int, stride: int = 1, act: str = "none") -> bytes:
-    w = _u8([5, 3, 3, 3], 1)
-    return TB.one_op("CONV_2D", [_q(dt, "x", [1, 7, 6, 3], 0.05, 120), _q(dt, "w", [5, 3, 3, 3], 0.02, wzp, w),
-                                 _bias(dt, 5, 0.05 * 0.02, 2),
+def conv(dt: str, wzp: int, stride: int = 1, act: str = "none", c: int = 3) -> bytes:
+    w = _u8([5, 3, 3, c], 1)
+    return TB.one_op("CONV_2D", [_q(dt, "x", [1, 7, 6, c], 0.05 / c, 120), _q(dt, "w", [5, 3, 3, c], 0.02, wzp, w),
+                                 _bias(dt, 5, 0.05 / c * 0.02, 2),
                                  _q(dt, "y", [1, -(-7 // stride), -(-6 // stride), 5], 0.4, 100)],
                      ["x", "w", "b"], ["y"],
                      dict(padding="same", stride_h=stride, stride_w=stride, fused_activation_function=act))
 
 
-def depthwise(dt: str, wzp: int) -> bytes:
-    return TB.one_op("DEPTHWISE_CONV_2D", [_q(dt, "x", [1, 6, 5, 3], 0.05, 90),
-                                           _q(dt, "w", [1, 3, 3, 6], 0.03, wzp, _u8([1, 3, 3, 6], 3)),
-                                           _bias(dt, 6, 0.05 * 0.03, 4), _q(dt, "y", [1, 6, 5, 6], 0.3, 130)],
-                     ["x", "w", "b"], ["y"], dict(padding="same", stride_h=1, stride_w=1, depth_multiplier=2))
+def depthwise(dt: str, wzp: int, c: int = 3, m: int = 2) -> bytes:
+    """c = 20, m = 1 takes the kernel's 16-channel register block and its general tail."""
+    return TB.one_op("DEPTHWISE_CONV_2D", [_q(dt, "x", [1, 6, 5, c], 0.05, 90),
+                                           _q(dt, "w", [1, 3, 3, c * m], 0.03, wzp, _u8([1, 3, 3, c * m], 3)),
+                                           _bias(dt, c * m, 0.05 * 0.03, 4), _q(dt, "y", [1, 6, 5, c * m], 0.3, 130)],
+                     ["x", "w", "b"], ["y"], dict(padding="same", stride_h=1, stride_w=1, depth_multiplier=m))
 
 
 def fully_connected(dt: str, wzp: int) -> bytes:
     return TB.one_op("FULLY_CONNECTED", [_q(dt, "x", [3, 20], 0.05, 140), _q(dt, "w", [7, 20], 0.02, wzp, _u8([7, 20], 5)),
-                                         _bias(dt, 7, 0.05 * 0.02, 6), _q(dt, "y", [3, 7], 0.3, 110)],
+                                         _bias(dt, 7, 0.05 * 0.02, 6), _q(dt, "y", [3, 7], 1.0, 110)],
                      ["x", "w", "b"], ["y"])
 
+
+# The largest difference allowed per model (module docstring); 0 elsewhere.
+STEPS = {"fully_connected_wzp200": 1}
 
 # name -> model builder (dt -> .tflite bytes); the weight zero points 77 / 200
 # are in uint8 terms (-51 / 72 as int8), 128 is int8's symmetric 0.
@@ -87,6 +98,8 @@ GEMM: dict[str, Callable[[str], bytes]] = {
     "conv_stride2_wzp200_relu": lambda dt: conv(dt, 200, 2, "relu"),
     "depthwise_m2_wzp77": lambda dt: depthwise(dt, 77),
     "depthwise_m2_wzp128": lambda dt: depthwise(dt, 128),
+    "depthwise_m1_c20_wzp77": lambda dt: depthwise(dt, 77, c=20, m=1),
+    "conv_c20_wzp200": lambda dt: conv(dt, 200, c=20),
     "fully_connected_wzp200": lambda dt: fully_connected(dt, 200),
     "fully_connected_wzp128": lambda dt: fully_connected(dt, 128),
 }
@@ -102,9 +115,11 @@ def test_int8_gemm_with_filter_zp_matches_litert_uint8(rt, name):
     assert wz == {"77": 77, "200": 200, "128": 128}[name.rsplit("wzp", 1)[1].split("_")[0]] - 128
     for seed in range(2):
         x = {"x": _u8(read_program(prog).inputs[0].shape, 10 + seed)}
-        ref = H.litert(legacy, x)["y"]
+        ref = H.litert(legacy, x)
         ours = run_program(rt, prog, {"x": (x["x"].astype(np.int16) - 128).astype(np.int8)})["y"]
-        np.testing.assert_array_equal(ours.astype(np.int16) + 128, ref.astype(np.int16), err_msg=f"{name} {seed}")
+        d, = H.diffs({"y": (ours.astype(np.int16) + 128).astype(np.uint8)}, ref)
+        print(f"{name} (int8 twin) seed {seed}: {d}")
+        assert d.max_steps <= STEPS.get(name, 0), f"{name} seed {seed}: {d}"
 
 
 def _pool(builtin: str) -> bytes:
@@ -125,9 +140,9 @@ def _stack() -> bytes:
                q("p", [1, 2, 2, 4], 0.15, 120, dtype="u8"),
                T("shape", [2], "i32", data=np.array([1, 16], np.int32)),
                q("r", [1, 16], 0.15, 120, dtype="u8"),
-               q("w3", [5, 16], 0.01, 140, data=_u8([5, 16], 23), dtype="u8"),
-               q("b3", [5], 0.15 * 0.01, 0, data=np.array([10, 0, -10, 20, -20], np.int32), dtype="i32"),
-               q("f", [1, 5], 0.1, 130, dtype="u8"),
+               q("w3", [5, 16], 0.002, 140, data=_u8([5, 16], 23), dtype="u8"),
+               q("b3", [5], 0.15 * 0.002, 0, data=np.array([10, 0, -10, 20, -20], np.int32), dtype="i32"),
+               q("f", [1, 5], 0.02, 130, dtype="u8"),
                q("y", [1, 5], 1 / 256, 0, dtype="u8")]
     ops = [TB.Op("CONV_2D", ["x", "w1", "b1"], ["c1"], dict(padding="same", stride_h=2, stride_w=2,
                                                            fused_activation_function="relu6")),
@@ -142,12 +157,11 @@ def _stack() -> bytes:
 
 
 # name -> uint8 model: single ops and a small stack, LiteRT's uint8 kernels as reference.
-STEPS: dict[str, int] = {}   # the largest difference allowed per model (module docstring); 0 elsewhere
 UINT8: dict[str, Callable[[], bytes]] = {
     **{f"{k}": (lambda f=f: f("u8")) for k, f in GEMM.items()},
     "add": lambda: TB.one_op("ADD", [TB.qt("a", [2, 3, 4], 0.05, 100, dtype="u8"),
                                      TB.qt("b", [2, 3, 4], 0.03, 160, dtype="u8"),
-                                     TB.qt("y", [2, 3, 4], 0.07, 128, dtype="u8")], ["a", "b"], ["y"]),
+                                     TB.qt("y", [2, 3, 4], 0.1, 128, dtype="u8")], ["a", "b"], ["y"]),
     "average_pool": lambda: _pool("AVERAGE_POOL_2D"),
     "max_pool": lambda: _pool("MAX_POOL_2D"),
     "average_pool_2x2": lambda: TB.one_op("AVERAGE_POOL_2D", [TB.qt("x", [1, 6, 6, 8], 0.1, 60, dtype="u8"),
@@ -161,7 +175,7 @@ UINT8: dict[str, Callable[[], bytes]] = {
     "reshape": lambda: TB.one_op("RESHAPE", [TB.qt("x", [2, 6], 0.05, 3, dtype="u8"),
                                              TB.T("s", [3], "i32", data=np.array([3, 2, 2], np.int32)),
                                              TB.qt("y", [3, 2, 2], 0.05, 3, dtype="u8")], ["x", "s"], ["y"]),
-    "softmax": lambda: TB.one_op("SOFTMAX", [TB.qt("x", [3, 10], 0.08, 120, dtype="u8"),
+    "softmax": lambda: TB.one_op("SOFTMAX", [TB.qt("x", [3, 10], 0.02, 120, dtype="u8"),
                                              TB.qt("y", [3, 10], 1 / 256, 0, dtype="u8")], ["x"], ["y"], dict(beta=1.0)),
     "logistic": lambda: TB.one_op("LOGISTIC", [TB.qt("x", [4, 64], 0.06, 128, dtype="u8"),
                                                TB.qt("y", [4, 64], 1 / 256, 0, dtype="u8")], ["x"], ["y"]),
