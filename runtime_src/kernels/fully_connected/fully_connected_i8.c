@@ -8,7 +8,8 @@
  *     = sum(x * w) - filter_zp * sum(x) + (b - input_zp * sum(w) + K * input_zp * filter_zp)
  * with the bracket folded by the converter: the kernel subtracts
  * filter_zp * sum(x) per row, only then.
- * Requantized per unit (requant[2][N]), + output_zp, clamped.
+ * Requantized per unit with one rounding (LiteRT's fully connected, unlike
+ * its convolutions: shared/qi8.h selrt_shared_qi8_requant1) (requant[2][N]), + output_zp, clamped.
  * Blocks of up to 4 rows x 64 units in a stack accumulator: the inner loop
  * runs over contiguous units and each weight load serves 4 rows. */
 #include "selrt_kernel.h"
@@ -84,7 +85,7 @@ selrt_status selrt_fully_connected_i8_run(selrt_session *s, const selrt_node *n)
       for (int32_t r = 0; wz && r < nr; r++)
         for (int32_t o = 0; o < oc; o++) acc[r][o] -= wz * xsum[r];
       for (int32_t r = 0; r < nr; r++)
-        selrt_shared_qi8_requant(acc[r], y + (size_t)(r0 + r) * N + o0, oc, q + o0, q + N + o0, zout, lo, hi);
+        selrt_shared_qi8_requant1(acc[r], y + (size_t)(r0 + r) * N + o0, oc, q + o0, q + N + o0, zout, lo, hi);
     }
   }
   return SELRT_OK;

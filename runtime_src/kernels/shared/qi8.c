@@ -54,6 +54,16 @@ void selrt_shared_qi8_requant(const int32_t *acc, int8_t *out, int32_t c, const 
   selrt_shared_qi8_requant_inl(acc, out, c, mul, shift, zp, lo, hi);
 }
 
+void selrt_shared_qi8_requant1(const int32_t *acc, int8_t *out, int32_t c, const int32_t *mul,
+                               const int32_t *shift, int32_t zp, int32_t lo, int32_t hi) {
+  for (int32_t i = 0; i < c; i++) {
+    const int32_t total = 31 - shift[i]; /* 1..62: |acc * mul| < 2^62, the sum fits int64 */
+    int64_t v = ((int64_t)acc[i] * mul[i] + ((int64_t)1 << (total - 1))) >> total;
+    v += zp;
+    out[i] = (int8_t)(v < lo ? lo : v > hi ? hi : v);
+  }
+}
+
 void selrt_shared_qi8_lut(const int8_t *x, int8_t *y, size_t count, const int8_t *table) {
   for (size_t i = 0; i < count; i++) y[i] = table[(uint8_t)x[i]];
 }
