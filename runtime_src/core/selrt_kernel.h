@@ -119,7 +119,21 @@ struct selrt_session {
 #ifdef SELRT_SESSION_ISA
   int32_t isa;                  /* -1 until first asked; then shared/simd.h feature bits */
 #endif
+#ifdef SELRT_THREADS
+  selrt_parallel_fn par;        /* the app's parallel-for (selrt_session_set_parallel), or NULL */
+  void *par_ctx;
+  int32_t par_tasks;            /* tasks a kernel may split into: 1..SELRT_THREADS */
+#endif
 };
+
+#ifdef SELRT_THREADS
+/* Threaded builds: fn(ctx, r0, r1) for consecutive ranges covering [0, rows),
+ * each a multiple of `align` long (but the last), as at most s->par_tasks
+ * tasks of the app's parallel-for; one call fn(ctx, 0, rows) without one.
+ * Kernels split their output this way: ranges must write disjoint bytes. */
+typedef void (*selrt_rows_fn)(void *ctx, int32_t r0, int32_t r1);
+void selrt_parallel_rows(selrt_session *s, selrt_rows_fn fn, void *ctx, int32_t rows, int32_t align);
+#endif
 
 /* The generated table of kernels selected for this build. */
 extern const selrt_kernel *const selrt_kernel_table[];

@@ -85,6 +85,11 @@ selrt_status selrt_session_create(const selrt_program *p, void *arena, size_t ar
   s->iteration_cap = UINT64_MAX;
   s->once = 0;
 #endif
+#ifdef SELRT_THREADS
+  s->par = 0;
+  s->par_ctx = 0;
+  s->par_tasks = 1;
+#endif
 #ifdef SELRT_SESSION_ISA
   s->isa = -1; /* detected by the first kernel that asks (shared/simd.c) */
 #endif
@@ -135,3 +140,41 @@ selrt_tensor *selrt_tensor_by_name(selrt_session *s, const char *name) {
     if (str_eq(s->tensors[i].name, name)) return &s->tensors[i];
   return 0;
 }
+
+#ifdef SELRT_THREADS
+selrt_status selrt_session_set_parallel(selrt_session *s, selrt_parallel_fn fn, void *ctx, int32_t max_tasks) {
+  if (!s || max_tasks < 1) return SELRT_ERR_INVALID_ARG;
+  s->par = fn;
+  s->par_ctx = ctx;
+  s->par_tasks = !fn ? 1 : max_tasks < SELRT_THREADS ? max_tasks : SELRT_THREADS;
+  return SELRT_OK;
+}
+
+typedef struct selrt_rows_job {
+  selrt_rows_fn fn;
+  void *ctx;
+  int32_t rows, per;
+} selrt_rows_job;
+
+static void selrt_rows_task(void *c, int32_t i) {
+  const selrt_rows_job *j = (const selrt_rows_job *)c;
+  const int32_t r0 = i * j->per;
+  const int32_t r1 = j->rows - r0 > j->per ? r0 + j->per : j->rows;
+  if (r0 < r1) j->fn(j->ctx, r0, r1);
+}
+
+void selrt_parallel_rows(selrt_session *s, selrt_rows_fn fn, void *ctx, int32_t rows, int32_t align) {
+  int32_t t = s->par_tasks;
+  if (align < 1) align = 1;
+  if (t > rows / align) t = rows / align;
+  if (t <= 1 || !s->par) {
+    if (rows > 0) fn(ctx, 0, rows);
+    return;
+  }
+  /* Ranges of `per` rows (a multiple of align): t' <= t tasks cover them all. */
+  int64_t per = ((int64_t)rows + t - 1) / t;
+  per = (per + align - 1) / align * align;
+  selrt_rows_job job = {fn, ctx, rows, (int32_t)per};
+  s->par(s->par_ctx, selrt_rows_task, &job, (int32_t)(((int64_t)rows + per - 1) / per));
+}
+#endif

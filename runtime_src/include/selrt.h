@@ -130,6 +130,22 @@ SELRT_API void selrt_session_set_iteration_cap(selrt_session *s, uint64_t cap);
  * are those of a first run). Same runtimes as above. */
 SELRT_API void selrt_session_reset(selrt_session *s);
 
+/* Threads (runtimes built with `threads: N`, N > 1; other builds do not
+ * define this function: calling it is a link error). The runtime owns no
+ * threads: the app hands in a parallel-for. `fn(ctx, task, task_ctx, n)` must
+ * run task(task_ctx, i) once for every i in [0, n), on any threads, and return
+ * when all of them have returned. The big kernels (conv2d.f32,
+ * depthwise_conv2d.f32, fully_connected.f32) then split their outputs into at
+ * most min(max_tasks, N) tasks that write disjoint bytes; each output element
+ * is summed in the same order as with one task, so results are bit-identical
+ * for every task count. fn = NULL (or max_tasks 1) runs serially again.
+ * SELRT_ERR_INVALID_ARG for a NULL session or max_tasks < 1. Optional helper
+ * for hosts with pthreads: runtime_src/tools/selrt_pool.h. */
+typedef void (*selrt_task_fn)(void *task_ctx, int32_t i);
+typedef void (*selrt_parallel_fn)(void *ctx, selrt_task_fn task, void *task_ctx, int32_t n_tasks);
+SELRT_API selrt_status selrt_session_set_parallel(selrt_session *s, selrt_parallel_fn fn, void *ctx,
+                                                  int32_t max_tasks);
+
 SELRT_API const char *selrt_status_str(selrt_status st);
 SELRT_API const char *selrt_version(void);
 

@@ -11,7 +11,10 @@
  * `latency_ms min=<x> median=<y>`. With --frames N (streaming models, whose
  * resource variables carry state from run to run) each input file holds N
  * frames one after another; frame k is set and run k of one session done,
- * and each output file gets the N outputs one after another. Errors: `selrt_run: error: <message>` on
+ * and each output file gets the N outputs one after another. Threaded
+ * runtimes (`threads: N`, compiled with SELRT_THREADS and tools/selrt_pool.c)
+ * also take --threads T: the session splits its big kernels across a
+ * T-thread selrt_pool (default 1). Errors: `selrt_run: error: <message>` on
  * stderr, exit status 2.
  */
 #define _POSIX_C_SOURCE 199309L
@@ -22,6 +25,9 @@
 #include <time.h>
 
 #include "selrt.h"
+#ifdef SELRT_THREADS
+#include "selrt_pool.h"
+#endif
 
 static int die(const char *fmt, const char *a, const char *b) {
   fprintf(stderr, "selrt_run: error: ");
@@ -80,10 +86,15 @@ typedef struct state {
   selrt_program *p;
   selrt_session *s;
   double *ms;
+  long threads;                    /* --threads (SELRT_THREADS builds) */
+  void *pool;                      /* their selrt_pool */
 } state;
 
 static int finish(state *st, int rc) {
   selrt_session_free(st->s);
+#ifdef SELRT_THREADS
+  selrt_pool_free((selrt_pool *)st->pool);
+#endif
   selrt_program_free(st->p);
   free(st->raw_arena);
   free(st->raw_prog);
@@ -157,6 +168,15 @@ static int run(state *S, const char *prog_path, const char *in_dir, const char *
   void *arena = alloc16(arena_bytes, &S->raw_arena);
   selrt_status st = arena ? selrt_session_create(S->p, arena, arena_bytes, &S->s) : SELRT_ERR_NO_MEMORY;
   if (st != SELRT_OK) return die("cannot create a session: %s%s", selrt_status_str(st), "");
+#ifdef SELRT_THREADS
+  if (S->threads > 1) {
+    selrt_pool *pool;
+    if (selrt_pool_create((int)S->threads, &pool) != 0) return die("%s%s", "cannot start the threads", "");
+    S->pool = pool;
+    st = selrt_session_set_parallel(S->s, selrt_pool_parallel, pool, (int32_t)S->threads);
+    if (st != SELRT_OK) return die("cannot use threads: %s%s", selrt_status_str(st), "");
+  }
+#endif
   /* Backend partitions that fell back to the CPU (or cannot run): say why. */
   for (int i = 0; i < selrt_num_partitions(S->p); i++)
     if (selrt_session_backend_status(S->s, i, &err) != SELRT_OK)
@@ -212,8 +232,17 @@ static int run(state *S, const char *prog_path, const char *in_dir, const char *
 
 int main(int argc, char **argv) {
   const char *prog_path = NULL, *in_dir = NULL, *out_dir = NULL;
-  long repeat = 0, frames = 0;
+  long repeat = 0, frames = 0, threads = 1;
   for (int i = 1; i < argc; i++) {
+#ifdef SELRT_THREADS
+    if (strcmp(argv[i], "--threads") == 0) {
+      char *end = NULL;
+      if (i + 1 >= argc) return die("%s%s", "--threads needs a count", "");
+      threads = strtol(argv[++i], &end, 10);
+      if (*end || threads < 1 || threads > 256) return die("bad --threads count '%s'%s", argv[i], "");
+      continue;
+    }
+#endif
     if (strcmp(argv[i], "--frames") == 0) {
       char *end = NULL;
       if (i + 1 >= argc) return die("%s%s", "--frames needs a count", "");
@@ -236,6 +265,6 @@ int main(int argc, char **argv) {
   }
   if (!out_dir) return die("%s%s", "usage: selrt_run PROGRAM.selrt IN_DIR OUT_DIR [--repeat N | --frames N]", "");
   if (repeat && frames) return die("%s%s", "--repeat and --frames exclude each other", "");
-  state S = {NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL};
+  state S = {NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, threads, NULL};
   return finish(&S, run(&S, prog_path, in_dir, out_dir, repeat, frames));
 }

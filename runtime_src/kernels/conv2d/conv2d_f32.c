@@ -55,7 +55,11 @@ selrt_status selrt_conv2d_f32_check(const selrt_program *p, const selrt_node *n)
                                      n->ip + SELRT_conv2d_f32_IP_dilation_h, n->ip + SELRT_conv2d_f32_IP_pad_top);
 }
 
-selrt_status selrt_conv2d_f32_run(selrt_session *s, const selrt_node *n) {
+/* Output rows [r0, r1) of the (batch, row) pairs, flattened (every row
+ * without threads; a task's share with SELRT_THREADS). Pointwise convs are
+ * one GEMM: 1 when the caller has run it (pointwise == 0 otherwise). */
+static void selrt_conv2d_f32_rows(selrt_session *s, const selrt_node *n, int32_t r0, int32_t r1,
+                                  int32_t *pointwise) {
   const selrt_tensor *xt = selrt_in(s, n, 0), *wt = selrt_in(s, n, 1), *bt = selrt_in(s, n, 2);
   const selrt_tensor *yt = selrt_out(s, n, 0);
   const float *x = (const float *)xt->data, *w = (const float *)wt->data;
@@ -78,13 +82,15 @@ selrt_status selrt_conv2d_f32_run(selrt_session *s, const selrt_node *n) {
   g.n = OC;
   g.bias = bt ? (const float *)bt->data : (const float *)0;
 
-  if (KH == 1 && KW == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && OH == H && OW == W) {
+  if (pointwise && KH == 1 && KW == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && OH == H && OW == W) {
     /* Pointwise: the image is a [N*H*W, C] x [C, OC] matrix product. */
     g.a = x; g.lda = (size_t)C; g.b = w; g.c = y;
     g.m = N * H * W; g.k = C; g.accumulate = 0; g.lo = lo; g.hi = hi;
-    selrt_shared_gemm_f32(&g);
-    return SELRT_OK;
+    selrt_shared_gemm_f32_par(s, &g);
+    *pointwise = 1;
+    return;
   }
+  (void)r0, (void)r1;
 #if defined(__aarch64__) && defined(SELRT_PROFILE_SPEED)
   /* arm64 speed builds, small patches (KH*KW*C <= 64: a network's first
    * layers): gather the patches of up to 32 output pixels of a row into a
@@ -99,6 +105,9 @@ selrt_status selrt_conv2d_f32_run(selrt_session *s, const selrt_node *n) {
     for (int32_t b = 0; b < N; b++) {
       const float *xb = x + (size_t)b * H * rowc;
       for (int32_t oy = 0; oy < OH; oy++) {
+#ifdef SELRT_THREADS
+        if (b * OH + oy < r0 || b * OH + oy >= r1) continue;
+#endif
         for (int32_t ox0 = 0; ox0 < OW; ox0 += SELRT_CONV2D_F32_PATCH_PX) {
           const int32_t np = OW - ox0 < SELRT_CONV2D_F32_PATCH_PX ? OW - ox0 : SELRT_CONV2D_F32_PATCH_PX;
           float *pr = patch;
@@ -134,12 +143,15 @@ selrt_status selrt_conv2d_f32_run(selrt_session *s, const selrt_node *n) {
         }
       }
     }
-    return SELRT_OK;
+    return;
   }
 #endif
   g.lda = (size_t)sw * C;
   for (int32_t b = 0; b < N; b++) {
     for (int32_t oy = 0; oy < OH; oy++) {
+#ifdef SELRT_THREADS
+      if (b * OH + oy < r0 || b * OH + oy >= r1) continue;
+#endif
       float *yrow = y + ((size_t)b * OH + oy) * OW * OC;
       const float *xb = x + (size_t)b * H * rowc;
       /* Bias first (k = 0), then accumulate every valid tap unclamped. */
@@ -189,6 +201,33 @@ selrt_status selrt_conv2d_f32_run(selrt_session *s, const selrt_node *n) {
       }
     }
   }
+}
+
+#ifdef SELRT_THREADS
+typedef struct selrt_conv2d_f32_job {
+  selrt_session *s;
+  const selrt_node *n;
+} selrt_conv2d_f32_job;
+
+static void selrt_conv2d_f32_task(void *ctx, int32_t r0, int32_t r1) {
+  const selrt_conv2d_f32_job *j = (const selrt_conv2d_f32_job *)ctx;
+  selrt_conv2d_f32_rows(j->s, j->n, r0, r1, (int32_t *)0);
+}
+#endif
+
+selrt_status selrt_conv2d_f32_run(selrt_session *s, const selrt_node *n) {
+  int32_t pointwise = 0;
+#ifdef SELRT_THREADS
+  /* Pointwise: one GEMM split by rows; else whole output rows per task. */
+  selrt_conv2d_f32_rows(s, n, 0, 0, &pointwise);
+  if (!pointwise) {
+    selrt_conv2d_f32_job j = {s, n};
+    const selrt_tensor *yt = selrt_out(s, n, 0);
+    selrt_parallel_rows(s, selrt_conv2d_f32_task, &j, yt->dims[0] * yt->dims[1], 1);
+  }
+#else
+  selrt_conv2d_f32_rows(s, n, 0, 0, &pointwise);
+#endif
   return SELRT_OK;
 }
 

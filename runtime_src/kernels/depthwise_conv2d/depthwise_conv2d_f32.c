@@ -299,7 +299,10 @@ selrt_status selrt_depthwise_conv2d_f32_check(const selrt_program *p, const selr
                                      n->ip + SELRT_depthwise_conv2d_f32_IP_pad_top);
 }
 
-SELRT_DEPTHWISE_CONV2D_F32_INLINE void selrt_depthwise_conv2d_f32_loops(selrt_session *s, const selrt_node *n) {
+/* Output rows [r0, r1) of the (batch, row) pairs, flattened: a task's share
+ * in threaded builds (SELRT_THREADS); every row otherwise. */
+SELRT_DEPTHWISE_CONV2D_F32_INLINE void selrt_depthwise_conv2d_f32_loops(selrt_session *s, const selrt_node *n,
+                                                                        int32_t r0, int32_t r1) {
   const selrt_tensor *xt = selrt_in(s, n, 0), *wt = selrt_in(s, n, 1), *bt = selrt_in(s, n, 2);
   const selrt_tensor *yt = selrt_out(s, n, 0);
   const float *x = (const float *)xt->data, *w = (const float *)wt->data;
@@ -315,8 +318,12 @@ SELRT_DEPTHWISE_CONV2D_F32_INLINE void selrt_depthwise_conv2d_f32_loops(selrt_se
   const int32_t M = ip[SELRT_depthwise_conv2d_f32_IP_depth_multiplier];
   const float lo = n->fp[SELRT_depthwise_conv2d_f32_FP_act_min], hi = n->fp[SELRT_depthwise_conv2d_f32_FP_act_max];
 
+  (void)r0, (void)r1;
   for (int32_t b = 0; b < N; b++) {
     for (int32_t oy = 0; oy < OH; oy++) {
+#ifdef SELRT_THREADS
+      if (b * OH + oy < r0 || b * OH + oy >= r1) continue;
+#endif
       const int64_t iy0 = (int64_t)oy * sh - pt;
       int32_t ky0, ky1;
       selrt_depthwise_conv2d_f32_span(iy0, dh, H, KH, &ky0, &ky1);
@@ -405,20 +412,47 @@ SELRT_DEPTHWISE_CONV2D_F32_INLINE void selrt_depthwise_conv2d_f32_loops(selrt_se
 
 #ifdef SELRT_SHARED_SIMD_AVX2
 /* The same loops compiled for AVX2+FMA: 8-wide vectors, fused multiply-add. */
-SELRT_SHARED_SIMD_TARGET_AVX2 static void selrt_depthwise_conv2d_f32_avx2(selrt_session *s, const selrt_node *n) {
-  selrt_depthwise_conv2d_f32_loops(s, n);
+SELRT_SHARED_SIMD_TARGET_AVX2 static void selrt_depthwise_conv2d_f32_avx2(selrt_session *s, const selrt_node *n,
+                                                                         int32_t r0, int32_t r1) {
+  selrt_depthwise_conv2d_f32_loops(s, n, r0, r1);
+}
+#endif
+
+#ifdef SELRT_THREADS
+typedef struct selrt_depthwise_conv2d_f32_job {
+  selrt_session *s;
+  const selrt_node *n;
+} selrt_depthwise_conv2d_f32_job;
+
+static void selrt_depthwise_conv2d_f32_task(void *ctx, int32_t r0, int32_t r1) {
+  const selrt_depthwise_conv2d_f32_job *j = (const selrt_depthwise_conv2d_f32_job *)ctx;
+#ifdef SELRT_SHARED_SIMD_AVX2
+  if (selrt_shared_simd_avx2(j->s)) {
+    selrt_depthwise_conv2d_f32_avx2(j->s, j->n, r0, r1);
+    return;
+  }
+#endif
+  selrt_depthwise_conv2d_f32_loops(j->s, j->n, r0, r1);
 }
 #endif
 
 selrt_status selrt_depthwise_conv2d_f32_run(selrt_session *s, const selrt_node *n) {
+#ifdef SELRT_THREADS
+  const selrt_tensor *yt = selrt_out(s, n, 0);
+  selrt_depthwise_conv2d_f32_job j = {s, n};
+  (void)selrt_shared_simd_avx2(s); /* detected before the tasks start: they only read it */
+  selrt_parallel_rows(s, selrt_depthwise_conv2d_f32_task, &j, yt->dims[0] * yt->dims[1], 1);
+  return SELRT_OK;
+#else
 #ifdef SELRT_SHARED_SIMD_AVX2
   if (selrt_shared_simd_avx2(s)) {
-    selrt_depthwise_conv2d_f32_avx2(s, n);
+    selrt_depthwise_conv2d_f32_avx2(s, n, 0, 0);
     return SELRT_OK;
   }
 #endif
-  selrt_depthwise_conv2d_f32_loops(s, n);
+  selrt_depthwise_conv2d_f32_loops(s, n, 0, 0);
   return SELRT_OK;
+#endif
 }
 
 SELRT_KERNEL(depthwise_conv2d_f32, "depthwise_conv2d.f32");

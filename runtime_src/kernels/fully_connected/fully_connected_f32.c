@@ -35,7 +35,7 @@ selrt_status selrt_fully_connected_f32_run(selrt_session *s, const selrt_node *n
   g.m = (int32_t)(selrt_numel(xt) / (size_t)K); g.n = N; g.k = K; g.accumulate = 0;
   g.lo = n->fp[SELRT_fully_connected_f32_FP_act_min];
   g.hi = n->fp[SELRT_fully_connected_f32_FP_act_max];
-  selrt_shared_gemm_f32(&g);
+  selrt_shared_gemm_f32_par(s, &g);
   return SELRT_OK;
 }
 

@@ -592,6 +592,42 @@ void selrt_shared_gemm_f32(const selrt_shared_gemm_f32_args *g) {
     }
 }
 
+#ifdef SELRT_THREADS
+/* Rows [r0, r1) of the GEMM, or (cols) columns [r0, r1) of a packed B. */
+typedef struct selrt_shared_gemm_f32_job {
+  const selrt_shared_gemm_f32_args *g;
+  int32_t cols;
+} selrt_shared_gemm_f32_job;
+
+static void selrt_shared_gemm_f32_part(void *ctx, int32_t r0, int32_t r1) {
+  const selrt_shared_gemm_f32_job *j = (const selrt_shared_gemm_f32_job *)ctx;
+  selrt_shared_gemm_f32_args g = *j->g;
+  if (j->cols) {
+    g.b += (size_t)(r0 / SELRT_GEMM_NR) * g.bps;
+    g.c += r0;
+    if (g.bias) g.bias += r0;
+    g.n = r1 - r0;
+  } else {
+    g.a += (size_t)r0 * g.lda;
+    g.c += (size_t)r0 * g.ldc;
+    g.m = r1 - r0;
+  }
+  selrt_shared_gemm_f32(&g);
+}
+
+void selrt_shared_gemm_f32_par(selrt_session *s, const selrt_shared_gemm_f32_args *g) {
+  selrt_shared_gemm_f32_job j = {g, 0};
+  if (g->m >= 48) {
+    selrt_parallel_rows(s, selrt_shared_gemm_f32_part, &j, g->m, 24);
+  } else if (g->packed && g->n >= 32) {
+    j.cols = 1;
+    selrt_parallel_rows(s, selrt_shared_gemm_f32_part, &j, g->n, 2 * SELRT_GEMM_NR);
+  } else {
+    selrt_shared_gemm_f32(g);
+  }
+}
+#endif
+
 selrt_status selrt_shared_gemm_f32_conv_check(const selrt_tensor *x, const selrt_tensor *w,
                                               const selrt_tensor *b, const selrt_tensor *y) {
   if (x->dtype != SELRT_F32 || w->dtype != SELRT_F32 || y->dtype != SELRT_F32 ||

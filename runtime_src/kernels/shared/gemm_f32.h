@@ -40,6 +40,17 @@ typedef struct selrt_shared_gemm_f32_args {
 
 void selrt_shared_gemm_f32(const selrt_shared_gemm_f32_args *g);
 
+/* selrt_shared_gemm_f32 split across the session's tasks (threaded builds,
+ * SELRT_THREADS): blocks of 24 rows (whole 8- and 6-row tiles), or, for a
+ * packed B with few rows, blocks of 16 columns (whole panel pairs). Every
+ * element keeps its k order: the result is bit-identical to one call. Other
+ * builds: the plain call. */
+#ifdef SELRT_THREADS
+void selrt_shared_gemm_f32_par(selrt_session *s, const selrt_shared_gemm_f32_args *g);
+#else
+#define selrt_shared_gemm_f32_par(s, g) selrt_shared_gemm_f32(g)
+#endif
+
 /* Load-time check shared by conv2d.f32 and transpose_conv.f32: f32 NHWC x and
  * y with equal batch, weights in the converter's GEMM block layout
  * [ceil(Cout/NR), KH, KW, Cin, NR], optional bias of Cout values, and element
