@@ -29,6 +29,7 @@ import harness as H
 import program_edits as E
 from cover_models import small_cover_models
 from cover3_models import small_cover3_models
+from cover4_models import small_cover4_models
 from mover_models import small_mover_models
 from rnn_models import small_recurrent_models
 from program_writer import add_program
@@ -110,7 +111,7 @@ def seed_programs(max_size: int | None = None) -> dict[str, bytes]:
                     seeds[f"{name}.node{i}"] = p
     for name, model in {**H.small_models(), **{f"{k}_i8": m for k, m in H.small_int8_models().items()},
                         **{f"{k}_f32i8": m for k, m in H.small_hybrid_models().items()},
-                        **small_mover_models(), **small_cover_models(), **small_cover3_models(),
+                        **small_mover_models(), **small_cover_models(), **small_cover3_models(), **small_cover4_models(),
                         **small_segment_models(), **small_sparse_models(), **small_lookup_sparse_models(),
                         **small_reduce_i8_models(),
                         **{f"{k}_rnn": m for k, m in small_recurrent_models().items()}}.items():

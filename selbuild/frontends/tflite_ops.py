@@ -156,11 +156,6 @@ def _f(name: str, kind: str, default: object, key: str | None = None) -> tuple:
 # kernel; analyze still shows their attributes). The tables of declared ops come
 # from their `attrs:` in runtime_src/kernels/kernels.yaml.
 _UNDECLARED_FIELDS: dict[str, list[tuple]] = {
-    "Conv3DOptions": [_PAD, _f("stride_d", "int", 0), _f("stride_w", "int", 0),
-                      _f("stride_h", "int", 0), _ACT,
-                      _f("dilation_d_factor", "int", 1, "dilation_d"),
-                      _f("dilation_w_factor", "int", 1, "dilation_w"),
-                      _f("dilation_h_factor", "int", 1, "dilation_h")],
     "RNNOptions": [_ACT, _f("asymmetric_quantize_inputs", "bool", False)],
     "CallOptions": [_f("subgraph", "int", 0)],
     "VarHandleOptions": [_f("container", "str", ""), _f("shared_name", "str", "")],

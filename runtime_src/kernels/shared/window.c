@@ -32,6 +32,16 @@ selrt_status selrt_shared_window2d_check(const selrt_program *p, const selrt_ten
   return SELRT_OK;
 }
 
+selrt_status selrt_shared_window3d_check(const selrt_program *p, const selrt_tensor *x, const selrt_tensor *y,
+                                         const int32_t *k, const int32_t *stride, const int32_t *dilation,
+                                         const int32_t *pad) {
+  for (int i = 0; i < 3; i++) {
+    selrt_status st = selrt_shared_window_check(p, x->dims[1 + i], y->dims[1 + i], k[i], stride[i], dilation[i], pad[i]);
+    if (st != SELRT_OK) return st;
+  }
+  return SELRT_OK;
+}
+
 selrt_status selrt_shared_pool_check(const selrt_program *p, const selrt_tensor *x, const selrt_tensor *y,
                                      selrt_dtype dtype, const int32_t *window) {
   if (x->dtype != dtype || y->dtype != dtype) return SELRT_REJECT(p, "input or output dtype is not the kernel's", 0, 0);

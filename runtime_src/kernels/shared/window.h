@@ -24,6 +24,12 @@ selrt_status selrt_shared_window2d_check(const selrt_program *p, const selrt_ten
                                          const int32_t *k, const int32_t *stride, const int32_t *dilation,
                                          const int32_t *pad);
 
+/* The same for the three spatial dims of rank-5 NDHWC x and y (conv3d and
+ * conv3d_transpose): k, stride, dilation and pad hold depth, height, width. */
+selrt_status selrt_shared_window3d_check(const selrt_program *p, const selrt_tensor *x, const selrt_tensor *y,
+                                         const int32_t *k, const int32_t *stride, const int32_t *dilation,
+                                         const int32_t *pad);
+
 /* Pooling: x and y are rank-4 `dtype` tensors with equal batch and channels,
  * and `window` (the kernel's iparams filter_h, filter_w, stride_h, stride_w,
  * pad_top, pad_left, in that order, as every pooling entry of kernels.yaml

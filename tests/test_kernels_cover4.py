@@ -1,0 +1,143 @@
+"""Issue-12 batch B kernels against LiteRT (BUILTIN_REF), floats within
+1e-4 x max(1, |ref|): conv3d (f32; NDHWC input, DHWIO filter; strides,
+dilations, SAME/VALID, with and without bias, every fused activation).
+Every case is a single-op model from tests/tflite_builder.py; `CASES` is
+shared with the qemu test, which runs them all in one android-armv7 and one
+android-arm64 size-profile library."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import harness as H
+from cover4_models import conv3d_model, small_cover4_models
+from program_edits import BAD_PROGRAM, OK, UNSUPPORTED, rebuild, run_batch, variants
+from selbuild import verify
+from selbuild.catalogue import load_catalogue
+from selbuild.convert import read_program
+from selbuild.errors import SelbuildError
+from tflite_builder import Op, T, build_model
+
+KERNELS = ["conv3d.f32"]
+
+
+def _x(shape, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
+
+
+def _tag(shape):
+    return "x".join(map(str, shape))
+
+
+def _conv3d_cases():
+    cases = {}
+    for k, (xs, ker, cout, st, dl, pad, act, bias) in enumerate([
+            ([1, 4, 5, 6, 3], (2, 2, 2), 4, (1, 1, 1), (1, 1, 1), "same", "none", True),
+            ([1, 4, 5, 6, 3], (3, 3, 3), 2, (1, 1, 1), (1, 1, 1), "valid", "relu", False),
+            ([2, 5, 6, 7, 2], (3, 2, 3), 5, (2, 2, 3), (1, 1, 1), "same", "relu6", True),
+            ([1, 6, 7, 5, 4], (2, 3, 2), 3, (1, 2, 1), (2, 1, 2), "same", "relu_n1_to_1", True),
+            ([1, 7, 6, 6, 1], (3, 2, 2), 8, (2, 1, 2), (2, 2, 1), "valid", "none", True),
+            ([1, 2, 3, 3, 5], (4, 4, 4), 3, (1, 1, 1), (1, 1, 1), "same", "none", False),     # window past the input
+            ([1, 1, 9, 1, 2], (1, 3, 1), 9, (1, 3, 1), (1, 1, 1), "valid", "none", True),
+            ([3, 3, 3, 3, 3], (1, 1, 1), 7, (1, 1, 1), (1, 1, 1), "valid", "relu", True)]):
+        m = conv3d_model(xs, ker, cout, st, dl, pad, act, bias, seed=k)
+        name = f"conv3d_f32_{_tag(xs)}_k{_tag(ker)}_s{_tag(st)}_d{_tag(dl)}_{pad}_{act}{'' if bias else '_nobias'}"
+        cases[name] = (m, {"x": _x(xs, k)})
+    return cases
+
+
+CASES = {**_conv3d_cases()}
+
+rt = H.runtime_fixture(KERNELS)
+
+_REFS: dict[str, dict] = {}
+_PROGRAMS: dict[str, bytes] = {}
+
+
+def _litert(name, model, feeds):
+    """LiteRT's outputs for a case (once per case: the host and qemu tests share them)."""
+    if name not in _REFS:
+        _REFS[name] = H.litert(model, feeds, reference=True, fallback=True)
+    return _REFS[name]
+
+
+def _program(name):
+    if name not in _PROGRAMS:
+        _PROGRAMS[name] = H.convert_bytes(CASES[name][0])
+    return _PROGRAMS[name]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_matches_litert(rt, name):
+    model, feeds = CASES[name]
+    H.assert_close(verify.run_program(rt, _program(name), feeds), _litert(name, model, feeds))
+
+
+def test_grouped_conv3d_is_refused():
+    f = np.zeros([1, 1, 1, 2, 2], np.float32)
+    bad = build_model(ops=[Op("CONV_3D", ["x", "f"], ["y"], options=dict(padding="valid", stride_d=1, stride_h=1,
+                                                                          stride_w=1))],
+                      tensors=[T("x", [1, 3, 3, 3, 4]), T("f", [1, 1, 1, 2, 2], data=f), T("y", [1, 3, 3, 3, 2])],
+                      inputs=["x"], outputs=["y"])
+    with pytest.raises(SelbuildError, match="does not fit input depth"):
+        H.convert_bytes(bad)
+
+
+# --------------------------------------------------------------------------- qemu
+
+arm_runtime = H.arm_runtime_fixture("cover4", KERNELS)
+
+
+@pytest.mark.qemu
+def test_matches_litert_on_arm(arm_runtime):
+    failures = []
+    for name, (m, feeds) in CASES.items():
+        try:
+            H.assert_close(verify.run_program(arm_runtime, _program(name), feeds), _litert(name, m, feeds))
+        except AssertionError as e:
+            failures.append(f"{name}: {e}")
+    assert not failures, "\n".join(failures[:5])
+
+
+# --------------------------------------------------------------------------- hostile programs
+
+checker = H.checker_fixture("cover4", KERNELS)
+HOSTILE = ["conv3d_f32"]
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_edited_fields_are_rejected_or_safe(checker, name):
+    prog = H.convert_bytes(small_cover4_models()[name])
+    assert run_batch(*checker, name, [rebuild(prog)]) == [(OK, 1)]
+    for fill in (0x00, 0xFF):
+        results = run_batch(*checker, name, variants(prog), fill=fill)
+        assert results and all(st in (OK, BAD_PROGRAM, UNSUPPORTED) for st, _ in results), results
+        assert all(ran for st, ran in results if st == OK)
+
+
+@pytest.mark.parametrize("name,param,value", [
+    ("conv3d_f32", "stride_d", 0), ("conv3d_f32", "stride_h", 3), ("conv3d_f32", "dilation_w", 0),
+    ("conv3d_f32", "dilation_d", 2**30), ("conv3d_f32", "pad_front", -1), ("conv3d_f32", "pad_left", 7),
+])
+def test_bad_iparams_are_rejected(checker, name, param, value):
+    prog = H.convert_bytes(small_cover4_models()[name])
+    kernel = read_program(prog).nodes[0].kernel
+    index = load_catalogue()[kernel].iparams.index(param)
+    assert run_batch(*checker, name, [rebuild(prog, iparam=(index, value))]) == [(UNSUPPORTED, 0)]
+
+
+@pytest.mark.parametrize("name,tensor,dims", [("conv3d_f32", 0, [1, 3, 4, 4, 3]), ("conv3d_f32", 1, [2, 3, 2, 2, 4]),
+                                              ("conv3d_f32", 2, [4]), ("conv3d_f32", 3, [1, 3, 2, 5, 3]),
+                                              ("conv3d_f32", 0, [1, 3, 4, 8])])
+def test_shapes_that_disagree_are_rejected(checker, name, tensor, dims):
+    prog = H.convert_bytes(small_cover4_models()[name])
+    node = read_program(prog).nodes[0]
+    t = (node.inputs + node.outputs)[tensor]
+    [(st, ran)] = run_batch(*checker, name, [rebuild(prog, shape=(t, dims))])
+    assert st in (BAD_PROGRAM, UNSUPPORTED) and not ran, (st, ran)
+
+
+def test_conv3d_with_inverted_activation_bounds_is_rejected(checker):
+    prog = H.convert_bytes(small_cover4_models()["conv3d_f32"])
+    assert run_batch(*checker, "conv3d_act", [rebuild(prog, fparam=(0, 7.0))]) == [(UNSUPPORTED, 0)]
