@@ -28,5 +28,25 @@ def conv3d_model(xs, k, cout, strides=(1, 1, 1), dilations=(1, 1, 1), padding="s
     return build_model(ops=[Op("CONV_3D", ins, ["y"], options=opts)], tensors=tensors, inputs=["x"], outputs=["y"])
 
 
+def conv3d_transpose_model(ys, k, cin, strides=(1, 1, 1), dilations=(1, 1, 1), padding="same", act="none",
+                           bias=True, seed=0, const_shape=True) -> bytes:
+    """A CONV_3D_TRANSPOSE to output `ys` from the input the forward conv of `ys` gives."""
+    from selbuild.convert.ops.conv import out_size
+    f = _w(list(k) + [ys[4], cin], seed)
+    xs = [ys[0]] + [out_size(padding, ys[1 + i], k[i], strides[i], dilations[i]) for i in range(3)] + [cin]
+    opts = dict(padding=padding, stride_d=strides[0], stride_h=strides[1], stride_w=strides[2],
+                dilation_d=dilations[0], dilation_h=dilations[1], dilation_w=dilations[2], activation=act)
+    tensors = [T("s", [5], "i32", data=np.array(ys, np.int32) if const_shape else None),
+               T("f", list(f.shape), data=f), T("x", xs), T("y", list(ys))]
+    ins = ["s", "f", "x"]
+    if bias:
+        tensors.append(T("b", [ys[4]], data=_w([ys[4]], seed + 1)))
+        ins.append("b")
+    return build_model(ops=[Op("CONV_3D_TRANSPOSE", ins, ["y"], options=opts)], tensors=tensors,
+                       inputs=["x"] if const_shape else ["s", "x"], outputs=["y"])
+
+
 def small_cover4_models() -> dict[str, bytes]:
-    return {"conv3d_f32": conv3d_model([1, 3, 4, 4, 2], (2, 3, 2), 3, strides=(1, 2, 1), act="relu6")}
+    return {"conv3d_f32": conv3d_model([1, 3, 4, 4, 2], (2, 3, 2), 3, strides=(1, 2, 1), act="relu6"),
+            "conv3d_transpose_f32": conv3d_transpose_model([1, 3, 5, 4, 3], (2, 3, 2), 2, strides=(1, 2, 2),
+                                                           act="relu")}

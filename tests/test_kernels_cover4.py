@@ -1,6 +1,8 @@
 """Issue-12 batch B kernels against LiteRT (BUILTIN_REF), floats within
 1e-4 x max(1, |ref|): conv3d (f32; NDHWC input, DHWIO filter; strides,
-dilations, SAME/VALID, with and without bias, every fused activation).
+dilations, SAME/VALID, with and without bias, every fused activation) and
+conv3d_transpose (f32; [KD, KH, KW, Cout, Cin] filter, the same variety; a
+run-time output_shape is refused).
 Every case is a single-op model from tests/tflite_builder.py; `CASES` is
 shared with the qemu test, which runs them all in one android-armv7 and one
 android-arm64 size-profile library."""
@@ -11,15 +13,16 @@ import numpy as np
 import pytest
 
 import harness as H
-from cover4_models import conv3d_model, small_cover4_models
+from cover4_models import conv3d_model, conv3d_transpose_model, small_cover4_models
 from program_edits import BAD_PROGRAM, OK, UNSUPPORTED, rebuild, run_batch, variants
 from selbuild import verify
 from selbuild.catalogue import load_catalogue
 from selbuild.convert import read_program
+from selbuild.convert.ops.conv import out_size
 from selbuild.errors import SelbuildError
 from tflite_builder import Op, T, build_model
 
-KERNELS = ["conv3d.f32"]
+KERNELS = ["conv3d.f32", "conv3d_transpose.f32"]
 
 
 def _x(shape, seed=0):
@@ -47,7 +50,24 @@ def _conv3d_cases():
     return cases
 
 
-CASES = {**_conv3d_cases()}
+def _conv3d_transpose_cases():
+    cases = {}
+    for k, (ys, ker, cin, st, dl, pad, act, bias) in enumerate([
+            ([1, 4, 5, 6, 3], (2, 2, 2), 4, (1, 1, 1), (1, 1, 1), "same", "none", True),
+            ([1, 5, 6, 7, 2], (3, 3, 3), 3, (2, 2, 2), (1, 1, 1), "same", "relu", False),
+            ([2, 6, 7, 5, 4], (3, 2, 3), 2, (2, 3, 1), (1, 1, 1), "valid", "relu6", True),
+            ([1, 7, 6, 6, 3], (2, 3, 2), 3, (1, 1, 2), (2, 2, 1), "valid", "relu_n1_to_1", True),
+            ([1, 5, 5, 4, 1], (2, 2, 2), 5, (1, 2, 1), (1, 1, 2), "same", "none", True),
+            ([1, 2, 3, 3, 5], (4, 4, 4), 2, (2, 2, 2), (1, 1, 1), "same", "none", False)]):
+        m = conv3d_transpose_model(ys, ker, cin, st, dl, pad, act, bias, seed=k)
+        xs = [ys[0]] + [out_size(pad, ys[1 + i], ker[i], st[i], dl[i]) for i in range(3)] + [cin]
+        name = (f"conv3d_transpose_f32_{_tag(ys)}_k{_tag(ker)}_s{_tag(st)}_d{_tag(dl)}_{pad}_{act}"
+                f"{'' if bias else '_nobias'}")
+        cases[name] = (m, {"x": _x(xs, 20 + k)})
+    return cases
+
+
+CASES = {**_conv3d_cases(), **_conv3d_transpose_cases()}
 
 rt = H.runtime_fixture(KERNELS)
 
@@ -84,6 +104,12 @@ def test_grouped_conv3d_is_refused():
         H.convert_bytes(bad)
 
 
+def test_conv3d_transpose_of_a_runtime_output_shape_is_refused():
+    with pytest.raises(SelbuildError, match="output_shape must be a constant") as e:
+        H.convert_bytes(conv3d_transpose_model([1, 3, 4, 4, 2], (2, 2, 2), 3, const_shape=False))
+    assert e.value.hint
+
+
 # --------------------------------------------------------------------------- qemu
 
 arm_runtime = H.arm_runtime_fixture("cover4", KERNELS)
@@ -103,7 +129,7 @@ def test_matches_litert_on_arm(arm_runtime):
 # --------------------------------------------------------------------------- hostile programs
 
 checker = H.checker_fixture("cover4", KERNELS)
-HOSTILE = ["conv3d_f32"]
+HOSTILE = ["conv3d_f32", "conv3d_transpose_f32"]
 
 
 @pytest.mark.parametrize("name", HOSTILE)
@@ -119,6 +145,8 @@ def test_edited_fields_are_rejected_or_safe(checker, name):
 @pytest.mark.parametrize("name,param,value", [
     ("conv3d_f32", "stride_d", 0), ("conv3d_f32", "stride_h", 3), ("conv3d_f32", "dilation_w", 0),
     ("conv3d_f32", "dilation_d", 2**30), ("conv3d_f32", "pad_front", -1), ("conv3d_f32", "pad_left", 7),
+    ("conv3d_transpose_f32", "stride_w", 0), ("conv3d_transpose_f32", "stride_h", 2**31 - 1),
+    ("conv3d_transpose_f32", "dilation_h", 3), ("conv3d_transpose_f32", "pad_top", 5),
 ])
 def test_bad_iparams_are_rejected(checker, name, param, value):
     prog = H.convert_bytes(small_cover4_models()[name])
@@ -129,7 +157,11 @@ def test_bad_iparams_are_rejected(checker, name, param, value):
 
 @pytest.mark.parametrize("name,tensor,dims", [("conv3d_f32", 0, [1, 3, 4, 4, 3]), ("conv3d_f32", 1, [2, 3, 2, 2, 4]),
                                               ("conv3d_f32", 2, [4]), ("conv3d_f32", 3, [1, 3, 2, 5, 3]),
-                                              ("conv3d_f32", 0, [1, 3, 4, 8])])
+                                              ("conv3d_f32", 0, [1, 3, 4, 8]),
+                                              ("conv3d_transpose_f32", 0, [1, 3, 2, 2, 2]),
+                                              ("conv3d_transpose_f32", 1, [2, 3, 2, 3, 3]),
+                                              ("conv3d_transpose_f32", 2, [2]),
+                                              ("conv3d_transpose_f32", 3, [1, 3, 5, 4, 2])])
 def test_shapes_that_disagree_are_rejected(checker, name, tensor, dims):
     prog = H.convert_bytes(small_cover4_models()[name])
     node = read_program(prog).nodes[0]
@@ -138,6 +170,7 @@ def test_shapes_that_disagree_are_rejected(checker, name, tensor, dims):
     assert st in (BAD_PROGRAM, UNSUPPORTED) and not ran, (st, ran)
 
 
-def test_conv3d_with_inverted_activation_bounds_is_rejected(checker):
-    prog = H.convert_bytes(small_cover4_models()["conv3d_f32"])
-    assert run_batch(*checker, "conv3d_act", [rebuild(prog, fparam=(0, 7.0))]) == [(UNSUPPORTED, 0)]
+@pytest.mark.parametrize("name", ["conv3d_f32", "conv3d_transpose_f32"])
+def test_inverted_activation_bounds_are_rejected(checker, name):
+    prog = H.convert_bytes(small_cover4_models()[name])
+    assert run_batch(*checker, f"{name}_act", [rebuild(prog, fparam=(1, -1.0))]) == [(UNSUPPORTED, 0)]

@@ -109,7 +109,7 @@ def canonical_op(builtin: str) -> str:
 
 
 # Which input decides Node.dtype when it is not input 0; -1 = output 0.
-DTYPE_INPUT: dict[str, int] = {"SPLIT": 1, "TRANSPOSE_CONV": 2, "FILL": 1, "SCATTER_ND": 1, "ONE_HOT": 2,
+DTYPE_INPUT: dict[str, int] = {"SPLIT": 1, "TRANSPOSE_CONV": 2, "CONV_3D_TRANSPOSE": 2, "FILL": 1, "SCATTER_ND": 1, "ONE_HOT": 2,
                                "EMBEDDING_LOOKUP": 1, "SPARSE_TO_DENSE": 2, "EMBEDDING_LOOKUP_SPARSE": -1,
                                "QUANTIZE": -1, "SELECT": 1, "SELECT_V2": 1}
 

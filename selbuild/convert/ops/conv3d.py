@@ -74,3 +74,37 @@ def conv3d_lower(g: Graph, n: Node) -> Lowered:
     pads = [pad_before(x[1 + i], f[i], strides[i], dilations[i], y[1 + i]) for i in range(3)]
     return Lowered(kernel=n.kernel, inputs=[n.inputs[0], n.inputs[1], _opt(n, 2)], outputs=[n.outputs[0]],
                    iparams=_iparams(strides, dilations, pads), fparams=activation_fparams(g, n))
+
+
+# --------------------------------------------------------------------------- conv3d_transpose
+# TFLite inputs: output_shape, filter [KD, KH, KW, Cout, Cin], input, bias (optional).
+
+def _output_shape(g: Graph, n: Node) -> tuple[int, ...]:
+    t = g.tensors[n.inputs[0]]
+    if not t.is_const:
+        raise UnsupportedError(f"{describe(g, n)}: output_shape must be a constant tensor",
+                               hint="selbuild runs static shapes: give CONV_3D_TRANSPOSE a constant output_shape")
+    return tuple(int(v) for v in np.asarray(t.data).reshape(-1))
+
+
+@shape("conv3d_transpose")
+def conv3d_transpose_shape(g: Graph, n: Node) -> list[tuple[int, ...]]:
+    return [_output_shape(g, n)]
+
+
+@lower("conv3d_transpose")
+def conv3d_transpose_lower(g: Graph, n: Node) -> Lowered:
+    x_idx, f_idx = n.inputs[2], n.inputs[1]
+    _rank5(g, n, x_idx, f_idx, n.outputs[0])
+    x, f, y = (g.tensors[i].shape for i in (x_idx, f_idx, n.outputs[0]))
+    if _output_shape(g, n) != tuple(y):
+        raise UnsupportedError(f"{describe(g, n)}: output_shape {list(_output_shape(g, n))} differs from the "
+                               f"output tensor's {list(y)}")
+    if f[4] != x[4] or f[3] != y[4] or x[0] != y[0]:
+        raise UnsupportedError(f"{describe(g, n)}: filter {list(f)} does not fit input {list(x)} and output {list(y)}")
+    padding, strides, dilations = _window(g, n)
+    # as for a forward conv from the output back to the input
+    pads = [pad_before(y[1 + i], f[i], strides[i], dilations[i],
+                       out_size(padding, y[1 + i], f[i], strides[i], dilations[i])) for i in range(3)]
+    return Lowered(kernel=n.kernel, inputs=[x_idx, f_idx, _opt(n, 3)], outputs=[n.outputs[0]],
+                   iparams=_iparams(strides, dilations, pads), fparams=activation_fparams(g, n))
