@@ -200,6 +200,7 @@ def build_target(config: BuildConfig, target: str, *, out_root: Path | None = No
         "schema": 1,
         "target": target,
         "profile": profile or config.profile or "size",
+        "threads": int(getattr(config, "threads", 1) or 1),
         "config": _config_path_from(config, out),
         "config_sha256": config_sha256(config),
         "kernels": _cpu_kernels(config),

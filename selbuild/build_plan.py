@@ -48,12 +48,12 @@ def _entry(rel: Path, row: str, kernels: list[str]) -> SourceEntry:
 
 
 def plan(kernels: list[str], backends: list[str], gen_dir: Path,
-         backend_ops: list[str] | None = None) -> Plan:
+         backend_ops: list[str] | None = None, threads: int = 1) -> Plan:
     """backend_ops: the ops the backends may run (default: kernels); differs from
     kernels in a `fallback: none` build, whose CPU kernels omit them."""
     kernels, backends = list(kernels), list(backends)
     gen_dir = Path(gen_dir)
-    generated = tuple(Path(p) for p in codegen.generate(kernels, backends, gen_dir))
+    generated = tuple(Path(p) for p in codegen.generate(kernels, backends, gen_dir, threads=threads))
     entries = [_entry(Path(rel), row, kernels) for rel, row in codegen.source_owners(kernels, backends).items()]
     if backends:
         # Backend build-time pieces (e.g. embedded SPIR-V): sized as the backend.

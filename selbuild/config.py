@@ -10,6 +10,7 @@ Format (schema: configs/schema.json; how-to: configs/README.md):
         name: mobilenet                   # optional; default: the file stem
     targets: [android-arm64, android-armv7, ios-arm64]
     profile: size                         # size | speed
+    threads: 1                            # > 1: kernels split across the app's parallel-for
     ops:                                  # kernel -> the models that need it
       conv2d.f32: [mobilenet]
       add.f32: [mobilenet]
@@ -90,6 +91,7 @@ class BuildConfig:
     models: list[ModelRef]
     targets: list[str]
     profile: str = "size"
+    threads: int = 1                       # > 1 builds define SELRT_THREADS (selrt_session_set_parallel)
     ops: dict[str, list[str]] = field(default_factory=dict)
     extra_ops: list[str] = field(default_factory=list)
     backends: list[str] = field(default_factory=list)
@@ -256,11 +258,17 @@ def _build(data: dict, path: Path) -> BuildConfig:
     return BuildConfig(path=path, name=str(data.get("name") or path.stem), models=models,
                        targets=strs("targets"),
                        profile=data.get("profile") if data.get("profile") in PROFILES else "size",
+                       threads=_threads(data.get("threads")),
                        ops=ops, extra_ops=strs("extra_ops"), backends=strs("backends"),
                        fallback=data.get("fallback") if data.get("fallback") in FALLBACKS else "cpu",
                        backend_options={str(k): v for k, v in data["backend_options"].items() if isinstance(v, dict)}
                        if isinstance(data.get("backend_options"), dict) else {},
                        build=build, schema_version=data.get("schema_version") or 1, package=package)
+
+
+def _threads(raw: Any) -> int:
+    """`threads:` when well-formed (the schema reports the rest), else 1."""
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) and 1 <= raw <= 64 else 1
 
 
 def _input_shapes(raw: Any) -> dict[str, list[int]]:

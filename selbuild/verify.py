@@ -146,7 +146,8 @@ def check_kernels(rt: Runtime, info: ProgramInfo) -> None:
 
 
 def _run(rt: Runtime, program: bytes, info: ProgramInfo, arrays: list[np.ndarray],
-         repeat: int | None, frames: int | None = None) -> tuple[dict[str, np.ndarray], Latency | None]:
+         repeat: int | None, frames: int | None = None,
+         threads: int = 1) -> tuple[dict[str, np.ndarray], Latency | None]:
     check_kernels(rt, info)
     with tempfile.TemporaryDirectory(prefix="selrt_run_") as tmp:
         d = Path(tmp)
@@ -161,6 +162,8 @@ def _run(rt: Runtime, program: bytes, info: ProgramInfo, arrays: list[np.ndarray
             cmd += ["--repeat", str(int(repeat))]
         if frames:
             cmd += ["--frames", str(int(frames))]
+        if threads > 1:
+            cmd += ["--threads", str(int(threads))]  # runtimes built with `threads: N`
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
         except subprocess.TimeoutExpired:
@@ -238,11 +241,12 @@ def run_frames(manifest_or_build_dir: Path | str, program_bytes: bytes,
 
 
 def time_program(manifest_or_build_dir: Path | str, program_bytes: bytes,
-                 inputs: dict[str, np.ndarray], repeat: int = 20) -> Latency:
-    """Latency of `repeat` runs inside the runner (load and I/O excluded)."""
+                 inputs: dict[str, np.ndarray], repeat: int = 20, threads: int = 1) -> Latency:
+    """Latency of `repeat` runs inside the runner (load and I/O excluded); threads > 1
+    needs a runtime built with `threads:` at least that (selrt_run --threads)."""
     rt = load_runtime(manifest_or_build_dir)
     info = read_program(program_bytes)
-    _, lat = _run(rt, program_bytes, info, check_inputs(info, inputs), repeat)
+    _, lat = _run(rt, program_bytes, info, check_inputs(info, inputs), repeat, threads=threads)
     assert lat is not None
     return lat
 

@@ -149,3 +149,25 @@ def test_build_without_threads_has_no_thread_code(tmp_path):
     assert objs and "selrt_session" in res.stdout
     for sym in ("selrt_session_set_parallel", "selrt_parallel_rows", "pthread", "gemm_f32_par"):
         assert sym not in res.stdout, sym
+
+
+def test_config_threads_reach_the_features_header(tmp_path):
+    """`threads: N` (default 1, written commented by config init) defines SELRT_THREADS N; bad values are
+    reported; 1 defines nothing."""
+    from selbuild import codegen
+    from selbuild import config as C
+    from selbuild.config_write import init_config
+    from selbuild.errors import ConfigError
+    model = Path(__file__).parent / "models" / "tflite" / "sine_float.tflite"
+    out = tmp_path / "app.yaml"
+    init_config([model], out)
+    text = out.read_text()
+    assert "# threads: 1" in text and C.load_config(out).threads == 1
+    out.write_text(text.replace("# threads: 1", "threads: 3"))
+    assert C.load_config(out).threads == 3
+    for bad in ("0", "two", "true"):
+        out.write_text(text.replace("# threads: 1", f"threads: {bad}"))
+        with pytest.raises(ConfigError, match="threads"):
+            C.load_config(out)
+    assert "#define SELRT_THREADS 3" in codegen.features_header(["conv2d.f32"], threads=3)
+    assert "SELRT_THREADS" not in codegen.features_header(["conv2d.f32"])

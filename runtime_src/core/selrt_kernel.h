@@ -128,7 +128,7 @@ struct selrt_session {
 
 #ifdef SELRT_THREADS
 /* Threaded builds: fn(ctx, r0, r1) for consecutive ranges covering [0, rows),
- * each a multiple of `align` long (but the last), as at most s->par_tasks
+ * each a multiple of `align` long (but the last), as at most 4 * s->par_tasks
  * tasks of the app's parallel-for; one call fn(ctx, 0, rows) without one.
  * Kernels split their output this way: ranges must write disjoint bytes. */
 typedef void (*selrt_rows_fn)(void *ctx, int32_t r0, int32_t r1);

@@ -136,7 +136,9 @@ SELRT_API void selrt_session_reset(selrt_session *s);
  * run task(task_ctx, i) once for every i in [0, n), on any threads, and return
  * when all of them have returned. The big kernels (conv2d.f32,
  * depthwise_conv2d.f32, fully_connected.f32) then split their outputs into at
- * most min(max_tasks, N) tasks that write disjoint bytes; each output element
+ * most 4 * min(max_tasks, N) tasks (max_tasks: the threads the pool runs at
+ * once; several parts per thread let free threads take up a held-up one's
+ * share) that write disjoint bytes; each output element
  * is summed in the same order as with one task, so results are bit-identical
  * for every task count. fn = NULL (or max_tasks 1) runs serially again.
  * SELRT_ERR_INVALID_ARG for a NULL session or max_tasks < 1. Optional helper

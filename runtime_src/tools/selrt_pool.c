@@ -6,10 +6,14 @@
 #include "selrt_pool.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#define SELRT_POOL_SPIN 200000
+/* Polls of a worker between jobs before it sleeps; each poll after the
+ * first few yields the CPU (a loaded machine has other work for it). */
+#define SELRT_POOL_SPIN 20000
+#define SELRT_POOL_BUSY 64
 
 struct selrt_pool {
   pthread_mutex_t mu;
@@ -35,8 +39,10 @@ static void *selrt_pool_main(void *arg) {
   unsigned seen = 0;
   for (;;) {
     unsigned g = atomic_load(&p->gen);
-    for (int spin = 0; g == seen && !atomic_load(&p->stop) && spin < SELRT_POOL_SPIN; spin++)
+    for (int spin = 0; g == seen && !atomic_load(&p->stop) && spin < SELRT_POOL_SPIN; spin++) {
+      if (spin >= SELRT_POOL_BUSY) sched_yield();
       g = atomic_load(&p->gen);
+    }
     if (g == seen && !atomic_load(&p->stop)) {
       pthread_mutex_lock(&p->mu);
       while ((g = atomic_load(&p->gen)) == seen && !atomic_load(&p->stop)) pthread_cond_wait(&p->wake, &p->mu);
@@ -112,6 +118,6 @@ void selrt_pool_parallel(void *ctx, selrt_task_fn task, void *task_ctx, int32_t 
   pthread_cond_broadcast(&p->wake);
   pthread_mutex_unlock(&p->mu);
   selrt_pool_work(p);
-  while (atomic_load(&p->busy) > 0) {
-  }
+  for (int spin = 0; atomic_load(&p->busy) > 0; spin++)
+    if (spin >= SELRT_POOL_BUSY) sched_yield();
 }
