@@ -46,7 +46,13 @@ def conv3d_transpose_model(ys, k, cin, strides=(1, 1, 1), dilations=(1, 1, 1), p
                        inputs=["x"] if const_shape else ["s", "x"], outputs=["y"])
 
 
+def bitcast_model(xs, src, ys, dst) -> bytes:
+    return build_model(ops=[Op("BITCAST", ["x"], ["y"])], tensors=[T("x", list(xs), src), T("y", list(ys), dst)])
+
+
 def small_cover4_models() -> dict[str, bytes]:
     return {"conv3d_f32": conv3d_model([1, 3, 4, 4, 2], (2, 3, 2), 3, strides=(1, 2, 1), act="relu6"),
             "conv3d_transpose_f32": conv3d_transpose_model([1, 3, 5, 4, 3], (2, 3, 2), 2, strides=(1, 2, 2),
-                                                           act="relu")}
+                                                           act="relu"),
+            "bitcast_f32": bitcast_model([2, 3], "f32", [2, 3, 4], "u8"),
+            "bitcast_i8": bitcast_model([3, 2], "i8", [3], "i16")}

@@ -2,7 +2,9 @@
 1e-4 x max(1, |ref|): conv3d (f32; NDHWC input, DHWIO filter; strides,
 dilations, SAME/VALID, with and without bias, every fused activation) and
 conv3d_transpose (f32; [KD, KH, KW, Cout, Cin] filter, the same variety; a
-run-time output_shape is refused).
+run-time output_shape is refused) and bitcast (every pair of f32, i8, u8,
+i16, i32, i64, exact bytes; random bit patterns, NaNs included; bool is
+refused: its bytes must be 0 or 1).
 Every case is a single-op model from tests/tflite_builder.py; `CASES` is
 shared with the qemu test, which runs them all in one android-armv7 and one
 android-arm64 size-profile library."""
@@ -13,7 +15,7 @@ import numpy as np
 import pytest
 
 import harness as H
-from cover4_models import conv3d_model, conv3d_transpose_model, small_cover4_models
+from cover4_models import bitcast_model, conv3d_model, conv3d_transpose_model, small_cover4_models
 from program_edits import BAD_PROGRAM, OK, UNSUPPORTED, rebuild, run_batch, variants
 from selbuild import verify
 from selbuild.catalogue import load_catalogue
@@ -22,7 +24,9 @@ from selbuild.convert.ops.conv import out_size
 from selbuild.errors import SelbuildError
 from tflite_builder import Op, T, build_model
 
-KERNELS = ["conv3d.f32", "conv3d_transpose.f32"]
+BITCAST_DTYPES = ("f32", "i8", "u8", "i16", "i32", "i64")
+KERNELS = ["conv3d.f32", "conv3d_transpose.f32"] + [f"bitcast.{dt}" for dt in BITCAST_DTYPES]
+SIZE = {"f32": 4, "i8": 1, "u8": 1, "i16": 2, "i32": 4, "i64": 8}
 
 
 def _x(shape, seed=0):
@@ -67,7 +71,28 @@ def _conv3d_transpose_cases():
     return cases
 
 
-CASES = {**_conv3d_cases(), **_conv3d_transpose_cases()}
+def _bytes(shape, dtype, seed):
+    """Random bytes as `dtype` (any bit pattern: NaNs and infinities too for f32)."""
+    n = int(np.prod(shape)) * SIZE[dtype]
+    raw = np.random.default_rng(seed).integers(0, 256, n, dtype=np.uint8)
+    return raw.view({"f32": np.float32, "i8": np.int8, "u8": np.uint8, "i16": np.int16, "i32": np.int32,
+                     "i64": np.int64}[dtype]).reshape(shape)
+
+
+def _bitcast_cases():
+    cases = {}
+    for k, src in enumerate(BITCAST_DTYPES):
+        for dst in BITCAST_DTYPES:
+            a, b = SIZE[src], SIZE[dst]
+            base = [[2, 3, 4], [5], [1, 2, 1, 3, 2]][k % 3]
+            xs = base + ([b // a] if a < b else [])
+            ys = base + ([a // b] if a > b else [])
+            cases[f"bitcast_{src}_to_{dst}_{_tag(xs)}"] = (bitcast_model(xs, src, ys, dst), {"x": _bytes(xs, src, k)})
+    return cases
+
+
+CASES = {**_conv3d_cases(), **_conv3d_transpose_cases(), **_bitcast_cases()}
+EXACT = {name for name in CASES if name.startswith("bitcast")}
 
 rt = H.runtime_fixture(KERNELS)
 
@@ -91,7 +116,7 @@ def _program(name):
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_matches_litert(rt, name):
     model, feeds = CASES[name]
-    H.assert_close(verify.run_program(rt, _program(name), feeds), _litert(name, model, feeds))
+    H.assert_close(verify.run_program(rt, _program(name), feeds), _litert(name, model, feeds), exact=name in EXACT)
 
 
 def test_grouped_conv3d_is_refused():
@@ -110,6 +135,14 @@ def test_conv3d_transpose_of_a_runtime_output_shape_is_refused():
     assert e.value.hint
 
 
+@pytest.mark.parametrize("xs,src,ys,dst,match", [([3, 3], "i8", [3], "i16", "needs a last dim of 2"),
+                                                  ([3], "i32", [3], "bool", "bitcast i32 -> bool"),
+                                                  ([3], "f32", [6], "i16", "shape inference gives")])
+def test_bitcast_refusals(xs, src, ys, dst, match):
+    with pytest.raises(SelbuildError, match=match):
+        H.convert_bytes(bitcast_model(xs, src, ys, dst))
+
+
 # --------------------------------------------------------------------------- qemu
 
 arm_runtime = H.arm_runtime_fixture("cover4", KERNELS)
@@ -120,7 +153,8 @@ def test_matches_litert_on_arm(arm_runtime):
     failures = []
     for name, (m, feeds) in CASES.items():
         try:
-            H.assert_close(verify.run_program(arm_runtime, _program(name), feeds), _litert(name, m, feeds))
+            H.assert_close(verify.run_program(arm_runtime, _program(name), feeds), _litert(name, m, feeds),
+                           exact=name in EXACT)
         except AssertionError as e:
             failures.append(f"{name}: {e}")
     assert not failures, "\n".join(failures[:5])
@@ -129,7 +163,7 @@ def test_matches_litert_on_arm(arm_runtime):
 # --------------------------------------------------------------------------- hostile programs
 
 checker = H.checker_fixture("cover4", KERNELS)
-HOSTILE = ["conv3d_f32", "conv3d_transpose_f32"]
+HOSTILE = ["conv3d_f32", "conv3d_transpose_f32", "bitcast_f32", "bitcast_i8"]
 
 
 @pytest.mark.parametrize("name", HOSTILE)
@@ -161,7 +195,8 @@ def test_bad_iparams_are_rejected(checker, name, param, value):
                                               ("conv3d_transpose_f32", 0, [1, 3, 2, 2, 2]),
                                               ("conv3d_transpose_f32", 1, [2, 3, 2, 3, 3]),
                                               ("conv3d_transpose_f32", 2, [2]),
-                                              ("conv3d_transpose_f32", 3, [1, 3, 5, 4, 2])])
+                                              ("conv3d_transpose_f32", 3, [1, 3, 5, 4, 2]),
+                                              ("bitcast_f32", 1, [2, 3, 3]), ("bitcast_i8", 0, [3, 3])])
 def test_shapes_that_disagree_are_rejected(checker, name, tensor, dims):
     prog = H.convert_bytes(small_cover4_models()[name])
     node = read_program(prog).nodes[0]
