@@ -1,23 +1,23 @@
 /* See selrt_pool.h. A job is published by bumping `gen` (release) after its
  * fields are set; every worker claims task indices with an atomic counter
- * and checks out (`busy`) when none are left, and the caller returns only
- * when all workers have checked out, so no worker still reads a job when the
- * next one is written. */
+ * and checks out (`busy`; the last one signals `done`) when none are left,
+ * and the caller returns only when all workers have checked out, so no
+ * worker still reads a job when the next one is written. */
 #include "selrt_pool.h"
 
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
-/* Polls of a worker between jobs before it sleeps; each poll after the
- * first few yields the CPU (a loaded machine has other work for it). */
-#define SELRT_POOL_SPIN 20000
-#define SELRT_POOL_BUSY 64
+/* Polls before a worker (for the next job) or the caller (for the workers)
+ * sleeps on a condition variable: a few microseconds, so that a loaded
+ * machine's CPUs go to other work instead of spinning or sched_yield calls. */
+#define SELRT_POOL_SPIN 4000
 
 struct selrt_pool {
   pthread_mutex_t mu;
-  pthread_cond_t wake;
+  pthread_cond_t wake;   /* a new job (or stop) */
+  pthread_cond_t done;   /* the last worker checked out */
   pthread_t *threads;
   int n_workers;
   atomic_uint gen;       /* job generation; changed under mu */
@@ -39,10 +39,8 @@ static void *selrt_pool_main(void *arg) {
   unsigned seen = 0;
   for (;;) {
     unsigned g = atomic_load(&p->gen);
-    for (int spin = 0; g == seen && !atomic_load(&p->stop) && spin < SELRT_POOL_SPIN; spin++) {
-      if (spin >= SELRT_POOL_BUSY) sched_yield();
+    for (int spin = 0; g == seen && !atomic_load(&p->stop) && spin < SELRT_POOL_SPIN; spin++)
       g = atomic_load(&p->gen);
-    }
     if (g == seen && !atomic_load(&p->stop)) {
       pthread_mutex_lock(&p->mu);
       while ((g = atomic_load(&p->gen)) == seen && !atomic_load(&p->stop)) pthread_cond_wait(&p->wake, &p->mu);
@@ -51,7 +49,11 @@ static void *selrt_pool_main(void *arg) {
     if (atomic_load(&p->stop)) return NULL;
     seen = g;
     selrt_pool_work(p);
-    atomic_fetch_sub(&p->busy, 1);
+    if (atomic_fetch_sub(&p->busy, 1) == 1) {
+      pthread_mutex_lock(&p->mu);
+      pthread_cond_signal(&p->done);
+      pthread_mutex_unlock(&p->mu);
+    }
   }
 }
 
@@ -67,6 +69,13 @@ int selrt_pool_create(int n_threads, selrt_pool **out) {
     return -1;
   }
   if (pthread_cond_init(&p->wake, NULL) != 0) {
+    pthread_mutex_destroy(&p->mu);
+    free(p->threads);
+    free(p);
+    return -1;
+  }
+  if (pthread_cond_init(&p->done, NULL) != 0) {
+    pthread_cond_destroy(&p->wake);
     pthread_mutex_destroy(&p->mu);
     free(p->threads);
     free(p);
@@ -96,6 +105,7 @@ void selrt_pool_free(selrt_pool *p) {
   pthread_mutex_unlock(&p->mu);
   for (int i = 0; i < p->n_workers; i++) pthread_join(p->threads[i], NULL);
   pthread_cond_destroy(&p->wake);
+  pthread_cond_destroy(&p->done);
   pthread_mutex_destroy(&p->mu);
   free(p->threads);
   free(p);
@@ -118,6 +128,9 @@ void selrt_pool_parallel(void *ctx, selrt_task_fn task, void *task_ctx, int32_t 
   pthread_cond_broadcast(&p->wake);
   pthread_mutex_unlock(&p->mu);
   selrt_pool_work(p);
-  for (int spin = 0; atomic_load(&p->busy) > 0; spin++)
-    if (spin >= SELRT_POOL_BUSY) sched_yield();
+  for (int spin = 0; atomic_load(&p->busy) > 0 && spin < SELRT_POOL_SPIN; spin++) {
+  }
+  pthread_mutex_lock(&p->mu);
+  while (atomic_load(&p->busy) > 0) pthread_cond_wait(&p->done, &p->mu);
+  pthread_mutex_unlock(&p->mu);
 }
