@@ -50,9 +50,24 @@ def bitcast_model(xs, src, ys, dst) -> bytes:
     return build_model(ops=[Op("BITCAST", ["x"], ["y"])], tensors=[T("x", list(xs), src), T("y", list(ys), dst)])
 
 
+def dilate_model(xs, dtype, dilations, pad_const=None) -> bytes:
+    """DILATE (builtin 203) of `xs` by constant `dilations`; the padding value a constant `pad_const`
+    or, when None, a second model input `v`."""
+    ys = [(s - 1) * d + 1 for s, d in zip(xs, dilations)]
+    dt = {"f32": np.float32, "i8": np.int8, "i32": np.int32}[dtype]
+    v = T("v", [], dtype, data=None if pad_const is None else np.array(pad_const, dt))
+    return build_model(ops=[Op(203, ["x", "d", "v"], ["y"])],
+                       tensors=[T("x", list(xs), dtype), T("d", [len(xs)], "i32", data=np.array(dilations, np.int32)),
+                                v, T("y", ys, dtype)],
+                       inputs=["x"] if pad_const is not None else ["x", "v"], outputs=["y"])
+
+
 def small_cover4_models() -> dict[str, bytes]:
     return {"conv3d_f32": conv3d_model([1, 3, 4, 4, 2], (2, 3, 2), 3, strides=(1, 2, 1), act="relu6"),
             "conv3d_transpose_f32": conv3d_transpose_model([1, 3, 5, 4, 3], (2, 3, 2), 2, strides=(1, 2, 2),
                                                            act="relu"),
             "bitcast_f32": bitcast_model([2, 3], "f32", [2, 3, 4], "u8"),
-            "bitcast_i8": bitcast_model([3, 2], "i8", [3], "i16")}
+            "bitcast_i8": bitcast_model([3, 2], "i8", [3], "i16"),
+            "dilate_f32": dilate_model([2, 3, 2], "f32", [2, 1, 3], 1.5),
+            "dilate_i8": dilate_model([3, 2], "i8", [1, 4], None),
+            "dilate_i32": dilate_model([2, 1, 2, 3], "i32", [3, 2, 1, 2], -7)}

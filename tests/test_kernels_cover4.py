@@ -4,7 +4,8 @@ dilations, SAME/VALID, with and without bias, every fused activation) and
 conv3d_transpose (f32; [KD, KH, KW, Cout, Cin] filter, the same variety; a
 run-time output_shape is refused) and bitcast (every pair of f32, i8, u8,
 i16, i32, i64, exact bytes; random bit patterns, NaNs included; bool is
-refused: its bytes must be 0 or 1).
+refused: its bytes must be 0 or 1) and dilate (f32, i8, i32; rank 1 to 6,
+constant dilations, constant or run-time padding value, exact).
 Every case is a single-op model from tests/tflite_builder.py; `CASES` is
 shared with the qemu test, which runs them all in one android-armv7 and one
 android-arm64 size-profile library."""
@@ -15,7 +16,7 @@ import numpy as np
 import pytest
 
 import harness as H
-from cover4_models import bitcast_model, conv3d_model, conv3d_transpose_model, small_cover4_models
+from cover4_models import bitcast_model, conv3d_model, dilate_model, conv3d_transpose_model, small_cover4_models
 from program_edits import BAD_PROGRAM, OK, UNSUPPORTED, rebuild, run_batch, variants
 from selbuild import verify
 from selbuild.catalogue import load_catalogue
@@ -26,6 +27,7 @@ from tflite_builder import Op, T, build_model
 
 BITCAST_DTYPES = ("f32", "i8", "u8", "i16", "i32", "i64")
 KERNELS = ["conv3d.f32", "conv3d_transpose.f32"] + [f"bitcast.{dt}" for dt in BITCAST_DTYPES]
+KERNELS += ["dilate.f32", "dilate.i8", "dilate.i32"]
 SIZE = {"f32": 4, "i8": 1, "u8": 1, "i16": 2, "i32": 4, "i64": 8}
 
 
@@ -91,8 +93,23 @@ def _bitcast_cases():
     return cases
 
 
-CASES = {**_conv3d_cases(), **_conv3d_transpose_cases(), **_bitcast_cases()}
-EXACT = {name for name in CASES if name.startswith("bitcast")}
+def _dilate_cases():
+    cases = {}
+    for dt in ("f32", "i8", "i32"):
+        for k, (xs, d) in enumerate([([3, 4], [2, 3]), ([5], [4]), ([2, 3, 2], [1, 1, 1]), ([1, 3, 1, 2], [5, 2, 3, 1]),
+                                     ([2, 1, 2, 3, 1, 2], [2, 3, 1, 2, 4, 3]), ([1], [7])]):
+            for const in (True, False):
+                pad = {"f32": -2.5, "i8": -128, "i32": 2**31 - 1}[dt] if const else None
+                feeds = {"x": _bytes(xs, dt, k) if dt != "f32" else _x(xs, k)}
+                if not const:
+                    feeds["v"] = np.array({"f32": 0.25, "i8": 99, "i32": -5}[dt], feeds["x"].dtype)
+                cases[f"dilate_{dt}_{_tag(xs)}_d{_tag(d)}{'_const' if const else ''}"] = (
+                    dilate_model(xs, dt, d, pad), feeds)
+    return cases
+
+
+CASES = {**_conv3d_cases(), **_conv3d_transpose_cases(), **_bitcast_cases(), **_dilate_cases()}
+EXACT = {name for name in CASES if name.startswith(("bitcast", "dilate"))}
 
 rt = H.runtime_fixture(KERNELS)
 
@@ -143,6 +160,15 @@ def test_bitcast_refusals(xs, src, ys, dst, match):
         H.convert_bytes(bitcast_model(xs, src, ys, dst))
 
 
+def test_dilate_refusals():
+    with pytest.raises(SelbuildError, match="dilations must be a constant"):
+        H.convert_bytes(build_model(ops=[Op(203, ["x", "d", "v"], ["y"])],
+                                    tensors=[T("x", [3, 4]), T("d", [2], "i32"), T("v", [], data=np.float32(0)),
+                                             T("y", [5, 10])], inputs=["x", "d"], outputs=["y"]))
+    with pytest.raises(SelbuildError, match="one >= 1 per"):
+        H.convert_bytes(dilate_model([3, 4], "f32", [2, 0], 0.0))
+
+
 # --------------------------------------------------------------------------- qemu
 
 arm_runtime = H.arm_runtime_fixture("cover4", KERNELS)
@@ -163,7 +189,7 @@ def test_matches_litert_on_arm(arm_runtime):
 # --------------------------------------------------------------------------- hostile programs
 
 checker = H.checker_fixture("cover4", KERNELS)
-HOSTILE = ["conv3d_f32", "conv3d_transpose_f32", "bitcast_f32", "bitcast_i8"]
+HOSTILE = ["conv3d_f32", "conv3d_transpose_f32", "bitcast_f32", "bitcast_i8", "dilate_f32", "dilate_i8", "dilate_i32"]
 
 
 @pytest.mark.parametrize("name", HOSTILE)
@@ -181,6 +207,8 @@ def test_edited_fields_are_rejected_or_safe(checker, name):
     ("conv3d_f32", "dilation_d", 2**30), ("conv3d_f32", "pad_front", -1), ("conv3d_f32", "pad_left", 7),
     ("conv3d_transpose_f32", "stride_w", 0), ("conv3d_transpose_f32", "stride_h", 2**31 - 1),
     ("conv3d_transpose_f32", "dilation_h", 3), ("conv3d_transpose_f32", "pad_top", 5),
+    ("dilate_f32", "rank", 2), ("dilate_f32", "rank", 7), ("dilate_i8", "dilations1", 0), ("dilate_i32", "dilations0", 2),
+    ("dilate_i32", "dilations3", -1), ("dilate_f32", "dilations2", 2**31 - 1),
 ])
 def test_bad_iparams_are_rejected(checker, name, param, value):
     prog = H.convert_bytes(small_cover4_models()[name])
@@ -196,7 +224,9 @@ def test_bad_iparams_are_rejected(checker, name, param, value):
                                               ("conv3d_transpose_f32", 1, [2, 3, 2, 3, 3]),
                                               ("conv3d_transpose_f32", 2, [2]),
                                               ("conv3d_transpose_f32", 3, [1, 3, 5, 4, 2]),
-                                              ("bitcast_f32", 1, [2, 3, 3]), ("bitcast_i8", 0, [3, 3])])
+                                              ("bitcast_f32", 1, [2, 3, 3]), ("bitcast_i8", 0, [3, 3]),
+                                              ("dilate_f32", 1, [2]), ("dilate_i8", 2, [3, 6]),
+                                              ("dilate_i32", 0, [2, 1, 2, 2])])
 def test_shapes_that_disagree_are_rejected(checker, name, tensor, dims):
     prog = H.convert_bytes(small_cover4_models()[name])
     node = read_program(prog).nodes[0]
