@@ -171,3 +171,19 @@ def test_config_threads_reach_the_features_header(tmp_path):
             C.load_config(out)
     assert "#define SELRT_THREADS 3" in codegen.features_header(["conv2d.f32"], threads=3)
     assert "SELRT_THREADS" not in codegen.features_header(["conv2d.f32"])
+
+
+def test_set_parallel_contract(cases, tmp_path):
+    """Bad arguments refused; at most 4 * min(max_tasks, SELRT_THREADS=4) parts; NULL fn: serial again."""
+    if H.find_cc(("clang-19",)) is None:
+        pytest.skip("clang-19 not installed")
+    exe = H.build(tmp_path, KERNELS, cc="clang-19", sanitize=True, main=H.TESTS_C / "threads_api.c",
+                  name="threads_api", extra_flags=["-DSELRT_THREADS=4"])
+    prog = tmp_path / "p.selrt"
+    prog.write_bytes(cases["conv1x1"][1])
+    # 286 rows in 24-row blocks: 6 parts for max_tasks 2, 12 for 1000 (capped at 4 * 4)
+    for max_tasks, most in [(1, 0), (2, 8), (1000, 16)]:
+        res = subprocess.run([exe, prog, str(max_tasks)], capture_output=True, text=True)
+        assert res.returncode == 0 and res.stdout.startswith("ok"), res.stdout + res.stderr
+        got = dict(kv.split("=") for kv in res.stdout.split()[1:])
+        assert (2 <= int(got["max"]) <= most if most else got == {"max": "0", "calls": "0"}), res.stdout
