@@ -62,6 +62,24 @@ def dilate_model(xs, dtype, dilations, pad_const=None) -> bytes:
                        inputs=["x"] if pad_const is not None else ["x", "v"], outputs=["y"])
 
 
+def nms_model(n_boxes, max_out, version=4, iou=None, score=None, sigma=0.0, const_max=True) -> bytes:
+    """NON_MAX_SUPPRESSION_V4/V5; iou/score thresholds constants when given, else model inputs `iou`/`sth`."""
+    f = lambda name, v: T(name, [], data=None if v is None else np.float32(v))  # noqa: E731
+    tensors = [T("boxes", [n_boxes, 4]), T("scores", [n_boxes]),
+               T("m", [], "i32", data=np.int32(max_out) if const_max else None), f("iou", iou), f("sth", score)]
+    ins = ["boxes", "scores", "m", "iou", "sth"]
+    outs = ["idx", "sel", "valid"] if version == 5 else ["idx", "valid"]
+    if version == 5:
+        tensors.append(f("sigma", sigma))
+        ins.append("sigma")
+        tensors.append(T("sel", [max_out]))
+    tensors += [T("idx", [max_out], "i32"), T("valid", [], "i32")]
+    inputs = [k for k in ins if k in ("boxes", "scores") or (k == "iou" and iou is None) or
+              (k == "sth" and score is None) or (k == "m" and not const_max)]
+    return build_model(ops=[Op(f"NON_MAX_SUPPRESSION_V{version}", ins, outs)], tensors=tensors,
+                       inputs=inputs, outputs=outs)
+
+
 def small_cover4_models() -> dict[str, bytes]:
     return {"conv3d_f32": conv3d_model([1, 3, 4, 4, 2], (2, 3, 2), 3, strides=(1, 2, 1), act="relu6"),
             "conv3d_transpose_f32": conv3d_transpose_model([1, 3, 5, 4, 3], (2, 3, 2), 2, strides=(1, 2, 2),
@@ -70,4 +88,6 @@ def small_cover4_models() -> dict[str, bytes]:
             "bitcast_i8": bitcast_model([3, 2], "i8", [3], "i16"),
             "dilate_f32": dilate_model([2, 3, 2], "f32", [2, 1, 3], 1.5),
             "dilate_i8": dilate_model([3, 2], "i8", [1, 4], None),
-            "dilate_i32": dilate_model([2, 1, 2, 3], "i32", [3, 2, 1, 2], -7)}
+            "dilate_i32": dilate_model([2, 1, 2, 3], "i32", [3, 2, 1, 2], -7),
+            "non_max_suppression_v4_f32": nms_model(6, 4, 4, 0.5, 0.1),
+            "non_max_suppression_v5_f32": nms_model(7, 5, 5, None, None)}

@@ -5,7 +5,12 @@ conv3d_transpose (f32; [KD, KH, KW, Cout, Cin] filter, the same variety; a
 run-time output_shape is refused) and bitcast (every pair of f32, i8, u8,
 i16, i32, i64, exact bytes; random bit patterns, NaNs included; bool is
 refused: its bytes must be 0 or 1) and dilate (f32, i8, i32; rank 1 to 6,
-constant dilations, constant or run-time padding value, exact).
+constant dilations, constant or run-time padding value, exact) and
+non_max_suppression_v4 / v5 (f32, exact: boxes in either corner order
+(not zero-area ones: LiteRT repeats those), constant or run-time thresholds, max_output_size past N; distinct
+scores - LiteRT's order among equal scores is its heap's; v5 with
+soft_nms_sigma 0 only; LiteRT zeroes the tail past the valid count, and the
+whole outputs are compared).
 Every case is a single-op model from tests/tflite_builder.py; `CASES` is
 shared with the qemu test, which runs them all in one android-armv7 and one
 android-arm64 size-profile library."""
@@ -16,7 +21,7 @@ import numpy as np
 import pytest
 
 import harness as H
-from cover4_models import bitcast_model, conv3d_model, dilate_model, conv3d_transpose_model, small_cover4_models
+from cover4_models import bitcast_model, conv3d_model, dilate_model, nms_model, conv3d_transpose_model, small_cover4_models
 from program_edits import BAD_PROGRAM, OK, UNSUPPORTED, rebuild, run_batch, variants
 from selbuild import verify
 from selbuild.catalogue import load_catalogue
@@ -27,7 +32,7 @@ from tflite_builder import Op, T, build_model
 
 BITCAST_DTYPES = ("f32", "i8", "u8", "i16", "i32", "i64")
 KERNELS = ["conv3d.f32", "conv3d_transpose.f32"] + [f"bitcast.{dt}" for dt in BITCAST_DTYPES]
-KERNELS += ["dilate.f32", "dilate.i8", "dilate.i32"]
+KERNELS += ["dilate.f32", "dilate.i8", "dilate.i32", "non_max_suppression_v4.f32", "non_max_suppression_v5.f32"]
 SIZE = {"f32": 4, "i8": 1, "u8": 1, "i16": 2, "i32": 4, "i64": 8}
 
 
@@ -108,8 +113,36 @@ def _dilate_cases():
     return cases
 
 
-CASES = {**_conv3d_cases(), **_conv3d_transpose_cases(), **_bitcast_cases(), **_dilate_cases()}
-EXACT = {name for name in CASES if name.startswith(("bitcast", "dilate"))}
+def _boxes(n, seed):
+    """n boxes in [0, 1]^2, corners in either order, clustered so that many overlap. No empty (zero-area)
+    ones: LiteRT 2.3 selects a selected zero-area box again at every later step (indices [7, 7, 7, ...]);
+    ours selects each box at most once."""
+    r = np.random.default_rng(seed)
+    c = r.uniform(0.2, 0.8, (n, 2)) + r.normal(0, 0.05, (n, 2))
+    hw = r.uniform(0.05, 0.4, (n, 2))
+    b = np.concatenate([c - hw / 2, c + hw / 2], axis=1)
+    flip = r.random(n) < 0.3
+    b[flip] = b[flip][:, [2, 3, 0, 1]]
+    return b.astype(np.float32)
+
+
+def _nms_cases():
+    cases = {}
+    for k, (n, m, iou, sth) in enumerate([(10, 8, 0.3, 0.15), (40, 10, 0.5, 0.0), (25, 40, 0.7, -1.0), (60, 5, 0.0, 0.2),
+                                          (1, 3, 0.5, 0.0), (30, 30, 1.0, 0.5), (50, 20, 0.45, None)]):
+        for v in (4, 5):
+            scores = (np.random.default_rng(100 + k).permutation(n).astype(np.float32) + 0.5) / n  # distinct
+            feeds = {"boxes": _boxes(n, k), "scores": scores}
+            runtime = sth is None
+            if runtime:
+                feeds.update(iou=np.float32(iou), sth=np.float32(0.3))
+            cases[f"non_max_suppression_v{v}_f32_n{n}_m{m}_iou{iou}_s{sth}"] = (
+                nms_model(n, m, v, None if runtime else iou, sth), feeds)
+    return cases
+
+
+CASES = {**_conv3d_cases(), **_conv3d_transpose_cases(), **_bitcast_cases(), **_dilate_cases(), **_nms_cases()}
+EXACT = {name for name in CASES if name.startswith(("bitcast", "dilate", "non_max"))}
 
 rt = H.runtime_fixture(KERNELS)
 
@@ -169,6 +202,22 @@ def test_dilate_refusals():
         H.convert_bytes(dilate_model([3, 4], "f32", [2, 0], 0.0))
 
 
+@pytest.mark.parametrize("kw,match", [(dict(const_max=False), "max_output_size must be"),
+                                      (dict(version=5, sigma=0.5), "soft_nms_sigma must be a constant 0"),
+                                      (dict(max_out=0), "selects nothing")])
+def test_nms_refusals(kw, match):
+    args = dict(n_boxes=5, max_out=3, version=4, iou=0.5, score=0.0) | kw
+    with pytest.raises(SelbuildError, match=match):
+        H.convert_bytes(nms_model(**args))
+
+
+def test_nms_iou_threshold_outside_0_1_fails_the_run(rt):
+    m = nms_model(5, 3, 4, None, 0.0)
+    with pytest.raises(SelbuildError):
+        H.run_ours(rt, m, {"boxes": _boxes(5, 0), "scores": np.arange(5, dtype=np.float32),
+                           "iou": np.float32(1.5)})
+
+
 # --------------------------------------------------------------------------- qemu
 
 arm_runtime = H.arm_runtime_fixture("cover4", KERNELS)
@@ -189,7 +238,8 @@ def test_matches_litert_on_arm(arm_runtime):
 # --------------------------------------------------------------------------- hostile programs
 
 checker = H.checker_fixture("cover4", KERNELS)
-HOSTILE = ["conv3d_f32", "conv3d_transpose_f32", "bitcast_f32", "bitcast_i8", "dilate_f32", "dilate_i8", "dilate_i32"]
+HOSTILE = ["conv3d_f32", "conv3d_transpose_f32", "bitcast_f32", "bitcast_i8", "dilate_f32", "dilate_i8", "dilate_i32",
+           "non_max_suppression_v4_f32", "non_max_suppression_v5_f32"]
 
 
 @pytest.mark.parametrize("name", HOSTILE)
@@ -226,7 +276,13 @@ def test_bad_iparams_are_rejected(checker, name, param, value):
                                               ("conv3d_transpose_f32", 3, [1, 3, 5, 4, 2]),
                                               ("bitcast_f32", 1, [2, 3, 3]), ("bitcast_i8", 0, [3, 3]),
                                               ("dilate_f32", 1, [2]), ("dilate_i8", 2, [3, 6]),
-                                              ("dilate_i32", 0, [2, 1, 2, 2])])
+                                              ("dilate_i32", 0, [2, 1, 2, 2]),
+                                              ("non_max_suppression_v4_f32", 0, [6, 3]),
+                                              ("non_max_suppression_v4_f32", 1, [5]),
+                                              ("non_max_suppression_v4_f32", 3, [2]),
+                                              ("non_max_suppression_v4_f32", 5, [2]),
+                                              ("non_max_suppression_v5_f32", 5, [4]),
+                                              ("non_max_suppression_v5_f32", 4, [5, 1])])
 def test_shapes_that_disagree_are_rejected(checker, name, tensor, dims):
     prog = H.convert_bytes(small_cover4_models()[name])
     node = read_program(prog).nodes[0]
