@@ -112,5 +112,5 @@ def test_a_loop_counting_to_an_input_stays_a_loop():
                     inputs=["bi", "bn", "bx"], outputs=["bi2", "bn", "bx2"], name="body")
     model = tflite.to_ir(tflite.parse_bytes(build_model(subgraphs=[main, cond, body]), "count.tflite"))
     assert "while.any" in convert(model, unroll=True).kernels
-    from selbuild.convert.unroll import loop_notes
+    from selbuild.ir_eval import loop_notes
     assert "not known at conversion" in loop_notes(model)[0]

@@ -99,7 +99,7 @@ def summarize_raw(raw: RawModel) -> ModelSummary:
     counts: dict[tuple[str | None, str, int], int] = {}
     custom: set[str] = set()
     notes: list[str] = []
-    from selbuild.convert import uint8
+    from selbuild import uint8_plan as uint8
     main = raw.graphs[0] if raw.graphs else None
     try:
         legacy = uint8.plan(main.tensors, [(op.op, node_dtype(op, main.tensors), op.inputs, op.outputs)
@@ -192,7 +192,7 @@ def control_notes(raw: RawModel) -> list[str]:
 
 def _loop_notes(raw: RawModel) -> list[str]:
     """Per WHILE of graph 0: unrolled in speed builds (constant trip count) or a loop."""
-    from selbuild.convert.unroll import loop_notes
+    from selbuild.ir_eval import loop_notes
     try:
         notes = loop_notes(to_ir(raw))
     except SelbuildError:

@@ -45,11 +45,10 @@ from selbuild._generated.xnnfb.Unary import Unary
 from selbuild.errors import ModelError, UnsupportedError
 from selbuild.frontends import xnnpack_quant as xq
 from selbuild.frontends import xnnpack_static as xs
-from selbuild.frontends.xnnpack_quant import read_quant
+from selbuild.frontends.xnnpack_quant import NO_ID, read_quant
 
 BACKEND = "XnnpackBackend"
 KIND_NAMES = {v: k for k, v in vars(NK.NodeKind).items() if not k.startswith("_")}
-NO_ID = 0xFFFFFFFF
 
 # node kind -> the table its arguments are stored in
 _TABLES: dict[str, type] = {

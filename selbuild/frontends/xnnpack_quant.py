@@ -31,6 +31,8 @@ from selbuild._generated.xnnfb.TensorScale import TensorScale
 from selbuild.errors import ModelError, UnsupportedError
 from selbuild.frontends.torch_registry import handles
 
+NO_ID = 0xFFFFFFFF          # the graph's "no value" id (an absent bias, an internal value's slot)
+
 NAME = "selbuild.xnnpack_dynamic_linear"
 
 
@@ -145,7 +147,6 @@ def channel_scales(em: Any, v: Any) -> np.ndarray | None:
 
 def dynamic_linear(em: Any, a: Any) -> Any:
     """A FullyConnected reading a dynamically quantized input, as DYNAMIC_LINEAR."""
-    from selbuild.frontends.xnnpack import NO_ID
     if not is_dynamic(em, a.X()):
         raise UnsupportedError("XNNPACK FullyConnected with int8 weights and a statically quantized input "
                                "(static int8 XNNPACK graphs are not lowered yet)")
@@ -161,7 +162,6 @@ def dynamic_linear(em: Any, a: Any) -> Any:
 
 def dynamic_conv(em: Any, a: Any) -> Any:
     """A Conv2d reading a dynamically quantized (per image) input, as DYNAMIC_CONV."""
-    from selbuild.frontends.xnnpack import NO_ID
     if not is_dynamic(em, a.X()) or a.Groups() != 1:
         raise UnsupportedError("XNNPACK Conv2d with int8 weights: only ungrouped convolutions of a "
                                "dynamically quantized input are lowered")

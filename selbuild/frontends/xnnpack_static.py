@@ -201,7 +201,7 @@ def static_node(em: Any, kind: str, a: Any, rng: tuple[float, float] | None) -> 
 
 
 def _bias(em: Any, vid: int, channels: int, p: dict) -> None:
-    from selbuild.frontends.xnnpack import NO_ID
+    from selbuild.frontends.xnnpack_quant import NO_ID
     if vid == NO_ID:
         return
     b, bs, _ = _const(em, vid, np.int32, "bias")
