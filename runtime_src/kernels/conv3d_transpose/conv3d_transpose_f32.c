@@ -11,19 +11,9 @@
 selrt_status selrt_conv3d_transpose_f32_check(const selrt_program *p, const selrt_node *n) {
   const selrt_tensor *x = selrt_pin(p, n, 0), *w = selrt_pin(p, n, 1), *b = selrt_pin(p, n, 2);
   const selrt_tensor *y = selrt_pout(p, n, 0);
-  if (x->dtype != SELRT_F32 || w->dtype != SELRT_F32 || y->dtype != SELRT_F32)
-    return SELRT_REJECT(p, "input, filter or output is not float32", 0, 0);
-  if (x->rank != 5 || w->rank != 5 || y->rank != 5)
-    return SELRT_REJECT(p, "input rank % / output rank % are not 5 (NDHWC) or the filter's is not", x->rank, y->rank);
-  if (x->dims[0] != y->dims[0]) return SELRT_REJECT(p, "batch % of the input differs from the output's %", x->dims[0], y->dims[0]);
-  if (w->dims[4] != x->dims[4]) return SELRT_REJECT(p, "filter depth % differs from input channels %", w->dims[4], x->dims[4]);
-  if (w->dims[3] != y->dims[4]) return SELRT_REJECT(p, "filter outputs % differ from output channels %", w->dims[3], y->dims[4]);
-  if (b && (b->dtype != SELRT_F32 || selrt_numel(b) != (size_t)y->dims[4]))
-    return SELRT_REJECT(p, "bias is not % float32 values", y->dims[4], 0);
-  if (selrt_numel(x) > INT32_MAX || selrt_numel(y) > INT32_MAX || selrt_numel(w) > INT32_MAX)
-    return SELRT_REJECT(p, "a tensor exceeds int32 elements", 0, 0);
-  if (!(n->fp[SELRT_conv3d_transpose_f32_FP_act_min] <= n->fp[SELRT_conv3d_transpose_f32_FP_act_max]))
-    return SELRT_REJECT(p, "activation bounds are not an interval", 0, 0);
+  selrt_status st = selrt_shared_conv3d_check(p, x, w, b, y, 4, 3, n->fp[SELRT_conv3d_transpose_f32_FP_act_min],
+                                              n->fp[SELRT_conv3d_transpose_f32_FP_act_max]);
+  if (st != SELRT_OK) return st;
   /* the windows are the forward convolution's, from the output to the input */
   return selrt_shared_window3d_check(p, y, x, w->dims, n->ip + SELRT_conv3d_transpose_f32_IP_stride_d,
                                      n->ip + SELRT_conv3d_transpose_f32_IP_dilation_d,

@@ -42,6 +42,24 @@ selrt_status selrt_shared_window3d_check(const selrt_program *p, const selrt_ten
   return SELRT_OK;
 }
 
+selrt_status selrt_shared_conv3d_check(const selrt_program *p, const selrt_tensor *x, const selrt_tensor *w,
+                                       const selrt_tensor *b, const selrt_tensor *y, int wci, int wco, float lo,
+                                       float hi) {
+  if (x->dtype != SELRT_F32 || w->dtype != SELRT_F32 || y->dtype != SELRT_F32)
+    return SELRT_REJECT(p, "input, filter or output is not float32", 0, 0);
+  if (x->rank != 5 || w->rank != 5 || y->rank != 5)
+    return SELRT_REJECT(p, "input rank % / output rank % are not 5 (NDHWC) or the filter's is not", x->rank, y->rank);
+  if (x->dims[0] != y->dims[0]) return SELRT_REJECT(p, "batch % of the input differs from the output's %", x->dims[0], y->dims[0]);
+  if (w->dims[wci] != x->dims[4]) return SELRT_REJECT(p, "filter depth % differs from input channels %", w->dims[wci], x->dims[4]);
+  if (w->dims[wco] != y->dims[4]) return SELRT_REJECT(p, "filter outputs % differ from output channels %", w->dims[wco], y->dims[4]);
+  if (b && (b->dtype != SELRT_F32 || selrt_numel(b) != (size_t)y->dims[4]))
+    return SELRT_REJECT(p, "bias is not % float32 values", y->dims[4], 0);
+  if (selrt_numel(x) > INT32_MAX || selrt_numel(y) > INT32_MAX || selrt_numel(w) > INT32_MAX)
+    return SELRT_REJECT(p, "a tensor exceeds int32 elements", 0, 0);
+  if (!(lo <= hi)) return SELRT_REJECT(p, "activation bounds are not an interval", 0, 0);
+  return SELRT_OK;
+}
+
 selrt_status selrt_shared_pool_check(const selrt_program *p, const selrt_tensor *x, const selrt_tensor *y,
                                      selrt_dtype dtype, const int32_t *window) {
   if (x->dtype != dtype || y->dtype != dtype) return SELRT_REJECT(p, "input or output dtype is not the kernel's", 0, 0);

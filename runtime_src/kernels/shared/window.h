@@ -30,6 +30,14 @@ selrt_status selrt_shared_window3d_check(const selrt_program *p, const selrt_ten
                                          const int32_t *k, const int32_t *stride, const int32_t *dilation,
                                          const int32_t *pad);
 
+/* conv3d / conv3d_transpose.f32: x (input), w (filter), b (optional bias),
+ * y (output) float32, rank 5, equal batch; w->dims[wci] is x's channels and
+ * w->dims[wco] y's (and the bias length); every tensor within int32
+ * elements; lo <= hi. The window proof is left to the caller (it differs). */
+selrt_status selrt_shared_conv3d_check(const selrt_program *p, const selrt_tensor *x, const selrt_tensor *w,
+                                       const selrt_tensor *b, const selrt_tensor *y, int wci, int wco, float lo,
+                                       float hi);
+
 /* Pooling: x and y are rank-4 `dtype` tensors with equal batch and channels,
  * and `window` (the kernel's iparams filter_h, filter_w, stride_h, stride_w,
  * pad_top, pad_left, in that order, as every pooling entry of kernels.yaml
