@@ -307,6 +307,20 @@ def checker_fixture(tag: str, kernels: list[str]):
     return checker
 
 
+def assert_cases_match(runtime: Path, cases: dict, program, reference, exact=lambda name: False) -> None:
+    """Every case {name: (model, feeds)} run on `runtime` (under qemu for an
+    Android build) against reference(name, model, feeds); one AssertionError
+    naming the first five failures, so one ARM run reports all of them."""
+    from selbuild.verify import run_program
+    failures = []
+    for name, (m, feeds) in cases.items():
+        try:
+            assert_close(run_program(runtime, program(name, m), feeds), reference(name, m, feeds), exact=exact(name))
+        except AssertionError as e:
+            failures.append(f"{name}: {e}")
+    assert not failures, "\n".join(failures[:5])
+
+
 def convert_bytes(model: bytes) -> bytes:
     from selbuild.convert.pipeline import convert
     from selbuild.frontends import tflite

@@ -137,3 +137,19 @@ def run_batch(workdir: Path, exe: Path, name: str, progs: list[bytes], fill: int
     assert res.returncode == 0, f"{name} (arena fill {fill:#x}): sanitizer or crash:\n{res.stderr[-3000:]}"
     rows = [line.split() for line in res.stdout.splitlines()]
     return [(int(r[1].removeprefix("status=")), int(r[2].removeprefix("ran="))) for r in rows]
+
+
+def assert_edits_rejected_or_safe(checker: tuple[Path, Path], name: str, prog: bytes,
+                                  some_refused: bool = False) -> None:
+    """The hostile-program check of one kernel's seed: the program as written
+    loads and runs; every field edit (variants, filled with 0x00 and 0xFF) is
+    refused by the loader or a kernel check, or runs safely (the checker is an
+    ASan+UBSan build). some_refused: at least one edit must reach the kernel's
+    check and be refused there."""
+    assert run_batch(*checker, name, [rebuild(prog)]) == [(OK, 1)]
+    for fill in (0x00, 0xFF):
+        results = run_batch(*checker, name, variants(prog), fill=fill)
+        assert results and all(st in (OK, BAD_PROGRAM, UNSUPPORTED) for st, _ in results), results
+        assert all(ran for st, ran in results if st == OK)
+        if some_refused:
+            assert any(st == UNSUPPORTED for st, _ in results)

@@ -5,7 +5,6 @@ tests/test_requantize.py against LiteRT's BUILTIN_REF: every element equal."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,27 +12,12 @@ import pytest
 import harness as H
 import test_int16_kernels as K16
 import test_requantize as RQ
-from selbuild import toolchain_loader, verify
-from selbuild.build import build_target
-from selbuild.config import BuildConfig
+from selbuild import verify
 
 pytestmark = pytest.mark.qemu
 
 
-@pytest.fixture(scope="module", params=["android-armv7", "android-arm64"])
-def arm_runtime(request, tmp_path_factory) -> Path:
-    target = request.param
-    av = toolchain_loader.availability(target)
-    if not av.ok:
-        pytest.skip(av.reason)
-    root = tmp_path_factory.getbasetemp() / f"int16_arm_{target}"
-    root.mkdir(exist_ok=True)
-    cfg = BuildConfig(path=root / "i16.yaml", name="i16", models=[], targets=[target],
-                      ops={k: [] for k in K16.KERNELS + RQ.KERNELS})
-    r = build_target(cfg, target, out_root=root, profile="size")
-    if toolchain_loader.run_prefix(target, r.out_dir) is None:
-        pytest.skip(f"{target}: qemu not installed")
-    return r.manifest
+arm_runtime = H.arm_runtime_fixture("int16", K16.KERNELS + RQ.KERNELS)
 
 
 def test_int16_kernels_match_litert_under_qemu(arm_runtime):

@@ -20,8 +20,7 @@ import pytest
 
 import harness as H
 from cover_models import small_cover_models
-from program_edits import BAD_PROGRAM, OK, UNSUPPORTED, rebuild, run_batch, variants
-from selbuild import verify
+from program_edits import UNSUPPORTED, assert_edits_rejected_or_safe, rebuild, run_batch
 from selbuild.catalogue import load_catalogue
 from selbuild.convert import read_program
 from selbuild.errors import UnsupportedError
@@ -318,14 +317,7 @@ arm_runtime = H.arm_runtime_fixture("cover", KERNELS)
 
 @pytest.mark.qemu
 def test_matches_litert_on_arm(arm_runtime):
-    failures = []
-    for name, (m, feeds) in CASES.items():
-        try:
-            H.assert_close(verify.run_program(arm_runtime, H.convert_bytes(m), feeds), _litert(name, m, feeds),
-                           exact=name not in INEXACT)
-        except AssertionError as e:
-            failures.append(f"{name}: {e}")
-    assert not failures, "\n".join(failures[:5])
+    H.assert_cases_match(arm_runtime, CASES, lambda name, m: H.convert_bytes(m), _litert, exact=lambda name: name not in INEXACT)
 
 
 # --------------------------------------------------------------------------- hostile programs
@@ -336,11 +328,7 @@ checker = H.checker_fixture("cover", KERNELS)
 @pytest.mark.parametrize("name", sorted(small_cover_models()))
 def test_edited_fields_are_rejected_or_safe(checker, name):
     prog = H.convert_bytes(small_cover_models()[name])
-    assert run_batch(*checker, name, [rebuild(prog)]) == [(OK, 1)]
-    for fill in (0x00, 0xFF):
-        results = run_batch(*checker, name, variants(prog), fill=fill)
-        assert results and all(st in (OK, BAD_PROGRAM, UNSUPPORTED) for st, _ in results), results
-        assert all(ran for st, ran in results if st == OK)
+    assert_edits_rejected_or_safe(checker, name, prog)
 
 
 @pytest.mark.parametrize("name,param,value", [

@@ -24,7 +24,7 @@ import pytest
 import harness as H
 from cover3_models import (BITWISE_DTYPES, DIAG_DTYPES, REVSEQ_DTYPES, bargs_model, bucketize_model, revseq_model,
                            small_cover3_models)
-from program_edits import BAD_PROGRAM, OK, UNSUPPORTED, rebuild, run_batch, variants
+from program_edits import UNSUPPORTED, assert_edits_rejected_or_safe, rebuild, run_batch
 from selbuild import verify
 from selbuild.catalogue import load_catalogue
 from selbuild.convert import read_program
@@ -217,14 +217,7 @@ arm_runtime = H.arm_runtime_fixture("cover3", KERNELS)
 
 @pytest.mark.qemu
 def test_matches_litert_on_arm(arm_runtime):
-    failures = []
-    for name, (m, feeds) in CASES.items():
-        try:
-            H.assert_close(verify.run_program(arm_runtime, _program(name), feeds), _litert(name, m, feeds),
-                           exact=name not in INEXACT)
-        except AssertionError as e:
-            failures.append(f"{name}: {e}")
-    assert not failures, "\n".join(failures[:5])
+    H.assert_cases_match(arm_runtime, CASES, lambda name, m: _program(name), _litert, exact=lambda name: name not in INEXACT)
 
 
 # --------------------------------------------------------------------------- hostile programs
@@ -242,11 +235,7 @@ HOSTILE = ["add_n_f32", "add_n_i32", "bitwise_xor_i8", "right_shift_i16", "right
 @pytest.mark.parametrize("name", HOSTILE)
 def test_edited_fields_are_rejected_or_safe(checker, name):
     prog = H.convert_bytes(small_cover3_models()[name])
-    assert run_batch(*checker, name, [rebuild(prog)]) == [(OK, 1)]
-    for fill in (0x00, 0xFF):
-        results = run_batch(*checker, name, variants(prog), fill=fill)
-        assert results and all(st in (OK, BAD_PROGRAM, UNSUPPORTED) for st, _ in results), results
-        assert all(ran for st, ran in results if st == OK)
+    assert_edits_rejected_or_safe(checker, name, prog)
 
 
 @pytest.mark.parametrize("name,param,value", [

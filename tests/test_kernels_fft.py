@@ -16,8 +16,7 @@ import numpy as np
 import pytest
 
 import harness as H
-from program_edits import BAD_PROGRAM, OK, UNSUPPORTED, rebuild, run_batch, variants
-from selbuild import verify
+from program_edits import UNSUPPORTED, assert_edits_rejected_or_safe, rebuild, run_batch
 from selbuild.catalogue import load_catalogue
 from selbuild.convert import read_program
 from selbuild.errors import UnsupportedError
@@ -127,14 +126,8 @@ arm_runtime = H.arm_runtime_fixture("fft", KERNELS)
 
 @pytest.mark.qemu
 def test_matches_litert_on_arm(arm_runtime):
-    failures = []
-    for name, (m, feeds) in CASES.items():
-        try:
-            H.assert_close(verify.run_program(arm_runtime, H.convert_bytes(m), feeds),
-                           H.litert(m, feeds, reference=False))
-        except AssertionError as e:
-            failures.append(f"{name}: {e}")
-    assert not failures, "\n".join(failures[:5])
+    H.assert_cases_match(arm_runtime, CASES, lambda name, m: H.convert_bytes(m),
+                         lambda name, m, feeds: H.litert(m, feeds, reference=False))
 
 
 # --------------------------------------------------------------------------- hostile programs
@@ -146,11 +139,7 @@ HOSTILE = {"rows": fft_model([3, 4, 16], (8, 8), ("real",)), "stft": fft_model([
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_edited_fields_are_rejected_or_safe(checker, name):
     prog = H.convert_bytes(HOSTILE[name])
-    assert run_batch(*checker, name, [rebuild(prog)]) == [(OK, 1)]
-    for fill in (0x00, 0xFF):
-        results = run_batch(*checker, name, variants(prog), fill=fill)
-        assert results and all(st in (OK, BAD_PROGRAM, UNSUPPORTED) for st, _ in results), results
-        assert all(ran for st, ran in results if st == OK)
+    assert_edits_rejected_or_safe(checker, name, prog)
 
 
 @pytest.mark.parametrize("param,value", [("fft_rows", 0), ("fft_rows", 3), ("fft_rows", 16), ("fft_cols", 6),

@@ -5,34 +5,18 @@ elements), including the out-of-range index runs that must fail."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import harness as H
 import test_kernels_movers as M
-from selbuild import toolchain_loader, verify
-from selbuild.build import build_target
-from selbuild.config import BuildConfig
+from selbuild import verify
 from selbuild.errors import RunError
 from tflite_builder import Op, T, build_model
 
 
-@pytest.fixture(scope="module", params=["android-armv7", "android-arm64"])
-def arm_runtime(request, tmp_path_factory) -> Path:
-    target = request.param
-    av = toolchain_loader.availability(target)
-    if not av.ok:
-        pytest.skip(av.reason)
-    root = tmp_path_factory.getbasetemp() / f"movers_arm_{target}"
-    root.mkdir(exist_ok=True)
-    cfg = BuildConfig(path=root / "movers.yaml", name="movers", models=[], targets=[target],
-                      ops={k: [] for k in M.MOVERS + ["add.f32", "sum.f32", "conv2d.f32", "transpose.f32"]})
-    r = build_target(cfg, target, out_root=root, profile="size")
-    if toolchain_loader.run_prefix(target, r.out_dir) is None:
-        pytest.skip(f"{target}: qemu not installed")
-    return r.manifest
+arm_runtime = H.arm_runtime_fixture("movers", M.MOVERS + ["add.f32", "sum.f32", "conv2d.f32", "transpose.f32"])
 
 
 def _cases() -> dict[str, tuple[bytes, dict[str, np.ndarray]]]:

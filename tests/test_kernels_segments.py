@@ -20,11 +20,10 @@ import numpy as np
 import pytest
 
 import harness as H
-from program_edits import BAD_PROGRAM, OK, UNSUPPORTED, rebuild, run_batch, variants
+from program_edits import UNSUPPORTED, assert_edits_rejected_or_safe, rebuild, run_batch
 from segment_models import (NP, UNSORTED, bmm_i8_model, lookup_sparse_model, reduce_i8_model, segment_model,
                             small_lookup_sparse_models, small_reduce_i8_models, small_segment_models,
                             small_sparse_models, sparse_model)
-from selbuild import verify
 from selbuild.errors import SelbuildError, UnsupportedError
 
 KERNELS = [f"{op}.{dt}" for op in ["segment_sum"] + [f"unsorted_segment_{o.lower()}" for o in UNSORTED]
@@ -284,14 +283,7 @@ arm_runtime = H.arm_runtime_fixture("segments", KERNELS)
 
 @pytest.mark.qemu
 def test_matches_litert_on_arm(arm_runtime):
-    failures = []
-    for name, (m, feeds) in CASES.items():
-        try:
-            H.assert_close(verify.run_program(arm_runtime, H.convert_bytes(m), feeds), _litert(name, m, feeds),
-                           exact=name not in INEXACT)
-        except AssertionError as e:
-            failures.append(f"{name}: {e}")
-    assert not failures, "\n".join(failures[:5])
+    H.assert_cases_match(arm_runtime, CASES, lambda name, m: H.convert_bytes(m), _litert, exact=lambda name: name not in INEXACT)
 
 
 # --------------------------------------------------------------------------- hostile programs
@@ -304,12 +296,7 @@ SMALL = {**small_segment_models(), **small_sparse_models(), **small_lookup_spars
 @pytest.mark.parametrize("name", sorted(SMALL))
 def test_edited_fields_are_rejected_or_safe(checker, name):
     prog = H.convert_bytes(SMALL[name])
-    assert run_batch(*checker, name, [rebuild(prog)]) == [(OK, 1)]
-    for fill in (0x00, 0xFF):
-        results = run_batch(*checker, name, variants(prog), fill=fill)
-        assert results and all(st in (OK, BAD_PROGRAM, UNSUPPORTED) for st, _ in results), results
-        assert all(ran for st, ran in results if st == OK)
-        assert any(st == UNSUPPORTED for st, _ in results)          # the kernel's check refuses some shapes
+    assert_edits_rejected_or_safe(checker, name, prog, some_refused=True)  # the check refuses some shapes
 
 
 @pytest.mark.parametrize("value", [3, -1, 2**31 - 1])
