@@ -22,7 +22,7 @@ import pytest
 
 import harness as H
 from cover4_models import bitcast_model, conv3d_model, dilate_model, nms_model, conv3d_transpose_model, small_cover4_models
-from program_edits import BAD_PROGRAM, OK, UNSUPPORTED, rebuild, run_batch, variants
+from program_edits import BAD_PROGRAM, UNSUPPORTED, assert_edits_rejected_or_safe, rebuild, run_batch
 from selbuild import verify
 from selbuild.catalogue import load_catalogue
 from selbuild.convert import read_program
@@ -225,14 +225,7 @@ arm_runtime = H.arm_runtime_fixture("cover4", KERNELS)
 
 @pytest.mark.qemu
 def test_matches_litert_on_arm(arm_runtime):
-    failures = []
-    for name, (m, feeds) in CASES.items():
-        try:
-            H.assert_close(verify.run_program(arm_runtime, _program(name), feeds), _litert(name, m, feeds),
-                           exact=name in EXACT)
-        except AssertionError as e:
-            failures.append(f"{name}: {e}")
-    assert not failures, "\n".join(failures[:5])
+    H.assert_cases_match(arm_runtime, CASES, lambda name, m: _program(name), _litert, exact=lambda name: name in EXACT)
 
 
 # --------------------------------------------------------------------------- hostile programs
@@ -245,11 +238,7 @@ HOSTILE = ["conv3d_f32", "conv3d_transpose_f32", "bitcast_f32", "bitcast_i8", "d
 @pytest.mark.parametrize("name", HOSTILE)
 def test_edited_fields_are_rejected_or_safe(checker, name):
     prog = H.convert_bytes(small_cover4_models()[name])
-    assert run_batch(*checker, name, [rebuild(prog)]) == [(OK, 1)]
-    for fill in (0x00, 0xFF):
-        results = run_batch(*checker, name, variants(prog), fill=fill)
-        assert results and all(st in (OK, BAD_PROGRAM, UNSUPPORTED) for st, _ in results), results
-        assert all(ran for st, ran in results if st == OK)
+    assert_edits_rejected_or_safe(checker, name, prog)
 
 
 @pytest.mark.parametrize("name,param,value", [
