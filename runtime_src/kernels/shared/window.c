@@ -21,22 +21,15 @@ static selrt_status selrt_shared_window_check(const selrt_program *p, int32_t in
   return SELRT_REJECT(p, "% outputs do not fit input extent % with this window", out, in);
 }
 
-selrt_status selrt_shared_window2d_check(const selrt_program *p, const selrt_tensor *x, const selrt_tensor *y,
-                                         const int32_t *k, const int32_t *stride, const int32_t *dilation,
-                                         const int32_t *pad) {
-  for (int i = 0; i < 2; i++) {
+/* One function for 2-D and 3-D (the header's wrappers): its one caller of
+ * selrt_shared_window_check inlines it, so a build with only 2-D windows is
+ * as small as before 3-D ones existed. */
+selrt_status selrt_shared_window_nd_check(const selrt_program *p, const selrt_tensor *x, const selrt_tensor *y,
+                                          int nd, const int32_t *k, const int32_t *stride, const int32_t *dilation,
+                                          const int32_t *pad) {
+  for (int i = 0; i < nd; i++) {
     selrt_status st = selrt_shared_window_check(p, x->dims[1 + i], y->dims[1 + i], k[i], stride[i],
                                                 dilation ? dilation[i] : 1, pad[i]);
-    if (st != SELRT_OK) return st;
-  }
-  return SELRT_OK;
-}
-
-selrt_status selrt_shared_window3d_check(const selrt_program *p, const selrt_tensor *x, const selrt_tensor *y,
-                                         const int32_t *k, const int32_t *stride, const int32_t *dilation,
-                                         const int32_t *pad) {
-  for (int i = 0; i < 3; i++) {
-    selrt_status st = selrt_shared_window_check(p, x->dims[1 + i], y->dims[1 + i], k[i], stride[i], dilation[i], pad[i]);
     if (st != SELRT_OK) return st;
   }
   return SELRT_OK;

@@ -20,15 +20,22 @@
  * outputs, half the needed padding, rounded down, before), with k, s, d >= 1
  * and every window position within int32; otherwise the reason (SELRT_REJECT). A transposed convolution passes its output as x and its input
  * as y: its windows are those of the forward convolution. */
-selrt_status selrt_shared_window2d_check(const selrt_program *p, const selrt_tensor *x, const selrt_tensor *y,
-                                         const int32_t *k, const int32_t *stride, const int32_t *dilation,
-                                         const int32_t *pad);
+selrt_status selrt_shared_window_nd_check(const selrt_program *p, const selrt_tensor *x, const selrt_tensor *y,
+                                          int nd, const int32_t *k, const int32_t *stride, const int32_t *dilation,
+                                          const int32_t *pad);
+static inline selrt_status selrt_shared_window2d_check(const selrt_program *p, const selrt_tensor *x,
+                                                       const selrt_tensor *y, const int32_t *k, const int32_t *stride,
+                                                       const int32_t *dilation, const int32_t *pad) {
+  return selrt_shared_window_nd_check(p, x, y, 2, k, stride, dilation, pad);
+}
 
 /* The same for the three spatial dims of rank-5 NDHWC x and y (conv3d and
  * conv3d_transpose): k, stride, dilation and pad hold depth, height, width. */
-selrt_status selrt_shared_window3d_check(const selrt_program *p, const selrt_tensor *x, const selrt_tensor *y,
-                                         const int32_t *k, const int32_t *stride, const int32_t *dilation,
-                                         const int32_t *pad);
+static inline selrt_status selrt_shared_window3d_check(const selrt_program *p, const selrt_tensor *x,
+                                                       const selrt_tensor *y, const int32_t *k, const int32_t *stride,
+                                                       const int32_t *dilation, const int32_t *pad) {
+  return selrt_shared_window_nd_check(p, x, y, 3, k, stride, dilation, pad);
+}
 
 /* conv3d / conv3d_transpose.f32: x (input), w (filter), b (optional bias),
  * y (output) float32, rank 5, equal batch; w->dims[wci] is x's channels and
