@@ -20,6 +20,7 @@ APT_PACKAGES=(
   openjdk-17-jdk-headless                            # javac for the AAR's classes.jar; java runs its API test on the host
   mesa-vulkan-drivers libvulkan1 libvulkan-dev       # lavapipe (software Vulkan ICD) + loader: Vulkan backend tests
   glslang-tools                                      # glslangValidator: GLSL compute shaders -> SPIR-V at build time
+  flatbuffers-compiler                               # flatc: checks our TFLite metadata schema against real flatbuffers
 )
 VENV=.venv
 

@@ -65,16 +65,29 @@ def wait_for_compiling(proc: subprocess.Popen, timeout: float = 60) -> None:
     raise AssertionError("the build ended before compiling anything")
 
 
+def compile_span(root: Path, tgt: str) -> float:
+    """Seconds from a build's first compile to its end: kill delays are drawn
+    below it, so kills land mid-build on a fast idle machine and a slow loaded
+    one alike (a fixed 1.5 s missed 3 of 10 builds on an idle one)."""
+    proc = start_build(root, tgt)
+    wait_for_compiling(proc)
+    t = time.monotonic()
+    out, _ = proc.communicate(timeout=600)
+    assert proc.returncode == 0, out[-2000:]
+    return time.monotonic() - t
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_killing_build_mid_compile_leaves_nothing_running(tmp_path) -> None:
     tgt = target()
     rng = random.Random(20)
+    span = compile_span(tmp_path / "span", tgt)
     killed_mid_build = 0
     for i in range(TRIALS):
         root = tmp_path / f"kill{i}"
         proc = start_build(root, tgt)
         wait_for_compiling(proc)
-        time.sleep(rng.uniform(0.0, 1.5))
+        time.sleep(rng.uniform(0.0, 0.8 * span))
         sig = SIGNALS[i % len(SIGNALS)]
         alive = proc.poll() is None
         proc.send_signal(sig)

@@ -191,12 +191,22 @@ def control_only_api() -> set[str]:
     return defined & public_api()
 
 
+def threads_only_api() -> set[str]:
+    """The API functions core/session.c defines only under `#ifdef SELRT_THREADS`
+    (`threads: N` configs): between that line and its `#endif`."""
+    src = (REPO_ROOT / "runtime_src" / "core" / "session.c").read_text()
+    blocks = re.findall(r"^#ifdef SELRT_THREADS\n(.*?)^#endif", src, re.M | re.S)
+    defined = {f for b in blocks for f in re.findall(r"^\w[\w\s*]*?\b(selrt_\w+)\s*\([^;]*?\)\s*\{", b, re.M)}
+    return defined & public_api()
+
+
 @pytest.mark.parametrize("target", ["android-arm64", "android-armv7", "android-x86_64", "android-x86", "ios-arm64"])
 def test_exports_are_exactly_the_public_api(builds, target) -> None:
     r = need(builds, target)
     control = control_only_api()
     assert control == {"selrt_session_reset", "selrt_session_set_iteration_cap"}
-    api = public_api() - control            # these builds have no control-flow kernels
+    assert threads_only_api() == {"selrt_session_set_parallel"}
+    api = public_api() - control - threads_only_api()   # no control-flow kernels, no threads
     assert len(api) >= 10
     b = lief.parse(str(r.library))
     if target.startswith("ios"):
