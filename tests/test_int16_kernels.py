@@ -161,6 +161,21 @@ def test_kernel_matches_litert_reference(rt, programs, name):
         assert any(np.count_nonzero(r) for r in ref.values())     # not a degenerate all-zero output
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_fully_connected_rounds_as_litert_does(rt, seed):
+    """LiteRT's int16 fully_connected requantizes its (int32-saturated) sum
+    with the 32-bit two-rounding multiply, not the 64-bit one its int16 conv
+    uses: on these shapes the 64-bit one left 21-37 of 1,536 outputs a step off."""
+    q, op = TB.qt, TB.one_op
+    r = np.random.default_rng(seed)
+    w = r.integers(-127, 128, size=(24, 40)).astype(np.int8)
+    m = op("FULLY_CONNECTED", [q("x", [64, 40], 0.003, 0, dtype="i16"), q("w", [24, 40], 0.01, data=w),
+                               q("y", [64, 24], 0.051, 0, dtype="i16")], ["x", "w", None], ["y"], version=7)
+    x = {"x": r.integers(-32768, 32768, size=(64, 40)).astype(np.int16)}
+    report = H.diffs(H.run_ours(rt, m, x), H.litert(m, x))
+    assert all(d.differing == 0 for d in report), report
+
+
 def test_quantize_dequantize_round_trip_matches_litert(rt):
     """quantize.i16 and dequantize.i16 at a float model's edges, saturating
     beyond the int16 range (LiteRT requires zero point 0, so do we)."""
