@@ -133,6 +133,11 @@ struct selrt_session {
  * Kernels split their output this way: ranges must write disjoint bytes. */
 typedef void (*selrt_rows_fn)(void *ctx, int32_t r0, int32_t r1);
 void selrt_parallel_rows(selrt_session *s, selrt_rows_fn fn, void *ctx, int32_t rows, int32_t align);
+/* The ctx of a kernel whose row ranges need only its session and node. */
+typedef struct selrt_node_job {
+  selrt_session *s;
+  const selrt_node *n;
+} selrt_node_job;
 #endif
 
 /* The generated table of kernels selected for this build. */

@@ -204,13 +204,8 @@ static void selrt_conv2d_f32_rows(selrt_session *s, const selrt_node *n, int32_t
 }
 
 #ifdef SELRT_THREADS
-typedef struct selrt_conv2d_f32_job {
-  selrt_session *s;
-  const selrt_node *n;
-} selrt_conv2d_f32_job;
-
 static void selrt_conv2d_f32_task(void *ctx, int32_t r0, int32_t r1) {
-  const selrt_conv2d_f32_job *j = (const selrt_conv2d_f32_job *)ctx;
+  const selrt_node_job *j = (const selrt_node_job *)ctx;
   selrt_conv2d_f32_rows(j->s, j->n, r0, r1, (int32_t *)0);
 }
 #endif
@@ -221,7 +216,7 @@ selrt_status selrt_conv2d_f32_run(selrt_session *s, const selrt_node *n) {
   /* Pointwise: one GEMM split by rows; else whole output rows per task. */
   selrt_conv2d_f32_rows(s, n, 0, 0, &pointwise);
   if (!pointwise) {
-    selrt_conv2d_f32_job j = {s, n};
+    selrt_node_job j = {s, n};
     const selrt_tensor *yt = selrt_out(s, n, 0);
     selrt_parallel_rows(s, selrt_conv2d_f32_task, &j, yt->dims[0] * yt->dims[1], 1);
   }

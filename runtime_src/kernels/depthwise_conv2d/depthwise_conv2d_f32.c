@@ -419,13 +419,8 @@ SELRT_SHARED_SIMD_TARGET_AVX2 static void selrt_depthwise_conv2d_f32_avx2(selrt_
 #endif
 
 #ifdef SELRT_THREADS
-typedef struct selrt_depthwise_conv2d_f32_job {
-  selrt_session *s;
-  const selrt_node *n;
-} selrt_depthwise_conv2d_f32_job;
-
 static void selrt_depthwise_conv2d_f32_task(void *ctx, int32_t r0, int32_t r1) {
-  const selrt_depthwise_conv2d_f32_job *j = (const selrt_depthwise_conv2d_f32_job *)ctx;
+  const selrt_node_job *j = (const selrt_node_job *)ctx;
 #ifdef SELRT_SHARED_SIMD_AVX2
   if (selrt_shared_simd_avx2(j->s)) {
     selrt_depthwise_conv2d_f32_avx2(j->s, j->n, r0, r1);
@@ -439,7 +434,7 @@ static void selrt_depthwise_conv2d_f32_task(void *ctx, int32_t r0, int32_t r1) {
 selrt_status selrt_depthwise_conv2d_f32_run(selrt_session *s, const selrt_node *n) {
 #ifdef SELRT_THREADS
   const selrt_tensor *yt = selrt_out(s, n, 0);
-  selrt_depthwise_conv2d_f32_job j = {s, n};
+  selrt_node_job j = {s, n};
   (void)selrt_shared_simd_avx2(s); /* detected before the tasks start: they only read it */
   selrt_parallel_rows(s, selrt_depthwise_conv2d_f32_task, &j, yt->dims[0] * yt->dims[1], 1);
   return SELRT_OK;
